@@ -1,0 +1,56 @@
+# DSR Desk developer commands. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-sqlite lint format bench migration clean
+
+install: $(STAMP)
+
+# Re-install only when the lock file or project metadata changes.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+run: install
+	mkdir -p var
+	$(BIN)/dsr db upgrade
+	$(BIN)/dsr demo
+	$(BIN)/dsr serve
+
+test: install
+	./scripts/test-services
+	$(BIN)/pytest
+
+test-sqlite: install
+	$(BIN)/pytest --db sqlite
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	./scripts/test-services
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Generate a migration from model changes: make migration m="add export table"
+migration: install
+	$(BIN)/python -c "from alembic import command; from app.migrations import alembic_config; \
+		command.revision(alembic_config('sqlite+aiosqlite:///./var/migrate.db'), message='$(m)', autogenerate=True)"
+
+# Regenerate the lock file after changing dependencies in pyproject.toml.
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

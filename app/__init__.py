@@ -1,0 +1,1 @@
+"""DSR Desk: a self-hosted desk for GDPR/CCPA data-subject requests."""

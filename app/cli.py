@@ -1,0 +1,295 @@
+"""The `dsr` command line: serve, worker, database, staff, audit and jobs."""
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import migrations
+from app.audit import service as audit
+from app.db import make_engine, session_scope
+from app.errors import DsrError
+from app.jobs import JobContext, build_scheduler, load_jobs, run_job
+from app.logging import configure_logging
+from app.main import create_app, make_app_sessionmaker
+from app.settings import Settings, load_settings
+from app.staff import service as staff_service
+from app.staff.models import Role
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    help="DSR Desk: data-subject requests, end to end.", no_args_is_help=True
+)
+db_cli = typer.Typer(help="The app's database.", no_args_is_help=True)
+staff_cli = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
+audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
+jobs_cli = typer.Typer(help="The scheduler's jobs.", no_args_is_help=True)
+connectors_cli = typer.Typer(
+    help="Connectors to the systems holding personal data.", no_args_is_help=True
+)
+mail_cli = typer.Typer(help="The support@ mailbox.", no_args_is_help=True)
+requests_cli = typer.Typer(help="Request records.", no_args_is_help=True)
+for name, group in (
+    ("db", db_cli),
+    ("staff", staff_cli),
+    ("audit", audit_cli),
+    ("jobs", jobs_cli),
+    ("connectors", connectors_cli),
+    ("mail", mail_cli),
+    ("requests", requests_cli),
+):
+    cli.add_typer(group, name=name)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"dsr: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = (
+            "DSR_" + "_".join(str(part) for part in error["loc"]).upper()
+            if error["loc"]
+            else "settings"
+        )
+        _fail(f"configuration error: {field}: {error['msg']}")
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coro)
+    except DsrError as exc:
+        _fail(exc.detail)
+
+
+async def _schema_problem(settings: Settings) -> str | None:
+    engine = make_engine(settings.database_url)
+    try:
+        return await migrations.schema_problem(engine)
+    finally:
+        await engine.dispose()
+
+
+def _require_current_schema(settings: Settings) -> None:
+    try:
+        problem = _run(_schema_problem(settings))
+    except OSError as exc:
+        _fail(f"cannot reach the database: {exc}")
+    if problem:
+        _fail(problem)
+
+
+def _not_available(what: str) -> NoReturn:
+    _fail(f"{what} is not available yet")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Web only; run `dsr worker` apart.")
+    ] = False,
+) -> None:
+    """Serve the web app (and, unless --no-worker, the scheduler and task worker)."""
+    import uvicorn
+
+    settings = _settings()
+    configure_logging()
+    _require_current_schema(settings)
+    uvicorn.run(create_app(settings, run_worker=not no_worker), host=host, port=port)
+
+
+@cli.command()
+def worker() -> None:
+    """Run the scheduler and fan-out worker only (scale out: many against one PostgreSQL)."""
+    settings = _settings()
+    configure_logging()
+    _require_current_schema(settings)
+
+    async def main() -> None:
+        maker = make_app_sessionmaker(settings)
+        scheduler = build_scheduler(JobContext(settings, maker))
+        scheduler.start()
+        typer.echo(f"dsr worker: {len(scheduler.get_jobs())} jobs scheduled", err=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            scheduler.shutdown(wait=False)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    settings = _settings()
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(settings.database_url)
+    typer.echo(f"database at {migrations.head_revision()}")
+
+
+def _in_session(work: Callable[[AsyncSession], Coroutine[Any, Any, T]]) -> T:
+    settings = _settings()
+    _require_current_schema(settings)
+
+    async def main() -> T:
+        maker = make_app_sessionmaker(settings)
+        try:
+            async with session_scope(maker) as session:
+                return await work(session)
+        finally:
+            await maker.kw["bind"].dispose()
+
+    return _run(main())
+
+
+@staff_cli.command("add")
+def staff_add(
+    email: str,
+    role: Annotated[Role, typer.Option(help="admin, agent or viewer.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Create a staff account; the password is read from stdin, or generated and printed once."""
+    given = (
+        "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.readline().strip()
+    )
+    password = given or staff_service.generate_password()
+
+    async def work(session: AsyncSession) -> None:
+        await staff_service.add_staff(
+            session, email=email, role=role, password=password, name=name
+        )
+
+    _in_session(work)
+    typer.echo(f"created {role} {email}")
+    if not given:
+        typer.echo(f"password (shown once): {password}")
+
+
+@staff_cli.command("token")
+def staff_token(
+    email: str,
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Create an API token; stdout is the token alone (only its hash is stored)."""
+
+    async def work(session: AsyncSession) -> str:
+        staff = await staff_service.get_staff(session, email)
+        if staff is None:
+            _fail(f"no staff account {email}")
+        return await staff_service.create_token(session, staff, name=name)
+
+    typer.echo(_in_session(work))
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    reference: Annotated[
+        str | None, typer.Argument(help="One ticket; all by default.")
+    ] = None,
+) -> None:
+    """Check the audit hash chains; exit 1 naming the first broken link."""
+
+    async def work(session: AsyncSession) -> tuple[int, list[audit.BrokenLink]]:
+        return await audit.verify(session, reference.upper() if reference else None)
+
+    checked, broken = _in_session(work)
+    if reference and checked == 0:
+        _fail(f"no request {reference}")
+    for link in broken:
+        typer.echo(f"broken: {link}", err=True)
+    if broken:
+        raise typer.Exit(1)
+    typer.echo(f"ok: {checked} audit chains intact")
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """List the scheduler's jobs and their triggers."""
+    jobs = load_jobs()
+    if not jobs:
+        typer.echo("no jobs registered yet")
+    for registered in jobs.values():
+        typer.echo(f"{registered.name}\t{registered.trigger}\t{registered.description}")
+
+
+@jobs_cli.command("run")
+def jobs_run(name: str) -> None:
+    """Run one job now."""
+    settings = _settings()
+    _require_current_schema(settings)
+
+    async def main() -> None:
+        maker = make_app_sessionmaker(settings)
+        try:
+            await run_job(name, JobContext(settings, maker))
+        finally:
+            await maker.kw["bind"].dispose()
+
+    _run(main())
+    typer.echo(f"ran {name}")
+
+
+@connectors_cli.command("list")
+def connectors_list() -> None:
+    """Show the configured connectors."""
+    _not_available("dsr connectors list")
+
+
+@connectors_cli.command("test")
+def connectors_test(name: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Check connectors' credentials and reachability."""
+    _not_available("dsr connectors test")
+
+
+@mail_cli.command("fetch")
+def mail_fetch() -> None:
+    """Poll the IMAP mailbox once."""
+    _not_available("dsr mail fetch")
+
+
+@mail_cli.command("ingest")
+def mail_ingest(files: list[str]) -> None:
+    """Ingest raw .eml messages as if they arrived at support@."""
+    _not_available("dsr mail ingest")
+
+
+@requests_cli.command("export-csv")
+def requests_export_csv(since: Annotated[str | None, typer.Option()] = None) -> None:
+    """Write the request log as CSV for record keeping."""
+    _not_available("dsr requests export-csv")
+
+
+@cli.command()
+def metrics(
+    year: Annotated[int, typer.Option()],
+    regulation: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Yearly metrics per request type."""
+    _not_available("dsr metrics")
+
+
+@cli.command()
+def demo() -> None:
+    """Seed a demo admin and demo requests."""
+    from app.demo import seed
+
+    _in_session(seed)
+
+
+def main() -> None:
+    """Entry point of the `dsr` console script."""
+    cli()

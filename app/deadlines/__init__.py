@@ -1,0 +1,1 @@
+"""Response deadlines: the legal rules table, due dates, at-risk and overdue checks."""

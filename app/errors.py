@@ -1,0 +1,126 @@
+"""Domain errors and their rendering: RFC 9457 problem JSON under /api, a page elsewhere."""
+
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class DsrError(Exception):
+    """Base of every expected failure: carries an HTTP status, a problem slug and a title."""
+
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Unauthorized(DsrError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(DsrError):
+    status, slug, title = 403, "forbidden", "Not allowed for your role"
+
+
+class NotFound(DsrError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(DsrError):
+    status, slug, title = 409, "conflict", "Conflict with the current state"
+
+
+class InvalidTransition(Conflict):
+    slug, title = "invalid-transition", "Not possible in the ticket's current status"
+
+
+class ValidationFailed(DsrError):
+    status, slug, title = 422, "validation-failed", "Invalid input"
+
+
+class RateLimited(DsrError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+class NotAvailable(DsrError):
+    status, slug, title = 501, "not-available", "Not available yet"
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    body = {
+        "type": f"urn:dsr:problem:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    return JSONResponse(
+        {**body, **extra}, status_code=status, media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(status: int, title: str, detail: str) -> HTMLResponse:
+    # Plain HTML on purpose: this page must render even when templating is what failed.
+    from html import escape
+
+    body = f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(detail)}</p>"
+    return HTMLResponse(body, status_code=status)
+
+
+async def _dsr_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DsrError)  # noqa: S101 - registered for DsrError only
+    if _is_api(request):
+        return problem(exc.status, exc.slug, exc.title, exc.detail, **exc.extra)
+    return _error_page(exc.status, exc.title, exc.detail)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    errors = [
+        {
+            "loc": list(err.get("loc", ())),
+            "msg": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+    detail = "; ".join(
+        f"{'.'.join(map(str, e['loc'][1:])) or 'body'}: {e['msg']}" for e in errors
+    )
+    return problem(422, "validation-failed", "Invalid input", detail, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+    title = {
+        401: "Authentication required",
+        404: "Not found",
+        405: "Method not allowed",
+    }.get(exc.status_code, "Error")
+    if _is_api(request):
+        return problem(
+            exc.status_code, f"http-{exc.status_code}", title, str(exc.detail)
+        )
+    return _error_page(exc.status_code, title, str(exc.detail))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render domain, validation and HTTP errors consistently."""
+    app.add_exception_handler(DsrError, _dsr_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,52 @@
+"""The connector task table."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, enum_column, utcnow
+
+
+class TaskStatus(StrEnum):
+    """Where one connector's part of a request stands (contract strings)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    WAITING = "waiting"  # the vendor erases later; polled by job reference
+    FAILED = "failed"
+    MANUAL = "manual"  # staff must act and complete it
+
+
+class ConnectorTask(SQLModel, table=True):
+    """One connector's share of one request."""
+
+    __tablename__ = "connector_task"
+    __table_args__ = (
+        UniqueConstraint(
+            "request_id", "connector", "action", name="uq_task_request_connector"
+        ),
+        Index("ix_connector_task_status_next", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(
+        foreign_key="dsr_request.id", ondelete="CASCADE", index=True
+    )
+    connector: str = Field(max_length=100)
+    action: str = Field(max_length=16)
+    status: TaskStatus = Field(sa_type=enum_column(TaskStatus))
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    job_ref: str | None = Field(default=None, max_length=255)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    counts: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

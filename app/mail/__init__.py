@@ -1,0 +1,1 @@
+"""Mail in and out: outbox, SMTP transport, inbound parsing, classification and threading."""

@@ -1,0 +1,1 @@
+"""The data-subject request ticket: models, lifecycle, service, API and views."""

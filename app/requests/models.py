@@ -1,0 +1,62 @@
+"""The DSR ticket table."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, enum_column, utcnow
+from app.requests.enums import Channel, DenialReason, Regulation, RequestType, Status
+
+
+class DsrRequest(SQLModel, table=True):
+    """A data-subject request: who asked for what, under which law, and where it stands."""
+
+    __tablename__ = "dsr_request"
+    __table_args__ = (
+        Index("ix_dsr_request_status_due", "status", "due_at"),
+        Index("ix_dsr_request_assignee_status", "assignee_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=12, unique=True)
+    type: RequestType = Field(sa_type=enum_column(RequestType))
+    regulation: Regulation = Field(sa_type=enum_column(Regulation))
+    # Written only by app.requests.lifecycle.transition (a test enforces it).
+    status: Status = Field(sa_type=enum_column(Status))
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    subject_email: str = Field(max_length=320)  # as given, trimmed, domain lower-cased
+    subject_email_key: str = Field(
+        max_length=320, index=True
+    )  # lower-cased, for matching
+    subject_name: str | None = Field(default=None, max_length=200)
+    details: str | None = Field(default=None, sa_column=Column(Text))
+    language: str = Field(default="en", max_length=8)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    verification_method: str | None = Field(default=None, max_length=64)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    extended_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    extension_reason: str | None = Field(default=None, sa_column=Column(Text))
+    assignee_id: int | None = Field(
+        default=None, foreign_key="staff_user.id", ondelete="SET NULL"
+    )
+    escalated: bool = False
+    outcome: str | None = Field(default=None, max_length=32)
+    denial_reason: DenialReason | None = Field(
+        default=None, sa_type=enum_column(DenialReason)
+    )
+    thread_message_id: str | None = Field(default=None, max_length=255)
+    unread: bool = False
+    last_event_hash: str | None = Field(
+        default=None, max_length=64
+    )  # anchors the audit chain
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def effective_due_at(self) -> datetime:
+        """The due moment in force: the extended one once extended."""
+        return self.extended_due_at or self.due_at

@@ -1,0 +1,169 @@
+"""The one settings object: every `DSR_` environment variable (and `.env`) lives here."""
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.requests.enums import Regulation
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/dsr.db"
+
+
+class Environment(StrEnum):
+    """Where the app runs: `production` refuses development conveniences."""
+
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class Security(StrEnum):
+    """Transport security of an SMTP or IMAP connection."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class Settings(BaseSettings):
+    """DSR Desk configuration, read from `DSR_*` environment variables and `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DSR_", env_file=".env", extra="ignore"
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="App database; `postgresql+asyncpg://…` for production.",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public URL used in emailed links."
+    )
+    env: Environment = Field(
+        Environment.DEV,
+        description="`production` refuses default secrets and the dev outbox.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs sessions/CSRF and keys audit hashes; generated into the data dir in dev.",
+    )
+    data_dir: Path = Field(Path("./var"), description="Exports and staging files.")
+    mail_from: str = Field(
+        "privacy@localhost", description="Sender of all outbound mail."
+    )
+    smtp_host: str | None = Field(
+        None, description="Outbound SMTP host; unset = dev outbox."
+    )
+    smtp_port: int = Field(587, description="Outbound SMTP port.")
+    smtp_username: str | None = Field(None, description="Outbound SMTP user.")
+    smtp_password: SecretStr | None = Field(None, description="Outbound SMTP password.")
+    smtp_security: Security = Field(
+        Security.STARTTLS, description="Outbound SMTP security: none, starttls or tls."
+    )
+    imap_host: str | None = Field(
+        None, description="support@ mailbox host; unset = no polling."
+    )
+    imap_port: int = Field(993, description="IMAP port.")
+    imap_username: str | None = Field(None, description="IMAP user.")
+    imap_password: SecretStr | None = Field(None, description="IMAP password.")
+    imap_folder: str = Field("INBOX", description="IMAP folder to poll.")
+    imap_security: Security = Field(
+        Security.TLS, description="IMAP security: none, starttls or tls."
+    )
+    imap_poll_seconds: int = Field(60, ge=5, description="Seconds between IMAP polls.")
+    inbound_smtp_port: int = Field(
+        0, ge=0, description="Embedded SMTP receiver port (0 = off)."
+    )
+    connectors_file: Path = Field(
+        Path("./connectors.yaml"),
+        description="Connector instances (YAML; secrets as `${ENV_VAR}`).",
+    )
+    privacy_file: Path = Field(
+        Path("./privacy.yaml"),
+        description="Controller facts for responses (Art. 15 information).",
+    )
+    auto_approve: bool = Field(
+        False, description="Verified requests start fan-out without review."
+    )
+    timezone: str = Field(
+        "UTC", description="Business timezone for due dates and business days."
+    )
+    holidays: str | None = Field(
+        None,
+        description="Public-holiday calendar for due dates (`IE`, `DE-BY`, `GB-ENG`, …).",
+    )
+    default_regulation: Regulation = Field(
+        Regulation.GDPR,
+        description="Regulation when the requester's location does not decide it.",
+    )
+    verify_days: int = Field(7, ge=1, description="Verification link lifetime in days.")
+    at_risk_days: int = Field(
+        7, ge=0, description="Days before due when a ticket turns at-risk."
+    )
+    download_days: int = Field(7, ge=1, description="Export link lifetime in days.")
+    attach_max_bytes: int = Field(
+        0, ge=0, description="Also attach the ZIP up to this size (0 = never)."
+    )
+    review_exports: bool = Field(
+        False, description="Staff approve each export before it is sent."
+    )
+    retention_days: int = Field(
+        730, ge=1, description="Days closed tickets keep personal data."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_guard(self) -> Self:
+        if self.env is Environment.PRODUCTION:
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError(
+                    "DSR_SECRET_KEY must be set to at least 32 characters in production"
+                )
+            if not self.smtp_host:
+                raise ValueError(
+                    "DSR_SMTP_HOST must be set in production (no dev outbox)"
+                )
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        """True outside production: enables the dev outbox and generated secrets."""
+        return self.env is Environment.DEV
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The business timezone."""
+        return ZoneInfo(self.timezone)
+
+    def secret(self) -> str:
+        """The secret key; in dev, generated once into the data dir and reused."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment, with explicit overrides (CLI flags, tests)."""
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Staff accounts, roles, API tokens and (later) the staff web UI."""

@@ -1,0 +1,49 @@
+"""Staff accounts and their API tokens."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, enum_column, utcnow
+
+
+class Role(StrEnum):
+    """What a staff member may do: admin > agent > viewer."""
+
+    ADMIN = "admin"
+    AGENT = "agent"
+    VIEWER = "viewer"
+
+    @property
+    def rank(self) -> int:
+        """Higher ranks include every permission of the lower ones."""
+        return {Role.VIEWER: 0, Role.AGENT: 1, Role.ADMIN: 2}[self]
+
+
+class StaffUser(SQLModel, table=True):
+    """A person on the support team."""
+
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True)
+    name: str | None = Field(default=None, max_length=200)
+    role: Role = Field(sa_type=enum_column(Role))
+    password_hash: str = Field(max_length=255)  # argon2
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API, stored only as its SHA-256 hash."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff_user.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,21 @@
+"""Imports every domain's tables so that `SQLModel.metadata` is complete (Alembic, tests)."""
+
+from sqlmodel import SQLModel
+
+from app.audit.models import Event
+from app.fanout.models import ConnectorTask
+from app.mail.models import Message
+from app.requests.models import DsrRequest
+from app.staff.models import ApiToken, StaffUser
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiToken",
+    "ConnectorTask",
+    "DsrRequest",
+    "Event",
+    "Message",
+    "StaffUser",
+    "metadata",
+]

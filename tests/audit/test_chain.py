@@ -1,0 +1,112 @@
+"""The audit hash chain detects altered, removed and reordered events."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.requests import service as requests_service
+from app.settings import Settings
+from tests.factories import make_request
+
+DSR = Path(sys.executable).parent / "dsr"
+
+
+async def _ticket_with_history(session: AsyncSession) -> str:
+    dsr = await make_request(session, identity_verified=True)
+    await requests_service.add_note(
+        session, dsr, actor="staff:a@example.com", text="first"
+    )
+    await requests_service.approve(session, dsr, actor="staff:a@example.com")
+    await session.commit()
+    return dsr.reference
+
+
+async def test_intact_chain_verifies(session: AsyncSession) -> None:
+    reference = await _ticket_with_history(session)
+    checked, broken = await audit.verify(session, reference)
+    assert (checked, broken) == (1, [])
+
+
+async def test_altered_fact_is_named(session: AsyncSession) -> None:
+    reference = await _ticket_with_history(session)
+    await session.execute(
+        text("UPDATE event SET actor = 'staff:mallory@example.com' WHERE seq = 2")
+    )
+    await session.commit()
+    _, broken = await audit.verify(session, reference)
+    assert [(link.seq, "altered" in link.reason) for link in broken] == [(2, True)]
+
+
+async def test_altered_personal_value_is_caught(session: AsyncSession) -> None:
+    reference = await _ticket_with_history(session)
+    await session.execute(
+        text("""UPDATE event SET personal = '{"text": "forged"}' WHERE seq = 2""")
+    )
+    await session.commit()
+    _, broken = await audit.verify(session, reference)
+    assert broken[0].seq == 2
+    assert "personal value" in broken[0].reason
+
+
+async def test_removed_events_are_caught(session: AsyncSession) -> None:
+    reference = await _ticket_with_history(session)
+    await session.execute(text("DELETE FROM event WHERE seq = 2"))
+    await session.commit()
+    _, broken = await audit.verify(session, reference)
+    assert broken[0].seq == 2
+    assert "missing" in broken[0].reason
+
+
+async def test_truncated_tail_is_caught(session: AsyncSession) -> None:
+    reference = await _ticket_with_history(session)
+    await session.execute(text("DELETE FROM event WHERE seq = 3"))
+    await session.commit()
+    _, broken = await audit.verify(session, reference)
+    assert "removed at the end" in broken[0].reason
+
+
+async def test_purged_personal_values_keep_the_chain_valid(
+    session: AsyncSession,
+) -> None:
+    reference = await _ticket_with_history(session)
+    await session.execute(text("UPDATE event SET personal = '{}'"))
+    await session.commit()
+    assert (await audit.verify(session, reference))[1] == []
+
+
+def _dsr(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DSR_DATABASE_URL": settings.database_url,
+        "DSR_SECRET_KEY": settings.secret(),
+        "DSR_DATA_DIR": str(settings.data_dir),
+    }
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [str(DSR), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_cli_verify_exits_1_naming_the_first_broken_link(
+    session: AsyncSession, settings: Settings
+) -> None:
+    reference = await _ticket_with_history(session)
+    ok = _dsr(settings, "audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+    assert "1 audit chains intact" in ok.stdout
+    await session.execute(
+        text("UPDATE event SET data = '{\"tampered\": true}' WHERE seq = 1")
+    )
+    await session.commit()
+    tampered = _dsr(settings, "audit", "verify", reference)
+    assert tampered.returncode == 1
+    assert f"{reference} event #1" in tampered.stderr

@@ -1,0 +1,3 @@
+"""Shared fixtures live in tests/fixtures/; this file only wires them in."""
+
+pytest_plugins = ["tests.fixtures.db", "tests.fixtures.app"]

@@ -1,0 +1,58 @@
+"""Async builders of test objects with sensible fictional defaults."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.deadlines.rules import BusinessCalendar
+from app.requests import service as requests_service
+from app.requests.enums import Channel, Regulation, RequestType
+from app.requests.models import DsrRequest
+from app.staff import service as staff_service
+from app.staff.models import Role, StaffUser
+
+
+async def make_staff(
+    session: AsyncSession, *, role: Role = Role.AGENT, email: str = "agent@example.com"
+) -> StaffUser:
+    """A staff account with a known password ("correct horse battery")."""
+    return await staff_service.add_staff(
+        session,
+        email=email,
+        role=role,
+        password="correct horse battery",
+        name=email.split("@")[0],
+    )
+
+
+async def make_token(session: AsyncSession, staff: StaffUser) -> str:
+    """An API token for the staff member."""
+    return await staff_service.create_token(session, staff, name="test")
+
+
+async def make_request(
+    session: AsyncSession,
+    *,
+    type: RequestType = RequestType.ACCESS,
+    regulation: Regulation = Regulation.GDPR,
+    email: str = "subject@example.com",
+    received_at: datetime | None = None,
+    identity_verified: bool = False,
+    **overrides: Any,
+) -> DsrRequest:
+    """A ticket opened by staff, committed."""
+    dsr = await requests_service.create_request(
+        session,
+        type=type,
+        regulation=regulation,
+        email=email,
+        channel=Channel.STAFF,
+        actor="staff:test@example.com",
+        calendar=BusinessCalendar(),
+        received_at=received_at,
+        identity_verified=identity_verified,
+        **overrides,
+    )
+    await session.commit()
+    return dsr

@@ -1,0 +1,163 @@
+"""The `dsr` command line, run as a real process."""
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
+from app.settings import Settings
+from app.staff import service as staff_service
+
+DSR = Path(sys.executable).parent / "dsr"
+
+
+async def _dsr(settings: Settings, *args: str, stdin: str = "") -> Result:
+    """Run the CLI in-process (in a thread: it starts its own event loop)."""
+    env = {
+        "DSR_DATABASE_URL": settings.database_url,
+        "DSR_SECRET_KEY": settings.secret(),
+        "DSR_DATA_DIR": str(settings.data_dir),
+    }
+    runner = CliRunner()
+    return await asyncio.to_thread(runner.invoke, cli, list(args), input=stdin, env=env)
+
+
+async def test_staff_add_reads_the_password_from_stdin(
+    settings: Settings, session: AsyncSession
+) -> None:
+    added = await _dsr(
+        settings,
+        "staff",
+        "add",
+        "ops@example.com",
+        "--role",
+        "admin",
+        stdin="a long enough password\n",
+    )
+    assert added.exit_code == 0, added.stderr
+    assert "password" not in added.stdout
+    staff = await staff_service.authenticate_password(
+        session, "ops@example.com", "a long enough password"
+    )
+    assert staff is not None
+    assert staff.role == "admin"
+
+
+async def test_staff_add_generates_a_password_when_none_is_given(
+    settings: Settings,
+) -> None:
+    added = await _dsr(settings, "staff", "add", "gen@example.com", "--role", "viewer")
+    assert added.exit_code == 0, added.stderr
+    assert "password (shown once):" in added.stdout
+
+
+async def test_staff_token_prints_only_the_token_and_stores_its_hash(
+    settings: Settings, session: AsyncSession
+) -> None:
+    await _dsr(settings, "staff", "add", "api@example.com", "--role", "agent")
+    issued = await _dsr(
+        settings, "staff", "token", "api@example.com", "--name", "crm-sync"
+    )
+    assert issued.exit_code == 0, issued.stderr
+    token = issued.stdout.strip()
+    assert token.startswith("dsr_")
+    assert "\n" not in token
+    stored = (
+        await session.execute(text("SELECT token_hash FROM api_token"))
+    ).scalar_one()
+    assert stored == staff_service.hash_token(token)
+    assert token not in stored
+    assert (await staff_service.authenticate_token(session, token)) is not None
+
+
+async def test_staff_token_for_unknown_account_fails(settings: Settings) -> None:
+    result = await _dsr(settings, "staff", "token", "nobody@example.com")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "dsr: no staff account nobody@example.com"
+
+
+async def test_duplicate_staff_is_refused_in_one_line(settings: Settings) -> None:
+    await _dsr(settings, "staff", "add", "dup@example.com", "--role", "agent")
+    again = await _dsr(settings, "staff", "add", "dup@example.com", "--role", "agent")
+    assert again.exit_code == 1
+    assert len(again.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["connectors", "list"],
+        ["mail", "fetch"],
+        ["requests", "export-csv"],
+        ["metrics", "--year", "2026"],
+    ],
+)
+async def test_later_commands_say_not_available_yet(
+    settings: Settings, args: list[str]
+) -> None:
+    result = await _dsr(settings, *args)
+    assert result.exit_code == 1
+    assert "not available yet" in result.stderr
+
+
+async def test_jobs_run_unknown_is_an_error(settings: Settings) -> None:
+    result = await _dsr(settings, "jobs", "run", "no-such-job")
+    assert result.exit_code == 1
+    assert "no job 'no-such-job'" in result.stderr
+
+
+async def test_serve_refuses_an_old_schema(
+    settings: Settings, session: AsyncSession
+) -> None:
+    await session.execute(text("DELETE FROM alembic_version"))
+    await session.commit()
+    result = await _dsr(settings, "serve", "--port", "0")
+    assert result.exit_code == 1
+    assert "run `dsr db upgrade`" in result.stderr
+
+
+def test_bad_setting_is_one_line() -> None:
+    result = CliRunner().invoke(
+        cli, ["audit", "verify"], env={"DSR_TIMEZONE": "Mars/Olympus"}
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "dsr: configuration error: DSR_TIMEZONE: Value error, unknown timezone 'Mars/Olympus'"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["serve"],
+        ["worker"],
+        ["db", "upgrade"],
+        ["staff", "add"],
+        ["staff", "token"],
+        ["audit", "verify"],
+        ["jobs", "list"],
+        ["jobs", "run"],
+        ["connectors", "test"],
+        ["mail", "ingest"],
+        ["demo"],
+    ],
+)
+def test_every_command_has_help(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.stdout
+
+
+def test_the_console_script_runs() -> None:
+    result = subprocess.run(  # noqa: S603 - our own entry point
+        [str(DSR), "--help"], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0
+    assert "audit" in result.stdout

@@ -1,0 +1,61 @@
+"""Settings: the DSR_ environment, the production guard, and the documented table."""
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from app.settings import Settings
+
+CONTRACT = Path(__file__).parents[1] / "docs" / "configuration.md"
+
+
+def _settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+
+
+def test_environment_variables_use_the_dsr_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DSR_AT_RISK_DAYS", "3")
+    monkeypatch.setenv("DSR_HOLIDAYS", "IE")
+    settings = _settings()
+    assert (settings.at_risk_days, settings.holidays) == (3, "IE")
+
+
+def test_production_refuses_a_missing_secret() -> None:
+    with pytest.raises(ValidationError, match="DSR_SECRET_KEY"):
+        _settings(env="production", smtp_host="smtp.example.com")
+
+
+def test_production_refuses_the_dev_outbox() -> None:
+    with pytest.raises(ValidationError, match="DSR_SMTP_HOST"):
+        _settings(env="production", secret_key="s" * 40)
+
+
+def test_production_accepts_real_settings() -> None:
+    settings = _settings(
+        env="production", secret_key="s" * 40, smtp_host="smtp.example.com"
+    )
+    assert not settings.is_dev
+
+
+def test_unknown_timezone_is_refused() -> None:
+    with pytest.raises(ValidationError, match="unknown timezone"):
+        _settings(timezone="Mars/Olympus")
+
+
+def test_dev_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = _settings(data_dir=tmp_path).secret()
+    assert len(first) >= 32
+    assert _settings(data_dir=tmp_path).secret() == first
+
+
+def test_every_setting_is_described_and_documented() -> None:
+    documented = set(re.findall(r"`(DSR_[A-Z_]+)`", CONTRACT.read_text()))
+    for name, field in Settings.model_fields.items():
+        assert field.description, name
+        assert f"DSR_{name.upper()}" in documented, (
+            f"DSR_{name.upper()} missing from docs"
+        )
