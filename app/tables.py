@@ -4,7 +4,8 @@ from sqlmodel import SQLModel
 
 from app.audit.models import Event
 from app.fanout.models import ConnectorTask
-from app.mail.models import Message
+from app.identity.models import VerificationToken
+from app.mail.models import MailboxState, Message, RateHit
 from app.requests.models import DsrRequest
 from app.staff.models import ApiToken, StaffUser
 
@@ -15,7 +16,10 @@ __all__ = [
     "ConnectorTask",
     "DsrRequest",
     "Event",
+    "MailboxState",
     "Message",
+    "RateHit",
     "StaffUser",
+    "VerificationToken",
     "metadata",
 ]

@@ -32,6 +32,10 @@ class DsrRequest(SQLModel, table=True):
     subject_name: str | None = Field(default=None, max_length=200)
     details: str | None = Field(default=None, sa_column=Column(Text))
     language: str = Field(default="en", max_length=8)
+    # An authorised agent acting for the subject (CCPA 7063): who, and their proof of authority.
+    agent_name: str | None = Field(default=None, max_length=200)
+    agent_email: str | None = Field(default=None, max_length=320)
+    agent_details: str | None = Field(default=None, sa_column=Column(Text))
     received_at: datetime = Field(sa_type=UTCDateTime)
     verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     verification_method: str | None = Field(default=None, max_length=64)

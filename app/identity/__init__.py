@@ -1,0 +1,1 @@
+"""Identity verification: emailed links and codes, reminders and auto-close."""
