@@ -1,0 +1,1 @@
+"""DSR Desk connectors: the plugin contract and built-in types (never imports `app`)."""

@@ -1,0 +1,238 @@
+"""The connector contract: what every connector type implements and returns.
+
+A connector is given a `Subject` and its validated settings, and answers three calls:
+`test()` (credentials and reachability), `access(subject)` (an async stream of
+`Record`s) and `erase(subject)` (an idempotent erasure returning an `EraseSummary`).
+Connectors never retry, sleep or rate-limit: the runtime does that, driven by the error
+types below (`ConnectorError.retryable`, `TransientError.retry_after`) and the
+`rate_limit` ClassVar.
+
+Request context. The runtime passes the ticket reference and the task's idempotency key
+in `Subject.hints` under the well-known keys `HINT_REFERENCE` and
+`HINT_IDEMPOTENCY_KEY`, read through `Subject.reference` and `Subject.idempotency_key`.
+This keeps the three-method signature identical for every type (most never need either
+value) while the types that talk to a vendor with idempotency support can use them. The
+runtime makes one idempotency key per task (connector + action + ticket), so a retried
+task sends the same key.
+
+Erasure outcomes. `EraseStatus.DONE` (finished now), `PENDING` (the vendor finishes
+later; `job_ref` identifies the job and the runtime calls `poll(job_ref)` or waits for a
+callback) or `MANUAL_REQUIRED` (a person must act; also raised as
+`ManualActionRequired`). An access that the vendor answers later raises
+`AccessPending(job_ref)`.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
+
+import httpx
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+HINT_REFERENCE = "reference"
+HINT_IDEMPOTENCY_KEY = "idempotency_key"
+
+
+class Capability(StrEnum):
+    """What a connector can do for a data subject."""
+
+    ACCESS = "access"
+    ERASE = "erase"
+
+
+class EraseStatus(StrEnum):
+    """How an erasure ended."""
+
+    DONE = "done"
+    PENDING = "pending"
+    MANUAL_REQUIRED = "manual_required"
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The person a request is about, plus lookup hints and request context."""
+
+    email: str
+    name: str | None = None
+    hints: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> str | None:
+        """The ticket reference (`DSR-…`), when the runtime supplied it."""
+        return self.hints.get(HINT_REFERENCE)
+
+    @property
+    def idempotency_key(self) -> str | None:
+        """The task's idempotency key, when the runtime supplied it."""
+        return self.hints.get(HINT_IDEMPOTENCY_KEY)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One object or row found for the subject; `source` is the object or table name."""
+
+    source: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EraseSummary:
+    """The outcome of `erase()`: status, counts per table/object, job ref if pending."""
+
+    status: EraseStatus = EraseStatus.DONE
+    erased: Mapping[str, int] = field(default_factory=dict)
+    job_ref: str | None = None
+    notes: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if self.status is EraseStatus.PENDING and not self.job_ref:
+            raise ValueError("a pending erasure needs a job_ref")
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most `max_rate` calls per `time_period` seconds (aiolimiter's terms)."""
+
+    max_rate: float
+    time_period: float = 1.0
+
+
+class ConnectorError(Exception):
+    """A connector call failed; not retried unless `retryable`."""
+
+    retryable: ClassVar[bool] = False
+
+
+class TransientError(ConnectorError):
+    """A temporary failure (429, 5xx, timeout, lost connection): retry later."""
+
+    retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuthError(ConnectorError):
+    """The credentials were refused; retrying cannot help."""
+
+
+class ConfigError(ConnectorError):
+    """The configuration or dataset is invalid or does not match the store."""
+
+
+class ManualActionRequired(ConnectorError):
+    """No API can do this: a person must follow `instructions`."""
+
+    def __init__(self, instructions: str) -> None:
+        super().__init__(instructions)
+        self.instructions = instructions
+
+
+class AccessPending(ConnectorError):
+    """The vendor will deliver the records later, identified by `job_ref`."""
+
+    def __init__(self, job_ref: str) -> None:
+        super().__init__(f"access results will arrive later (job {job_ref})")
+        self.job_ref = job_ref
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    base_dir = info.context.get("base_dir") if isinstance(info.context, dict) else None
+    if base_dir is not None and not value.is_absolute():
+        return Path(base_dir) / value
+    return value
+
+
+ConfigPath = Annotated[Path, AfterValidator(_resolve_path)]
+"""A file path in a config block; a relative path resolves against the config file's
+folder (passed as `context={"base_dir": ...}` to `model_validate`)."""
+
+
+class ConnectorConfig(BaseModel):
+    """Base of every type's config model: one block of `connectors.yaml`."""
+
+    # hide_input_in_errors: a rejected value may be a secret (a URL with a password).
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    name: str = Field(
+        min_length=1, description="Unique name of this connector instance."
+    )
+    type: str = Field(min_length=1, description="Registered connector type.")
+    enabled: bool = Field(default=True, description="Disabled connectors get no tasks.")
+    timeout: float = Field(default=30, gt=0, description="Seconds per vendor call.")
+
+
+ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
+
+
+class Connector(ABC, Generic[ConfigT]):
+    """Base class of every connector type (registered under `dsr.connectors`)."""
+
+    capabilities: ClassVar[frozenset[Capability]]
+    rate_limit: ClassVar[RateLimit | None] = None
+    config_model: ClassVar[type[ConnectorConfig]]
+
+    def __init__(
+        self, config: ConfigT, *, name: str, http: httpx.AsyncClient | None = None
+    ) -> None:
+        self.config = config
+        self.name = name
+        self._http = http
+        self._owns_http = False
+
+    @property
+    def enabled_actions(self) -> frozenset[Capability]:
+        """The capabilities this instance may use (a config may narrow the type's)."""
+        return self.capabilities
+
+    def require_action(self, action: Capability) -> None:
+        """Raise ConnectorError unless this instance may perform `action`."""
+        if action not in self.enabled_actions:
+            raise ConnectorError(f"{self.name}: action {action} is not enabled")
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared HTTP client, or an own one that aclose() closes."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=self.config.timeout)
+            self._owns_http = True
+        return self._http
+
+    @abstractmethod
+    async def test(self) -> None:
+        """Check credentials, reachability and configuration; raise a ConnectorError."""
+
+    @abstractmethod
+    def access(self, subject: Subject) -> AsyncIterator[Record]:
+        """Stream every record held about the subject (an async generator)."""
+
+    @abstractmethod
+    async def erase(self, subject: Subject) -> EraseSummary:
+        """Erase the subject's data; running it again must be harmless."""
+
+    async def poll(self, job_ref: str) -> EraseSummary:
+        """Report on a pending erasure; types that return `pending` override this."""
+        raise NotImplementedError(f"{type(self).__name__} has no pending jobs to poll")
+
+    async def aclose(self) -> None:
+        """Release what the connector opened (its own HTTP client, database engine…)."""
+        if self._owns_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+            self._owns_http = False
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
