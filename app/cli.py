@@ -4,20 +4,23 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import migrations
 from app.audit import service as audit
 from app.db import make_engine, session_scope
 from app.errors import DsrError
+from app.fanout.config import ConnectorsFileError, FanoutRuntime, load_runtime
 from app.jobs import JobContext, build_scheduler, load_jobs, run_job
 from app.logging import configure_logging
 from app.main import create_app, make_app_sessionmaker
-from app.settings import Settings, load_settings
+from app.privacy import PrivacyFileError, facts_for
+from app.settings import Settings, load_settings, process_environment
 from app.staff import service as staff_service
 from app.staff.models import Role
 
@@ -45,6 +48,13 @@ for name, group in (
     ("requests", requests_cli),
 ):
     cli.add_typer(group, name=name)
+
+
+@cli.callback()
+def _quiet_by_default() -> None:
+    # Commands print their own results; logs are warnings only, on stderr (serve and worker
+    # raise the level to INFO).
+    configure_logging("WARNING")
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -107,7 +117,12 @@ def serve(
     settings = _settings()
     configure_logging()
     _require_current_schema(settings)
-    uvicorn.run(create_app(settings, run_worker=not no_worker), host=host, port=port)
+    _require_privacy(settings)
+    runtime = _fanout_runtime(settings)
+    app = create_app(
+        settings, run_worker=not no_worker, smtp_host=host, runtime=runtime
+    )
+    uvicorn.run(app, host=host, port=port)
 
 
 @cli.command()
@@ -116,9 +131,10 @@ def worker() -> None:
     settings = _settings()
     configure_logging()
     _require_current_schema(settings)
+    _require_privacy(settings)
 
     async def main() -> None:
-        maker = make_app_sessionmaker(settings)
+        maker = _app_sessionmaker(settings)
         scheduler = build_scheduler(JobContext(settings, maker))
         scheduler.start()
         typer.echo(f"dsr worker: {len(scheduler.get_jobs())} jobs scheduled", err=True)
@@ -146,7 +162,7 @@ def _in_session(work: Callable[[AsyncSession], Coroutine[Any, Any, T]]) -> T:
     _require_current_schema(settings)
 
     async def main() -> T:
-        maker = make_app_sessionmaker(settings)
+        maker = _app_sessionmaker(settings)
         try:
             async with session_scope(maker) as session:
                 return await work(session)
@@ -222,8 +238,10 @@ def jobs_list() -> None:
     jobs = load_jobs()
     if not jobs:
         typer.echo("no jobs registered yet")
+    settings = _settings()
     for registered in jobs.values():
-        typer.echo(f"{registered.name}\t{registered.trigger}\t{registered.description}")
+        trigger = registered.trigger_for(settings)
+        typer.echo(f"{registered.name}\t{trigger}\t{registered.description}")
 
 
 @jobs_cli.command("run")
@@ -233,7 +251,7 @@ def jobs_run(name: str) -> None:
     _require_current_schema(settings)
 
     async def main() -> None:
-        maker = make_app_sessionmaker(settings)
+        maker = _app_sessionmaker(settings)
         try:
             await run_job(name, JobContext(settings, maker))
         finally:
@@ -245,26 +263,119 @@ def jobs_run(name: str) -> None:
 
 @connectors_cli.command("list")
 def connectors_list() -> None:
-    """Show the configured connectors."""
-    _not_available("dsr connectors list")
+    """Show the configured connectors: name, type, capabilities, enabled."""
+    runtime = _fanout_runtime()
+    if not runtime.connectors:
+        typer.echo(f"no connectors configured ({runtime.source})")
+    for spec in runtime.connectors.values():
+        actions = ",".join(sorted(spec.actions))
+        state = "enabled" if spec.enabled else "disabled"
+        typer.echo(f"{spec.name}\t{spec.type_name}\t{actions}\t{state}")
 
 
 @connectors_cli.command("test")
-def connectors_test(name: Annotated[str | None, typer.Argument()] = None) -> None:
-    """Check connectors' credentials and reachability."""
-    _not_available("dsr connectors test")
+def connectors_test(
+    name: Annotated[
+        str | None, typer.Argument(help="One connector; all enabled by default.")
+    ] = None,
+) -> None:
+    """Check connectors' credentials and reachability; exit 1 if any check fails."""
+    from app.fanout.checks import check_connectors
+
+    runtime = _fanout_runtime()
+    if name is not None and runtime.get(name) is None:
+        known = ", ".join(runtime.connectors) or "none"
+        _fail(f"no connector {name!r} in {runtime.source} (configured: {known})")
+    if not runtime.connectors:
+        typer.echo(f"no connectors configured ({runtime.source})")
+    results = _run(check_connectors(runtime, name))
+    for result in results:
+        if result.skipped:
+            typer.echo(f"skipped\t{result.name}\t(disabled)")
+        elif result.ok:
+            typer.echo(f"ok\t{result.name}")
+        else:
+            typer.echo(f"FAILED\t{result.name}\t{result.error}")
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)
+
+
+def _fanout_runtime(settings: Settings | None = None) -> FanoutRuntime:
+    """The connectors of connectors.yaml; a bad file is one line and exit 1."""
+    settings = settings or _settings()
+    try:
+        return load_runtime(settings, process_environment())
+    except ConnectorsFileError as exc:
+        _fail(str(exc))
+
+
+def _app_sessionmaker(settings: Settings) -> async_sessionmaker[AsyncSession]:
+    return make_app_sessionmaker(settings, _fanout_runtime(settings))
+
+
+def _require_privacy(settings: Settings) -> None:
+    """privacy.yaml must be valid before the app answers anyone (Art. 15 facts, authority)."""
+    try:
+        facts_for(settings.privacy_file)
+    except PrivacyFileError as exc:
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        _fail(exc.problems[0] + more)
 
 
 @mail_cli.command("fetch")
 def mail_fetch() -> None:
-    """Poll the IMAP mailbox once."""
-    _not_available("dsr mail fetch")
+    """Poll the IMAP mailbox once; exit 1 if it cannot be reached or a message failed."""
+    from app.mail.imap import FetchResult, fetch_once
+
+    settings = _settings()
+    _require_current_schema(settings)
+
+    async def main() -> FetchResult:
+        maker = _app_sessionmaker(settings)
+        try:
+            return await fetch_once(maker, settings)
+        finally:
+            await maker.kw["bind"].dispose()
+
+    result = _run(main())
+    typer.echo(
+        f"fetched {result.fetched}: {result.ingested} ingested, {result.duplicates} duplicates,"
+        f" {result.rejected} rejected, {result.errors} errors"
+    )
+    if result.errors:
+        raise typer.Exit(1)
 
 
 @mail_cli.command("ingest")
-def mail_ingest(files: list[str]) -> None:
+def mail_ingest(
+    files: Annotated[list[Path], typer.Argument(help="Raw RFC 5322 messages (.eml).")],
+) -> None:
     """Ingest raw .eml messages as if they arrived at support@."""
-    _not_available("dsr mail ingest")
+    from app.mail.inbound import ingest
+
+    settings = _settings()
+    _require_current_schema(settings)
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        _fail(f"no such file: {missing[0]}")
+
+    async def main() -> int:
+        maker = _app_sessionmaker(settings)
+        rejected = 0
+        try:
+            for path in files:
+                outcome = await ingest(
+                    maker, path.read_bytes(), settings=settings, source="cli"
+                )
+                detail = outcome.reference or outcome.reason or ""
+                typer.echo(f"{path}: {outcome.kind} {detail}".rstrip())
+                rejected += outcome.kind == "rejected"
+        finally:
+            await maker.kw["bind"].dispose()
+        return rejected
+
+    if _run(main()):
+        raise typer.Exit(1)
 
 
 @requests_cli.command("export-csv")

@@ -96,3 +96,16 @@ def enum_column(enum_cls: type[Any]) -> Any:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+async def try_advisory_lock(session: AsyncSession, name: str) -> bool:
+    """Take a transaction-scoped PostgreSQL advisory lock named `name`; False if held elsewhere.
+
+    Elsewhere (SQLite) there is one writer at a time anyway, so the lock is always granted.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    from sqlalchemy import text
+
+    query = text("SELECT pg_try_advisory_xact_lock(hashtext(:name))")
+    return bool((await session.execute(query, {"name": name})).scalar_one())

@@ -21,6 +21,9 @@ class JobContext:
 
 
 JobFunc = Callable[[JobContext], Awaitable[None]]
+# Schedules may depend on settings (e.g. the IMAP poll interval), so a job's trigger is a
+# function of them; `@job` also takes a plain trigger.
+TriggerFactory = Callable[[Settings], BaseTrigger]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,23 +32,37 @@ class Job:
 
     name: str
     func: JobFunc
-    trigger: BaseTrigger
+    trigger: TriggerFactory
     description: str
+
+    def trigger_for(self, settings: Settings) -> BaseTrigger:
+        """The concrete trigger under these settings."""
+        return self.trigger(settings)
 
 
 JOBS: dict[str, Job] = {}
 # Domain modules whose import registers their jobs; later issues add theirs here.
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = (
+    "app.deadlines.jobs",
+    "app.exports.jobs",
+    "app.fanout.jobs",
+    "app.identity.jobs",
+    "app.mail.jobs",
+    "app.requests.jobs",
+)
 
 
-def job(name: str, trigger: BaseTrigger) -> Callable[[JobFunc], JobFunc]:
+def job(
+    name: str, trigger: BaseTrigger | TriggerFactory
+) -> Callable[[JobFunc], JobFunc]:
     """Register an idempotent job under `name`, run on `trigger`."""
 
     def register(func: JobFunc) -> JobFunc:
         if name in JOBS:
             raise ValueError(f"job {name!r} is registered twice")
         summary = (func.__doc__ or "").strip().split("\n")[0]
-        JOBS[name] = Job(name, func, trigger, summary)
+        factory = trigger if callable(trigger) else (lambda _settings: trigger)
+        JOBS[name] = Job(name, func, factory, summary)
         return func
 
     return register
@@ -73,7 +90,6 @@ def build_scheduler(context: JobContext) -> AsyncIOScheduler:
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
     for registered in load_jobs().values():
-        scheduler.add_job(
-            registered.func, registered.trigger, args=[context], id=registered.name
-        )
+        trigger = registered.trigger_for(context.settings)
+        scheduler.add_job(registered.func, trigger, args=[context], id=registered.name)
     return scheduler

@@ -29,8 +29,8 @@ def _redact(
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Key/value logs with dotted event names and the ticket reference from contextvars."""
-    logging.basicConfig(format="%(message)s", level=level)
+    """Key/value logs on stderr (stdout belongs to command output), with dotted event names."""
+    logging.basicConfig(format="%(message)s", level=level, force=True)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -42,7 +42,7 @@ def configure_logging(level: str = "INFO") -> None:
             ),
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,
     )
 
 

@@ -7,29 +7,57 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import ops
-from app.audit.service import AUDIT_KEY, audit_key_from_secret
+from app.audit.service import AUDIT_KEY
 from app.db import make_engine
 from app.errors import install_error_handlers
+from app.exports import api as exports_api
+from app.exports import views as exports_views
+from app.fanout import api as fanout_api
+from app.fanout.config import RUNTIME_KEY, FanoutRuntime, load_runtime
+from app.identity import views as identity_views
 from app.jobs import JobContext, build_scheduler
+from app.mail import views as mail_views
+from app.mail.smtpd import start_receiver
 from app.requests import api as requests_api
-from app.settings import Settings
+from app.requests import views as requests_views
+from app.settings import Settings, derived_key, process_environment
 
 
-def make_app_sessionmaker(settings: Settings) -> async_sessionmaker[AsyncSession]:
-    """Sessions on the configured database, carrying the audit key for event hashes."""
-    return async_sessionmaker(
-        make_engine(settings.database_url),
-        expire_on_commit=False,
-        info={AUDIT_KEY: audit_key_from_secret(settings.secret())},
-    )
+def make_app_sessionmaker(
+    settings: Settings, runtime: FanoutRuntime | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the configured database, carrying the audit key and the connectors.
+
+    Services reach both through `session.info`, so they stay free of HTTP and globals.
+    """
+    info: dict[str, object] = {AUDIT_KEY: derived_key(settings, "dsr-desk audit v1")}
+    if runtime is not None:
+        info[RUNTIME_KEY] = runtime
+    engine = make_engine(settings.database_url)
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
-def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
-    """Build the web app; with `run_worker` it also runs the scheduler in-process."""
-    maker = make_app_sessionmaker(settings)
+def create_app(
+    settings: Settings,
+    *,
+    run_worker: bool = False,
+    smtp_host: str = "127.0.0.1",
+    runtime: FanoutRuntime | None = None,
+) -> FastAPI:
+    """Build the web app; with `run_worker` it also runs the scheduler in-process.
+
+    The connectors come from `runtime`, or from connectors.yaml (a bad file raises
+    ConnectorsFileError). With `DSR_INBOUND_SMTP_PORT` set, the SMTP receiver for support@
+    listens on `smtp_host`.
+    """
+    runtime = runtime or load_runtime(settings, process_environment())
+    maker = make_app_sessionmaker(settings, runtime)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        receiver = None
+        if settings.inbound_smtp_port:
+            receiver = await start_receiver(maker, settings, hostname=smtp_host)
         scheduler = build_scheduler(JobContext(settings, maker)) if run_worker else None
         if scheduler is not None:
             scheduler.start()
@@ -38,6 +66,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            if receiver is not None:
+                await receiver.stop()
             await app.state.engine.dispose()
 
     app = FastAPI(
@@ -54,4 +84,11 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(requests_api.router)
+    app.include_router(fanout_api.router)
+    app.include_router(exports_api.router)
+    app.include_router(exports_views.router)
+    app.include_router(requests_views.router)
+    app.include_router(identity_views.router)
+    if settings.is_dev:
+        app.include_router(mail_views.router)
     return app

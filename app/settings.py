@@ -1,6 +1,10 @@
 """The one settings object: every `DSR_` environment variable (and `.env`) lives here."""
 
+import hashlib
+import hmac
+import os
 import secrets
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Self
@@ -164,6 +168,22 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
 
+def derived_key(settings: Settings, purpose: str) -> bytes:
+    """A key for one purpose (audit hashes, rate-limit keys), derived from the secret key."""
+    return hmac.new(
+        settings.secret().encode(), purpose.encode(), hashlib.sha256
+    ).digest()
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read settings from the environment, with explicit overrides (CLI flags, tests)."""
     return Settings(**overrides)
+
+
+def process_environment() -> Mapping[str, str]:
+    """The process environment: where connectors.yaml's `${VAR}` secrets come from.
+
+    The one read of the environment outside `Settings` (a test enforces it): connector
+    secrets are named by the operator, so they cannot be fields of this object.
+    """
+    return os.environ

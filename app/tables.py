@@ -3,10 +3,12 @@
 from sqlmodel import SQLModel
 
 from app.audit.models import Event
+from app.exports.models import Export
 from app.fanout.models import ConnectorTask
 from app.identity.models import VerificationToken
-from app.mail.models import MailboxState, Message, RateHit
-from app.requests.models import DsrRequest
+from app.mail.models import MailboxState, Message
+from app.ratelimit import RateHit
+from app.requests.models import DsrRequest, Suppression
 from app.staff.models import ApiToken, StaffUser
 
 metadata = SQLModel.metadata
@@ -16,10 +18,12 @@ __all__ = [
     "ConnectorTask",
     "DsrRequest",
     "Event",
+    "Export",
     "MailboxState",
     "Message",
     "RateHit",
     "StaffUser",
+    "Suppression",
     "VerificationToken",
     "metadata",
 ]

@@ -1,13 +1,18 @@
-"""FastAPI glue: the session, settings and API-authentication dependencies."""
+"""FastAPI glue: session, settings and authentication dependencies, templates, CSRF."""
 
+import hmac
+import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import Forbidden, Unauthorized
+from app.paths import TEMPLATES_DIR
 from app.settings import Settings
 from app.staff import service as staff_service
 from app.staff.models import Role, StaffUser
@@ -73,3 +78,52 @@ AgentDep = Annotated[StaffUser, Depends(require_role(Role.AGENT))]
 def actor_of(staff: StaffUser) -> str:
     """How a staff member appears in the audit trail."""
     return f"staff:{staff.email}"
+
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+# CSRF: a signed double-submit token. itsdangerous does the cryptography; the glue is ours
+# because the FastAPI CSRF packages configure themselves through process-global class state,
+# which does not fit one Settings object per app.
+CSRF_COOKIE = "dsr_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_MAX_AGE = 4 * 3600
+
+
+def _csrf_signer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret(), salt="dsr-desk csrf")
+
+
+def csrf_token(request: Request, settings: Settings) -> tuple[str, str]:
+    """(form token, cookie nonce): reuse the browser's nonce so open tabs keep working."""
+    nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    return _csrf_signer(settings).dumps(nonce), nonce
+
+
+def set_csrf_cookie(response: Response, nonce: str, settings: Settings) -> None:
+    """Give the browser the nonce its form tokens are bound to."""
+    response.set_cookie(
+        CSRF_COOKIE,
+        nonce,
+        max_age=CSRF_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url.startswith("https://"),
+    )
+
+
+def csrf_valid(request: Request, settings: Settings, token: str | None) -> bool:
+    """Whether a posted form token is fresh, ours, and bound to this browser's cookie."""
+    nonce = request.cookies.get(CSRF_COOKIE)
+    if not token or not nonce:
+        return False
+    try:
+        signed = _csrf_signer(settings).loads(token, max_age=CSRF_MAX_AGE)
+    except BadSignature:
+        return False
+    return isinstance(signed, str) and hmac.compare_digest(signed, nonce)
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (a proxy in front should set it via uvicorn --proxy-headers)."""
+    return request.client.host if request.client else "unknown"

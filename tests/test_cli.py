@@ -92,8 +92,6 @@ async def test_duplicate_staff_is_refused_in_one_line(settings: Settings) -> Non
 @pytest.mark.parametrize(
     "args",
     [
-        ["connectors", "list"],
-        ["mail", "fetch"],
         ["requests", "export-csv"],
         ["metrics", "--year", "2026"],
     ],
@@ -104,6 +102,12 @@ async def test_later_commands_say_not_available_yet(
     result = await _dsr(settings, *args)
     assert result.exit_code == 1
     assert "not available yet" in result.stderr
+
+
+async def test_mail_fetch_without_imap_is_one_line(settings: Settings) -> None:
+    result = await _dsr(settings, "mail", "fetch")
+    assert result.exit_code == 1
+    assert result.stderr == "dsr: IMAP polling is off: DSR_IMAP_HOST is not set\n"
 
 
 async def test_jobs_run_unknown_is_an_error(settings: Settings) -> None:

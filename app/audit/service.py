@@ -19,11 +19,6 @@ GENESIS = "0" * 64
 AUDIT_KEY = "audit_key"  # session.info entry holding the key for personal-value hashes
 
 
-def audit_key_from_secret(secret: str) -> bytes:
-    """Derive the key that hashes personal values in events from the app secret."""
-    return hmac.new(secret.encode(), b"dsr-desk audit v1", hashlib.sha256).digest()
-
-
 def _keyed_hash(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.deadlines import rules
 from app.errors import Conflict, ValidationFailed
+from app.mail import outbox
 from app.requests.enums import OPEN_STATUSES
 from app.requests.models import DsrRequest
 from app.settings import Settings
@@ -78,9 +79,14 @@ async def extend(
     actor: str,
     reason: str,
     now: datetime,
-    calendar: rules.BusinessCalendar,
+    settings: Settings,
 ) -> None:
-    """Extend the deadline once, before the first due date ends, with a reason (409 otherwise)."""
+    """Extend once, before the first due date ends, with a reason; notify the requester.
+
+    The notice with the reasons must reach the requester within the first period
+    (GDPR Art. 12(3); 11 CCR 7021(b)), so it is queued in the same transaction.
+    """
+    calendar = calendar_for(settings)
     if dsr.status not in OPEN_STATUSES:
         raise Conflict(
             f"{dsr.reference} is {dsr.status}; only open requests can be extended"
@@ -129,4 +135,17 @@ async def extend(
         },
         personal={"reason": reason},
         at=now,
+    )
+    await outbox.queue(
+        session,
+        settings=settings,
+        template="extension",
+        to=dsr.subject_email,
+        dsr=dsr,
+        language=dsr.language,
+        context={
+            "due_on": dsr.due_at.astimezone(calendar.timezone).date(),
+            "extended_due_on": day,
+            "reason": reason,
+        },
     )

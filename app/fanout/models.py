@@ -1,4 +1,4 @@
-"""The connector task table."""
+"""The connector task table: one row per connector and action of an approved request."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -45,6 +45,8 @@ class ConnectorTask(SQLModel, table=True):
     lease_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     job_ref: str | None = Field(default=None, max_length=255)
     error: str | None = Field(default=None, sa_column=Column(Text))
+    # What staff must do for a manual task (from connectors.yaml or the vendor's answer).
+    instructions: str | None = Field(default=None, sa_column=Column(Text))
     counts: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )

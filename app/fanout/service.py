@@ -1,10 +1,57 @@
-"""Fan-out task queries (the runner comes with the fan-out engine)."""
+"""Fan-out tasks on a ticket: planning on approval, outcomes, settling, staff actions.
 
+Planning writes one task per enabled connector whose capabilities cover the request's
+action (access and portability → `access`, erasure → `erase`). Request types no connector
+can perform (rectification, restriction, objection, opt-out), and tickets no connector
+applies to, get one manual task under the reserved connector name `staff`, with
+instructions, so a person always owns the outcome. Planning is idempotent: the unique
+(request, connector, action) constraint makes a second plan insert nothing.
+
+Settling: when every task has ended (succeeded, failed or manual), an `in_progress`
+ticket moves on: all succeeded → `fanout_completed` event (the results step completes it); otherwise
+`action_required` with the reason. Staff retry failed tasks and complete manual ones;
+both resume the ticket. Every status change goes through `lifecycle.transition`.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.fanout.models import ConnectorTask
+from app.audit import service as audit
+from app.db import utcnow
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.fanout.config import STAFF, FanoutRuntime, runtime_of
+from app.fanout.models import ConnectorTask, TaskStatus
+from app.requests import lifecycle
+from app.requests.enums import RequestType, Status
 from app.requests.models import DsrRequest
+from connectors.base import Capability
+
+T = TaskStatus
+OPEN = frozenset({T.PENDING, T.RUNNING, T.WAITING})
+ENDED = frozenset({T.SUCCEEDED, T.FAILED, T.MANUAL})
+ACTIONS: Mapping[RequestType, Capability] = {
+    RequestType.ACCESS: Capability.ACCESS,
+    RequestType.PORTABILITY: Capability.ACCESS,
+    RequestType.ERASURE: Capability.ERASE,
+}
+_BY_HAND = {
+    Capability.ACCESS: "No connector can search for this person's data. Find it in "
+    "every system that may hold it and answer by hand",
+    Capability.ERASE: "No connector can erase this person's data. Erase it by hand in "
+    "every system that holds it",
+}
+
+
+def idempotency_key(reference: str, connector: str, action: str) -> str:
+    """The key a task sends on every attempt (vendors drop repeats of a key)."""
+    return f"{reference}:{connector}:{action}"
 
 
 async def tasks_for(session: AsyncSession, dsr: DsrRequest) -> list[ConnectorTask]:
@@ -13,3 +60,323 @@ async def tasks_for(session: AsyncSession, dsr: DsrRequest) -> list[ConnectorTas
     return list(
         (await session.execute(query.order_by(col(ConnectorTask.id)))).scalars()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTask:
+    """A task the plan calls for."""
+
+    connector: str
+    action: str
+    status: TaskStatus = T.PENDING
+    instructions: str | None = None
+
+
+def planned_tasks(dsr: DsrRequest, runtime: FanoutRuntime) -> list[PlannedTask]:
+    """What the ticket needs: a task per capable connector, else one staff task."""
+    action = ACTIONS.get(dsr.type)
+    if action is not None:
+        specs = runtime.planned_for(action)
+        if specs:
+            return [PlannedTask(spec.name, action) for spec in specs]
+        text = _BY_HAND[action]
+    else:
+        action_name = dsr.type.value.replace("_", "-")
+        text = f"No connector handles {action_name} requests. Act on it by hand"
+    systems = [spec.name for spec in runtime.connectors.values() if spec.enabled]
+    listed = f" (configured systems: {', '.join(systems)})" if systems else ""
+    instructions = f"{text}{listed}, then complete this task with a note."
+    name = action.value if action is not None else dsr.type.value
+    return [PlannedTask(STAFF, name, T.MANUAL, instructions)]
+
+
+async def plan(
+    session: AsyncSession, dsr: DsrRequest, runtime: FanoutRuntime
+) -> list[ConnectorTask]:
+    """Create the ticket's tasks once (idempotent) and return all of them."""
+    wanted = planned_tasks(dsr, runtime)
+    now = utcnow()
+    rows: list[dict[str, Any]] = [
+        {
+            "request_id": dsr.id,
+            "connector": item.connector,
+            "action": item.action,
+            "status": item.status,
+            "attempts": 0,
+            "counts": {},
+            "instructions": item.instructions,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for item in wanted
+    ]
+    dialect = postgresql if _dialect(session) == "postgresql" else sqlite
+    statement = dialect.insert(ConnectorTask).values(rows).on_conflict_do_nothing()
+    inserted = (await session.execute(statement)).rowcount  # type: ignore[attr-defined]  # CursorResult
+    if inserted:
+        planned = [{"connector": t.connector, "action": t.action} for t in wanted]
+        await audit.record(
+            session, dsr, "fanout_planned", actor="system", data={"tasks": planned}
+        )
+    return await tasks_for(session, dsr)
+
+
+async def plan_approved(session: AsyncSession, dsr: DsrRequest) -> None:
+    """Plan an approved ticket when the app runs with connectors (else the job will)."""
+    runtime = runtime_of(session)
+    if runtime is not None:
+        await plan(session, dsr, runtime)
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def lock_ticket(session: AsyncSession, request_id: int) -> DsrRequest:
+    """Load the ticket for update, serialising everything that may settle it."""
+    if _dialect(session) == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database write lock now, so
+        # the task states read next cannot change before this transaction commits.
+        noop = update(DsrRequest).where(col(DsrRequest.id) == request_id)
+        await session.execute(
+            noop.values(id=col(DsrRequest.id)).execution_options(
+                synchronize_session=False
+            )
+        )
+    query = (
+        select(DsrRequest)
+        .where(col(DsrRequest.id) == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one attempt at a task."""
+
+    status: TaskStatus
+    counts: Mapping[str, int] | None = None
+    error: str | None = None
+    job_ref: str | None = None
+    instructions: str | None = None
+    next_attempt_at: datetime | None = None
+    notes: Sequence[str] = ()
+    personal_error: bool = False  # the error text came from outside a connector
+
+
+_EVENT_KINDS = {
+    T.SUCCEEDED: "task_succeeded",
+    T.FAILED: "task_failed",
+    T.WAITING: "task_waiting",
+    T.MANUAL: "task_manual",
+    T.PENDING: "task_retry_scheduled",
+}
+
+
+async def apply_outcome(
+    session: AsyncSession, dsr: DsrRequest, task: ConnectorTask, outcome: Outcome
+) -> None:
+    """Write an attempt's outcome on the task and audit it (the caller settles)."""
+    await apply_outcomes(session, [(dsr, task, outcome)])
+
+
+async def apply_outcomes(
+    session: AsyncSession,
+    results: Sequence[tuple[DsrRequest, ConnectorTask, Outcome]],
+) -> None:
+    """Write several outcomes, then their audit events (task rows flush together)."""
+    now = utcnow()
+    for _dsr, task, outcome in results:
+        task.status = outcome.status
+        if outcome.counts is not None:
+            task.counts = dict(outcome.counts)
+        task.error = outcome.error
+        task.job_ref = outcome.job_ref or task.job_ref
+        task.instructions = outcome.instructions or task.instructions
+        task.next_attempt_at = outcome.next_attempt_at
+        task.lease_owner = task.lease_expires_at = None
+        task.updated_at = now
+    for dsr, task, outcome in results:
+        await _audit_outcome(session, dsr, task, outcome)
+
+
+async def _audit_outcome(
+    session: AsyncSession, dsr: DsrRequest, task: ConnectorTask, outcome: Outcome
+) -> None:
+    data: dict[str, Any] = {**_describe(task), "attempts": task.attempts}
+    personal: dict[str, str] = {}
+    if outcome.counts is not None:
+        data["counts"] = dict(outcome.counts)
+    if outcome.job_ref:
+        data["job_ref"] = outcome.job_ref
+    if outcome.next_attempt_at is not None:
+        data["next_attempt_at"] = outcome.next_attempt_at.isoformat()
+    if outcome.error and outcome.personal_error:
+        personal["error"] = outcome.error
+    elif outcome.error:
+        data["error"] = outcome.error
+    if outcome.notes:  # vendors' free text: kept in the erasable part
+        personal["notes"] = "\n".join(outcome.notes)
+    kind = _EVENT_KINDS[outcome.status]
+    await audit.record(session, dsr, kind, actor="system", data=data, personal=personal)
+
+
+def _describe(task: ConnectorTask) -> dict[str, Any]:
+    return {"task_id": task.id, "connector": task.connector, "action": task.action}
+
+
+async def settle(session: AsyncSession, dsr: DsrRequest) -> None:
+    """Move an in-progress ticket on once every task has ended."""
+    if dsr.status is not Status.IN_PROGRESS:
+        return
+    tasks = await tasks_for(session, dsr)
+    if not tasks or any(task.status in OPEN for task in tasks):
+        return
+    blocked = [task for task in tasks if task.status is not T.SUCCEEDED]
+    if not blocked:
+        await fanout_completed(session, dsr, tasks)
+        return
+    await lifecycle.transition(
+        session,
+        dsr,
+        Status.ACTION_REQUIRED,
+        actor="system",
+        reason="; ".join(_blocked_reason(task) for task in blocked),
+        data={
+            "failed": [t.connector for t in blocked if t.status is T.FAILED],
+            "manual": [t.connector for t in blocked if t.status is T.MANUAL],
+        },
+    )
+
+
+def _blocked_reason(task: ConnectorTask) -> str:
+    if task.status is T.MANUAL:
+        return f"{task.connector} ({task.action}): a manual task is open"
+    return f"{task.connector} ({task.action}) failed: {task.error or 'no detail'}"
+
+
+async def fanout_completed(
+    session: AsyncSession, dsr: DsrRequest, tasks: Sequence[ConnectorTask]
+) -> None:
+    """Every task succeeded: record `fanout_completed`; the results step answers the ticket.
+
+    The ticket stays in progress until `app.exports.answer` has built and sent the access
+    package, or confirmed the erasure, and completed it.
+    """
+    summary = [{**_describe(task), "counts": task.counts} for task in tasks]
+    await audit.record(
+        session, dsr, "fanout_completed", actor="system", data={"tasks": summary}
+    )
+
+
+async def settle_open(session: AsyncSession) -> int:
+    """Settle in-progress tickets whose tasks have all ended (a safety net); count."""
+    open_ids = select(ConnectorTask.request_id).where(
+        col(ConnectorTask.status).in_(OPEN)
+    )
+    query = (
+        select(DsrRequest.id)
+        .where(
+            DsrRequest.status == Status.IN_PROGRESS,
+            col(DsrRequest.id).in_(select(ConnectorTask.request_id)),
+            col(DsrRequest.id).not_in(open_ids),
+        )
+        .order_by(col(DsrRequest.id))  # one lock order for every writer
+    )
+    settled = 0
+    for request_id in list((await session.execute(query)).scalars()):
+        if request_id is not None:
+            await settle(session, await lock_ticket(session, request_id))
+            settled += 1
+    return settled
+
+
+async def plan_unplanned(session: AsyncSession, runtime: FanoutRuntime) -> int:
+    """Plan in-progress tickets that have no task yet (approved without a runtime)."""
+    query = select(DsrRequest).where(
+        DsrRequest.status == Status.IN_PROGRESS,
+        col(DsrRequest.id).not_in(select(ConnectorTask.request_id)),
+    )
+    tickets = list((await session.execute(query)).scalars())
+    for dsr in tickets:
+        await plan(session, dsr, runtime)
+    return len(tickets)
+
+
+def _task_of(tasks: Sequence[ConnectorTask], task_id: int) -> ConnectorTask:
+    for task in tasks:
+        if task.id == task_id:
+            return task
+    raise NotFound(f"no task {task_id} on this request")
+
+
+async def _open_ticket(session: AsyncSession, dsr: DsrRequest) -> DsrRequest:
+    assert dsr.id is not None  # noqa: S101 - a stored ticket
+    dsr = await lock_ticket(session, dsr.id)
+    if dsr.status not in (Status.IN_PROGRESS, Status.ACTION_REQUIRED):
+        raise Conflict(f"{dsr.reference} is {dsr.status}: its tasks are closed")
+    return dsr
+
+
+async def retry(
+    session: AsyncSession, dsr: DsrRequest, task_id: int | None, *, actor: str
+) -> list[ConnectorTask]:
+    """Queue failed tasks again (one, or all); an action_required ticket resumes."""
+    dsr = await _open_ticket(session, dsr)
+    tasks = await tasks_for(session, dsr)
+    if task_id is not None:
+        task = _task_of(tasks, task_id)
+        if task.status is not T.FAILED:
+            hint = "; complete it instead" if task.status is T.MANUAL else ""
+            raise Conflict(f"task {task_id} is {task.status}, not failed{hint}")
+        chosen = [task]
+    else:
+        chosen = [task for task in tasks if task.status is T.FAILED]
+        if not chosen:
+            raise Conflict(f"{dsr.reference} has no failed task to retry")
+    now = utcnow()
+    for task in chosen:
+        task.status, task.attempts, task.error = T.PENDING, 0, None
+        task.next_attempt_at = task.lease_owner = task.lease_expires_at = None
+        task.updated_at = now
+        await audit.record(
+            session, dsr, "task_retried", actor=actor, data=_describe(task)
+        )
+    if dsr.status is Status.ACTION_REQUIRED:
+        reason = "failed tasks queued again"
+        await lifecycle.transition(
+            session, dsr, Status.IN_PROGRESS, actor=actor, reason=reason
+        )
+    return chosen
+
+
+async def complete_manual(
+    session: AsyncSession, dsr: DsrRequest, task_id: int, *, note: str, actor: str
+) -> ConnectorTask:
+    """Close a manual task with staff's note; the ticket moves on if nothing is left."""
+    if not note.strip():
+        raise ValidationFailed("note: say what was done")
+    dsr = await _open_ticket(session, dsr)
+    tasks = await tasks_for(session, dsr)
+    task = _task_of(tasks, task_id)
+    if task.status is not T.MANUAL:
+        raise Conflict(f"task {task_id} is {task.status}, not a manual task")
+    task.status, task.error, task.updated_at = T.SUCCEEDED, None, utcnow()
+    await audit.record(
+        session,
+        dsr,
+        "task_completed",
+        actor=actor,
+        data=_describe(task),
+        personal={"note": note},
+    )
+    blocked = any(t.status is not T.SUCCEEDED for t in tasks)
+    if dsr.status is Status.ACTION_REQUIRED and not blocked:
+        reason = "manual tasks completed"
+        await lifecycle.transition(
+            session, dsr, Status.IN_PROGRESS, actor=actor, reason=reason
+        )
+    await settle(session, dsr)
+    return task

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, enum_column, utcnow
@@ -60,9 +60,11 @@ class Message(SQLModel, table=True):
     peer: str = Field(default="", max_length=320)  # the other side, lower-cased
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     html: str | None = Field(default=None, sa_column=Column(Text))
-    automatic: bool = (
-        False  # sent with Auto-Submitted: auto-replied / received as automatic
-    )
+    # Sent with Auto-Submitted: auto-replied, or received as automatic mail.
+    automatic: bool = False
+    attachment_path: str | None = Field(
+        default=None, max_length=1000
+    )  # in DSR_DATA_DIR
     state: MessageState = Field(sa_type=enum_column(MessageState))
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -86,18 +88,7 @@ class MailboxState(SQLModel, table=True):
     __tablename__ = "mailbox_state"
 
     folder: str = Field(primary_key=True, max_length=200)
-    uidvalidity: int
-    last_uid: int = 0
+    # IMAP UIDs and UIDVALIDITY are unsigned 32-bit: past PostgreSQL's signed INTEGER.
+    uidvalidity: int = Field(sa_type=BigInteger)
+    last_uid: int = Field(default=0, sa_type=BigInteger)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class RateHit(SQLModel, table=True):
-    """One counted action (form post, auto-reply) under a keyed hash of who did it."""
-
-    __tablename__ = "rate_hit"
-    __table_args__ = (Index("ix_rate_hit_bucket_key_at", "bucket", "key_hash", "at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    bucket: str = Field(max_length=40)
-    key_hash: str = Field(max_length=64)
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

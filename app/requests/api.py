@@ -11,7 +11,6 @@ from sqlmodel import col, select
 from app.audit import service as audit
 from app.db import utcnow
 from app.deadlines import service as deadlines
-from app.errors import NotAvailable
 from app.fanout import service as fanout_service
 from app.mail import service as mail_service
 from app.requests import service
@@ -19,6 +18,7 @@ from app.requests.enums import Channel, Regulation, RequestType, Status
 from app.requests.models import DsrRequest
 from app.requests.schemas import (
     AssignBody,
+    CompleteTaskBody,
     DenyBody,
     EmptyBody,
     EventOut,
@@ -28,6 +28,7 @@ from app.requests.schemas import (
     RequestCreate,
     RequestOut,
     RequestPage,
+    RetryBody,
     SubjectOut,
     TaskOut,
     VerifyBody,
@@ -85,7 +86,7 @@ def _out(dsr: DsrRequest, settings: Settings, assignees: dict[int, str]) -> Requ
     )
 
 
-async def _detail(
+async def detail(
     session: AsyncSession, dsr: DsrRequest, settings: Settings
 ) -> RequestOut:
     out = _out(dsr, settings, await _assignees(session, [dsr]))
@@ -133,7 +134,7 @@ async def create_request(
         identity_verified=body.identity_verified,
         auto_approve=settings.auto_approve,
     )
-    return await _detail(session, dsr, settings)
+    return await detail(session, dsr, settings)
 
 
 @router.get("/requests")
@@ -183,7 +184,7 @@ async def get_request(
     reference: str, session: SessionDep, settings: SettingsDep, _staff: ApiStaffDep
 ) -> RequestOut:
     """One request with its connector tasks and mail thread."""
-    return await _detail(
+    return await detail(
         session, await service.require_request(session, reference), settings
     )
 
@@ -219,7 +220,7 @@ async def approve(
     """Approve a verified request for fan-out."""
     dsr = await service.require_request(session, reference)
     await service.approve(session, dsr, actor=actor_of(staff))
-    return await _detail(session, dsr, settings)
+    return await detail(session, dsr, settings)
 
 
 @router.post("/requests/{reference}/deny", response_model_by_alias=True)
@@ -238,8 +239,9 @@ async def deny(
         actor=actor_of(staff),
         reason_code=body.reason_code,
         message=body.message,
+        settings=settings,
     )
-    return await _detail(session, dsr, settings)
+    return await detail(session, dsr, settings)
 
 
 @router.post("/requests/{reference}/extend", response_model_by_alias=True)
@@ -258,9 +260,9 @@ async def extend(
         actor=actor_of(staff),
         reason=body.reason,
         now=utcnow(),
-        calendar=deadlines.calendar_for(settings),
+        settings=settings,
     )
-    return await _detail(session, dsr, settings)
+    return await detail(session, dsr, settings)
 
 
 @router.post("/requests/{reference}/assign", response_model_by_alias=True)
@@ -276,7 +278,7 @@ async def assign(
     await service.assign(
         session, dsr, actor=actor_of(staff), staff_email=body.staff_email
     )
-    return await _detail(session, dsr, settings)
+    return await detail(session, dsr, settings)
 
 
 @router.post("/requests/{reference}/notes", response_model_by_alias=True)
@@ -290,7 +292,7 @@ async def add_note(
     """Add an internal note to the timeline."""
     dsr = await service.require_request(session, reference)
     await service.add_note(session, dsr, actor=actor_of(staff), text=body.text)
-    return await _detail(session, dsr, settings)
+    return await detail(session, dsr, settings)
 
 
 @router.post("/requests/{reference}/cancel", response_model_by_alias=True)
@@ -304,7 +306,7 @@ async def cancel(
     """Cancel an open request."""
     dsr = await service.require_request(session, reference)
     await service.cancel(session, dsr, actor=actor_of(staff), reason=body.reason)
-    return await _detail(session, dsr, settings)
+    return await detail(session, dsr, settings)
 
 
 @router.post("/requests/{reference}/verify", response_model_by_alias=True)
@@ -326,18 +328,37 @@ async def verify(
         calendar=deadlines.calendar_for(settings),
         auto_approve=settings.auto_approve,
     )
-    return await _detail(session, dsr, settings)
+    return await detail(session, dsr, settings)
 
 
-@router.post("/requests/{reference}/retry")
-async def retry(reference: str, _staff: AgentDep) -> None:
-    """Retry failed connector tasks (arrives with the fan-out engine)."""
-    raise NotAvailable("retry is not available yet: it arrives with the fan-out engine")
+@router.post("/requests/{reference}/retry", response_model_by_alias=True)
+async def retry(
+    reference: str,
+    body: RetryBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: AgentDep,
+) -> RequestOut:
+    """Queue failed connector tasks again (one with `task_id`, else all of them)."""
+    dsr = await service.require_request(session, reference)
+    await fanout_service.retry(session, dsr, body.task_id, actor=actor_of(staff))
+    return await detail(session, dsr, settings)
 
 
-@router.post("/requests/{reference}/tasks/{task_id}/complete")
-async def complete_task(reference: str, task_id: int, _staff: AgentDep) -> None:
-    """Complete a manual task (arrives with the fan-out engine)."""
-    raise NotAvailable(
-        "manual tasks are not available yet: they arrive with the fan-out engine"
+@router.post(
+    "/requests/{reference}/tasks/{task_id}/complete", response_model_by_alias=True
+)
+async def complete_task(
+    reference: str,
+    task_id: int,
+    body: CompleteTaskBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: AgentDep,
+) -> RequestOut:
+    """Close a manual task with a note saying what was done."""
+    dsr = await service.require_request(session, reference)
+    await fanout_service.complete_manual(
+        session, dsr, task_id, note=body.note, actor=actor_of(staff)
     )
+    return await detail(session, dsr, settings)

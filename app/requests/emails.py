@@ -17,3 +17,12 @@ def normalise_email(raw: str) -> tuple[str, str]:
         raise ValidationFailed(f"email: {exc}") from None
     display = f"{result.local_part}@{result.domain.lower()}"
     return display, display.lower()
+
+
+def is_valid_email(raw: str) -> bool:
+    """Whether the address would be accepted by `normalise_email`."""
+    try:
+        normalise_email(raw)
+    except ValidationFailed:
+        return False
+    return True

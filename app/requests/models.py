@@ -48,6 +48,15 @@ class DsrRequest(SQLModel, table=True):
         default=None, foreign_key="staff_user.id", ondelete="SET NULL"
     )
     escalated: bool = False
+    escalation_stage: str | None = Field(
+        default=None, max_length=16
+    )  # at_risk | overdue
+    reminded_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime
+    )  # verification
+    purged_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime
+    )  # retention purge
     outcome: str | None = Field(default=None, max_length=32)
     denial_reason: DenialReason | None = Field(
         default=None, sa_type=enum_column(DenialReason)
@@ -64,3 +73,13 @@ class DsrRequest(SQLModel, table=True):
     def effective_due_at(self) -> datetime:
         """The due moment in force: the extended one once extended."""
         return self.extended_due_at or self.due_at
+
+
+class Suppression(SQLModel, table=True):
+    """What an erasure leaves behind: a keyed hash of the address, to spot data synced back."""
+
+    __tablename__ = "suppression"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.requests.emails import is_valid_email
 from app.requests.enums import Channel, DenialReason, Regulation, RequestType, Status
 
 
@@ -149,3 +150,85 @@ class EmptyBody(BaseModel):
     """Body of approve: nothing."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+# Where the requester lives decides the law (and so the deadline); "other" uses the default.
+LOCATIONS: dict[str, tuple[str, Regulation | None]] = {
+    "eea": ("European Union / EEA", Regulation.GDPR),
+    "uk": ("United Kingdom", Regulation.UK_GDPR),
+    "california": ("California, USA", Regulation.CCPA),
+    "virginia": ("Virginia, USA", Regulation.VCDPA),
+    "colorado": ("Colorado, USA", Regulation.CPA),
+    "brazil": ("Brazil", Regulation.LGPD),
+    "canada": ("Canada", Regulation.PIPEDA),
+    "other": ("Somewhere else", None),
+}
+
+TYPE_LABELS: dict[RequestType, str] = {
+    RequestType.ACCESS: "Send me a copy of my personal data",
+    RequestType.PORTABILITY: "Give me my data in a machine-readable file (portability)",
+    RequestType.ERASURE: "Delete my personal data",
+    RequestType.RECTIFICATION: "Correct my personal data",
+    RequestType.RESTRICTION: "Stop using my data for now (restriction)",
+    RequestType.OBJECTION: "Stop using my data for marketing or profiling (objection)",
+    RequestType.OPT_OUT: "Do not sell or share my personal information",
+}
+
+
+class RequestForm(BaseModel):
+    """The public request form as posted (strings; checked by `form_errors`)."""
+
+    type: str = ""
+    email: str = ""
+    name: str = ""
+    location: str = "other"
+    details: str = ""
+    is_agent: bool = False
+    agent_name: str = ""
+    agent_email: str = ""
+    agent_details: str = ""
+    website: str = ""  # the honeypot: people leave it empty, naive bots fill it in
+
+
+def form_errors(form: RequestForm) -> dict[str, str]:
+    """Field -> message for everything wrong with a posted form (empty when valid)."""
+    errors: dict[str, str] = {}
+    if form.type not in {item.value for item in RequestType}:
+        errors["type"] = "Choose what you would like us to do."
+    if not form.email.strip():
+        errors["email"] = "Enter your email address."
+    elif not is_valid_email(form.email):
+        errors["email"] = "Enter a valid email address, like name@example.com."
+    if (
+        form.is_agent
+        and form.agent_email.strip()
+        and not is_valid_email(form.agent_email)
+    ):
+        errors["agent_email"] = "Enter a valid email address for yourself as the agent."
+    if form.location not in LOCATIONS:
+        errors["location"] = "Choose where you live."
+    if form.is_agent and not form.agent_name.strip():
+        errors["agent_name"] = "Enter your name as the person's agent."
+    if form.is_agent and not form.agent_email.strip():
+        errors["agent_email"] = "Enter your email address as the person's agent."
+    if (
+        len(form.details) > 5000
+        or len(form.agent_details) > 2000
+        or len(form.name) > 200
+    ):
+        errors["details"] = "Please shorten your message."
+    return errors
+
+
+class RetryBody(BaseModel):
+    """Body of retry: one failed task, or every failed task when omitted."""
+
+    model_config = ConfigDict(extra="forbid")
+    task_id: int | None = None
+
+
+class CompleteTaskBody(BaseModel):
+    """Body of a manual task's completion: what staff did."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(min_length=1, max_length=10_000)

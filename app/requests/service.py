@@ -15,6 +15,9 @@ from app.db import utcnow
 from app.deadlines import rules
 from app.deadlines import service as deadlines
 from app.errors import NotFound, ValidationFailed
+from app.fanout import service as fanout_service
+from app.mail import outbox
+from app.privacy import facts_for
 from app.requests import lifecycle
 from app.requests.emails import normalise_email
 from app.requests.enums import (
@@ -27,6 +30,7 @@ from app.requests.enums import (
 )
 from app.requests.models import DsrRequest
 from app.requests.reference import new_reference
+from app.settings import Settings
 from app.staff.models import Role, StaffUser
 
 
@@ -209,8 +213,11 @@ async def _staff_by_email(session: AsyncSession, email: str) -> StaffUser | None
 
 
 async def approve(session: AsyncSession, dsr: DsrRequest, *, actor: str) -> None:
-    """Approve a reviewed request: it moves on to fan-out."""
+    """Approve a reviewed request: it moves on to fan-out, its tasks planned at once."""
     await lifecycle.transition(session, dsr, Status.IN_PROGRESS, actor=actor)
+    # Same transaction: an approved ticket never exists without its tasks (when the
+    # app runs without connectors loaded, the fanout job plans it instead).
+    await fanout_service.plan_approved(session, dsr)
 
 
 async def deny(
@@ -220,8 +227,13 @@ async def deny(
     actor: str,
     reason_code: DenialReason,
     message: str,
+    settings: Settings,
 ) -> None:
-    """Refuse the request with a legal ground and an explanation for the requester."""
+    """Refuse the request with a legal ground, and send the notice the law requires.
+
+    The notice states the reasons, names the supervisory authority and the right to a
+    judicial remedy (GDPR Art. 12(4); legal-rules.md, "Refusals").
+    """
     await lifecycle.transition(
         session,
         dsr,
@@ -232,6 +244,25 @@ async def deny(
     )
     dsr.denial_reason = reason_code
     dsr.outcome = "denied"
+    authority = facts_for(settings.privacy_file).supervisory_authority
+    await outbox.queue(
+        session,
+        settings=settings,
+        template="denial",
+        to=dsr.subject_email,
+        dsr=dsr,
+        language=dsr.language,
+        context={
+            "reason_code": reason_code.value,
+            "message": message,
+            "partial": False,
+            "authority": {
+                "name": authority.name,
+                "url": str(authority.url),
+                "email": authority.email,
+            },
+        },
+    )
 
 
 async def cancel(

@@ -196,7 +196,8 @@ async def test_lifecycle_through_the_api(
         event["kind"]
         for event in (await client.get(f"{url}/events", headers=agent)).json()
     ]
-    assert kinds == ["created", "status_changed", "status_changed"]
+    # approval plans a task for staff: no connectors are configured here
+    assert kinds == ["created", "status_changed", "fanout_planned", "status_changed"]
 
 
 async def test_deny_records_the_legal_ground(

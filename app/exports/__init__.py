@@ -1,0 +1,1 @@
+"""Results: the access export package, its secure download, and purging it."""

@@ -1,0 +1,168 @@
+"""The `index.html` of an access package: what we hold, from where, and the Art. 15 facts.
+
+The page is written for someone who is not technical: counts per system, the field names and a
+few shortened example records per source (never the whole data: that is in the files), then
+everything Art. 15(1)-(2) GDPR requires from `privacy.yaml`. It is one self-contained file
+(inline CSS, no scripts, no remote resources) so it opens offline from the extracted ZIP.
+Wording lives in `templates/export/index.html` inside `{% trans %}` blocks; a language whose
+catalogue in `templates/locale/<lang>/LC_MESSAGES/messages.po` translates the page is used,
+anything else falls back to English.
+"""
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+from app.paths import TEMPLATES_DIR
+from app.privacy import PrivacyFacts
+
+__all__ = ["PageSource", "Preview", "preview", "render_index"]
+
+DEFAULT_LANGUAGE = "en"
+_PREVIEW_FIELDS = 12
+_PREVIEW_CHARS = 120
+_PROBE = "What we hold about you"  # a heading of the page, looked up in a catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """One example record, shortened for display: (field, text) pairs and how many were left out."""
+
+    fields: tuple[tuple[str, str], ...]
+    hidden: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageSource:
+    """What the page says about one source: counts, field names, examples and file paths."""
+
+    connector: str
+    name: str
+    records: int
+    fields: Sequence[str]
+    previews: Sequence[Preview]
+    json_path: str
+    csv_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class _System:
+    """A connector as the page shows it: a system and what was found there."""
+
+    name: str
+    sources: list[PageSource]
+
+    @property
+    def records(self) -> int:
+        return sum(source.records for source in self.sources)
+
+
+def preview(data: Mapping[str, Any]) -> Preview:
+    """Shorten a record for the page: the first fields, each value cut to a line."""
+    shown = [
+        (key, _shorten(value)) for key, value in list(data.items())[:_PREVIEW_FIELDS]
+    ]
+    return Preview(tuple(shown), max(len(data) - _PREVIEW_FIELDS, 0))
+
+
+def _shorten(value: Any) -> str:
+    if value is None:
+        return ""  # "null" means nothing to most readers; an empty cell says the same
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())  # a preview is one line; the files keep the original
+    return text if len(text) <= _PREVIEW_CHARS else text[: _PREVIEW_CHARS - 1] + "…"
+
+
+def render_index(
+    sources: Sequence[PageSource],
+    *,
+    connectors: Sequence[str],
+    reference: str,
+    facts: PrivacyFacts,
+    generated_at: datetime,
+    language: str,
+    subject_email: str,
+) -> str:
+    """Render index.html for an access package in `language` (English when unsupported)."""
+    language = _supported(language)
+    systems = [
+        _System(
+            connector, [source for source in sources if source.connector == connector]
+        )
+        for connector in connectors
+    ]
+    template = _environment(language).get_template("index.html")
+    return template.render(
+        language=language,
+        reference=reference,
+        subject_email=subject_email,
+        generated=format_datetime(generated_at, format="long", locale=language),
+        facts=facts,
+        systems=systems,
+        found=[system for system in systems if system.records],
+        empty=[system.name for system in systems if not system.records],
+        total_records=sum(source.records for source in sources),
+    )
+
+
+def _supported(language: str) -> str:
+    primary = language.strip().replace("_", "-").split("-")[0].lower()
+    if not (primary.isascii() and primary.isalpha()):  # it becomes part of a file path
+        return DEFAULT_LANGUAGE
+    if primary == DEFAULT_LANGUAGE:
+        return primary
+    # The catalogue is shared with the emails: a language counts once the page is translated,
+    # else the page would be English text labelled, for screen readers, as another language.
+    if _catalogue(primary).is_file():
+        translations = _translations(primary)
+        if translations.gettext(_PROBE) != _PROBE:
+            return primary
+    return DEFAULT_LANGUAGE
+
+
+def _catalogue(language: str) -> Path:
+    return TEMPLATES_DIR / "locale" / language / "LC_MESSAGES" / "messages.po"
+
+
+@functools.cache
+def _environment(language: str) -> jinja2.Environment:
+    """One environment per language, with its translations and number filter bound."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "export"),
+        autoescape=True,  # every value on the page came from a vendor system or a config file
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_gettext_translations(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        _translations(language), newstyle=True
+    )
+    environment.filters["number"] = functools.partial(format_decimal, locale=language)
+    return environment
+
+
+@functools.cache
+def _translations(language: str) -> NullTranslations:
+    """Compile the language's catalogue in memory; English, the source language, needs none."""
+    if language == DEFAULT_LANGUAGE:
+        return NullTranslations()
+    with _catalogue(language).open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)

@@ -1,0 +1,271 @@
+"""Answering a request: build and deliver the access package, confirm an erasure.
+
+The package is built outside any transaction (it can take a while), then recorded, offered
+through an expiring download link, and the ticket completes. With `DSR_REVIEW_EXPORTS` staff
+release each package first. An erasure ends with a report of what each system did and a
+suppression record (a keyed hash of the address), nothing more.
+"""
+
+import hashlib
+import hmac
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import anyio
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.audit import service as audit
+from app.db import utcnow
+from app.deadlines.service import calendar_for
+from app.errors import Conflict, NotFound
+from app.exports.builder import ExportManifest, build_export
+from app.exports.models import Export
+from app.fanout.models import ConnectorTask
+from app.fanout.staging import staging_dir
+from app.identity import service as identity
+from app.identity.models import TokenPurpose, VerificationToken
+from app.mail import outbox
+from app.privacy import facts_for
+from app.requests import lifecycle
+from app.requests.enums import RequestType, Status
+from app.requests.models import DsrRequest, Suppression
+from app.settings import Settings, derived_key
+
+EXPORT_TYPES = frozenset({RequestType.ACCESS, RequestType.PORTABILITY})
+
+
+def export_path(settings: Settings, reference: str) -> Path:
+    """Where a ticket's package lives."""
+    return settings.data_dir / "exports" / f"{reference}.zip"
+
+
+async def build(
+    dsr: DsrRequest, *, settings: Settings, now: datetime
+) -> ExportManifest:
+    """Build the ZIP from the ticket's staged records (blocking work in a thread)."""
+    facts = facts_for(settings.privacy_file)
+    target = export_path(settings, dsr.reference)
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    def work() -> ExportManifest:
+        return build_export(
+            staging_dir(settings.data_dir, dsr.reference),
+            target,
+            reference=dsr.reference,
+            request_type=dsr.type.value,
+            facts=facts,
+            generated_at=now,
+            language=dsr.language,
+            subject_email=dsr.subject_email,
+        )
+
+    return await anyio.to_thread.run_sync(work)
+
+
+async def record(
+    session: AsyncSession,
+    dsr: DsrRequest,
+    manifest: ExportManifest,
+    *,
+    settings: Settings,
+) -> Export:
+    """Store the built package; send it unless staff review exports first."""
+    assert dsr.id is not None  # noqa: S101 - a stored ticket
+    export = Export(
+        request_id=dsr.id,
+        path=str(manifest.path.relative_to(settings.data_dir)),
+        size=manifest.size,
+        sha256=manifest.sha256,
+    )
+    session.add(export)
+    await session.flush()
+    counts = {
+        f"{c}/{s}": n
+        for c, sources in manifest.counts.items()
+        for s, n in sources.items()
+    }
+    await audit.record(
+        session,
+        dsr,
+        "export_built",
+        actor="system",
+        data={"size": manifest.size, "sha256": manifest.sha256, "records": counts},
+    )
+    if not settings.review_exports:
+        await send(session, dsr, export, settings=settings, actor="system")
+    return export
+
+
+async def pending_export(session: AsyncSession, dsr: DsrRequest) -> Export | None:
+    """The ticket's latest package, if one was built."""
+    query = (
+        select(Export)
+        .where(Export.request_id == dsr.id)
+        .order_by(col(Export.id).desc())
+    )
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
+async def send(
+    session: AsyncSession,
+    dsr: DsrRequest,
+    export: Export,
+    *,
+    settings: Settings,
+    actor: str,
+) -> None:
+    """Email a fresh download link and complete the ticket (the first send)."""
+    if export.purged_at is not None:
+        raise Conflict(
+            "this package was purged; build a new one by retrying the request"
+        )
+    now = utcnow()
+    if export.sent_at is None and settings.review_exports:
+        export.approved_at = now
+    issued = await identity.issue(
+        session, dsr, TokenPurpose.DOWNLOAD, days=settings.download_days
+    )
+    export.expires_at, export.sent_at = issued.expires_at, now
+    calendar = calendar_for(settings)
+    message = await outbox.queue(
+        session,
+        settings=settings,
+        template="results_ready",
+        to=dsr.subject_email,
+        dsr=dsr,
+        language=dsr.language,
+        context={
+            "download_url": f"{settings.base_url}/download/{issued.token}",
+            "expires_on": issued.expires_at.astimezone(calendar.timezone).date(),
+            "attached": 0 < export.size <= settings.attach_max_bytes,
+        },
+    )
+    if 0 < export.size <= settings.attach_max_bytes:
+        message.attachment_path = export.path
+    await audit.record(
+        session, dsr, "export_sent", actor=actor, data={"export_id": export.id}
+    )
+    if dsr.status is Status.IN_PROGRESS:
+        await lifecycle.transition(session, dsr, Status.COMPLETED, actor=actor)
+        dsr.outcome = "complied"
+
+
+async def resend(
+    session: AsyncSession, dsr: DsrRequest, *, settings: Settings, actor: str
+) -> None:
+    """Send the package again with a new link (staff), e.g. after the first one expired."""
+    export = await pending_export(session, dsr)
+    if export is None:
+        raise NotFound(f"{dsr.reference} has no export package")
+    await identity.revoke_all(session, dsr, TokenPurpose.DOWNLOAD)
+    await send(session, dsr, export, settings=settings, actor=actor)
+
+
+async def open_download(
+    session: AsyncSession, token: str
+) -> tuple[VerificationToken, DsrRequest, Export] | None:
+    """The live link, its ticket and package; None when unknown, expired or purged."""
+    stored = await identity.find(session, token, TokenPurpose.DOWNLOAD)
+    if stored is None or stored.expires_at <= utcnow():
+        return None
+    dsr = await session.get(DsrRequest, stored.request_id)
+    export = await pending_export(session, dsr) if dsr else None
+    if dsr is None or export is None or export.purged_at is not None:
+        return None
+    return stored, dsr, export
+
+
+async def count_download(
+    session: AsyncSession, dsr: DsrRequest, export: Export
+) -> None:
+    """Audit one download."""
+    export.downloads += 1
+    await audit.record(
+        session, dsr, "downloaded", actor="requester", data={"export_id": export.id}
+    )
+
+
+async def erasure_report(
+    session: AsyncSession, dsr: DsrRequest, *, settings: Settings
+) -> None:
+    """Tell the requester what each system did, and keep only a suppression record."""
+    query = select(ConnectorTask).where(ConnectorTask.request_id == dsr.id)
+    tasks = list(
+        (await session.execute(query.order_by(col(ConnectorTask.id)))).scalars()
+    )
+    systems = [_system(task) for task in tasks]
+    facts = facts_for(settings.privacy_file)
+    recipients = [r.name for r in facts.recipients]  # Art. 19: recipients are told
+    await outbox.queue(
+        session,
+        settings=settings,
+        template="erasure_done",
+        to=dsr.subject_email,
+        dsr=dsr,
+        language=dsr.language,
+        context={"systems": systems, "recipients_notified": recipients},
+    )
+    await audit.record(
+        session,
+        dsr,
+        "erasure_reported",
+        actor="system",
+        data={"systems": systems, "recipients_notified": recipients},
+    )
+    await suppress(session, dsr.subject_email_key, settings=settings)
+
+
+def _system(task: ConnectorTask) -> dict[str, object]:
+    erased = sum(value for value in task.counts.values() if isinstance(value, int))
+    if task.instructions:
+        outcome, detail = "manual", "done by our staff"
+    elif task.job_ref:
+        outcome, detail = "scheduled", "the provider completes the erasure on its side"
+    elif erased:
+        outcome, detail = "erased", f"{erased} records"
+    else:
+        outcome, detail = "not_held", None
+    return {"name": task.connector, "outcome": outcome, "detail": detail}
+
+
+def suppression_hash(email_key: str, *, settings: Settings) -> str:
+    """The keyed hash kept after an erasure (never the address itself)."""
+    key = derived_key(settings, "dsr-desk suppression v1")
+    return hmac.new(key, email_key.encode(), hashlib.sha256).hexdigest()
+
+
+async def suppress(
+    session: AsyncSession, email_key: str, *, settings: Settings
+) -> None:
+    """Record the keyed hash of an erased address, once."""
+    digest = suppression_hash(email_key, settings=settings)
+    exists = await session.execute(
+        select(Suppression.id).where(Suppression.email_hash == digest)
+    )
+    if exists.first() is None:
+        try:
+            async with session.begin_nested():
+                session.add(Suppression(email_hash=digest))
+        except IntegrityError:  # recorded concurrently: fine
+            pass
+
+
+async def is_suppressed(
+    session: AsyncSession, email: str, *, settings: Settings
+) -> bool:
+    """Whether this address was erased before (to spot data synced back)."""
+    digest = suppression_hash(email.strip().lower(), settings=settings)
+    found = await session.execute(
+        select(Suppression.id).where(Suppression.email_hash == digest)
+    )
+    return found.first() is not None
+
+
+def remove_files(settings: Settings, reference: str, export: Export | None) -> None:
+    """Delete a ticket's staging folder and, if given, its package file."""
+    shutil.rmtree(staging_dir(settings.data_dir, reference), ignore_errors=True)
+    if export is not None:
+        (settings.data_dir / export.path).unlink(missing_ok=True)

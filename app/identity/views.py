@@ -1,0 +1,126 @@
+"""Public verification pages. A GET never changes anything: mail scanners prefetch links."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.identity import service
+from app.identity.models import TokenPurpose
+from app.requests import service as requests_service
+from app.requests.enums import Status
+from app.requests.models import DsrRequest
+from app.requests.views import message_page
+from app.web import (
+    CSRF_FIELD,
+    SessionDep,
+    SettingsDep,
+    csrf_token,
+    csrf_valid,
+    set_csrf_cookie,
+    templates,
+)
+
+router = APIRouter(tags=["public"], include_in_schema=False)
+
+
+def _expired(request: Request) -> Response:
+    return message_page(
+        request,
+        "This link has expired",
+        "Confirmation links work once and for a limited time.",
+        "If you still want us to act, please make your request again at /request.",
+        status=410,
+    )
+
+
+def _done(request: Request, dsr: DsrRequest) -> Response:
+    return message_page(
+        request,
+        "Thank you, your request is confirmed",
+        f"Your reference is {dsr.reference}. We will write to you when we have an answer.",
+    )
+
+
+@router.get("/verify/{token}")
+async def confirm_page(token: str, request: Request, session: SessionDep) -> Response:
+    """Show a confirm button for a live link; changes nothing."""
+    stored = await service.find(session, token, TokenPurpose.VERIFY)
+    if stored is None or not service.is_usable(stored):
+        return _expired(request)
+    dsr = await session.get(DsrRequest, stored.request_id)
+    assert dsr is not None  # noqa: S101 - tokens cascade with their ticket
+    context = {"token": token, "reference": dsr.reference}
+    return templates.TemplateResponse(request, "public/verify.html", context)
+
+
+@router.post("/verify/{token}")
+async def confirm(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Verify the request. The unguessable token in the URL is the proof, so no CSRF token."""
+    stored = await service.find(session, token, TokenPurpose.VERIFY)
+    if stored is None or not service.is_usable(stored):
+        return _expired(request)
+    dsr = await session.get(DsrRequest, stored.request_id)
+    assert dsr is not None  # noqa: S101
+    if dsr.status is not Status.UNVERIFIED:
+        return _done(request, dsr)
+    await service.confirm(session, dsr, stored, method="email_link", settings=settings)
+    return _done(request, dsr)
+
+
+@router.get("/verify")
+async def code_page(request: Request, settings: SettingsDep) -> Response:
+    """The form for people who type the code instead of clicking."""
+    return _code_form(request, settings, reference=None, error=None)
+
+
+def _code_form(
+    request: Request, settings: SettingsDep, *, reference: str | None, error: str | None
+) -> Response:
+    token, nonce = csrf_token(request, settings)
+    context = {"csrf_token": token, "reference": reference, "error": error}
+    status = 200 if error is None else 422
+    response = templates.TemplateResponse(
+        request, "public/verify_code.html", context, status_code=status
+    )
+    set_csrf_cookie(response, nonce, settings)
+    return response
+
+
+@router.post("/verify")
+async def enter_code(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Verify with reference and code; wrong codes are counted and capped."""
+    form = await request.form()
+    reference, code, posted = (
+        form.get(name) for name in ("reference", "code", CSRF_FIELD)
+    )
+    reference = reference if isinstance(reference, str) else ""
+    if not csrf_valid(request, settings, posted if isinstance(posted, str) else None):
+        return _code_form(
+            request,
+            settings,
+            reference=reference,
+            error="The form expired. Please try again.",
+        )
+    dsr = (
+        await requests_service.get_request(session, reference)
+        if reference.strip()
+        else None
+    )
+    if dsr is None or dsr.status is not Status.UNVERIFIED or not isinstance(code, str):
+        # The same words whether or not the reference exists: references are not to be probed.
+        return _code_form(
+            request,
+            settings,
+            reference=reference,
+            error="That code is not right. Please check it and try again.",
+        )
+    check = await service.check_code(session, dsr, code)
+    if check.token is None:
+        return _code_form(request, settings, reference=reference, error=check.problem)
+    await service.confirm(
+        session, dsr, check.token, method="email_code", settings=settings
+    )
+    return _done(request, dsr)

@@ -1,0 +1,251 @@
+"""Guessing what an inbound email asks for: request type, regulation hint and language.
+
+Pure keyword scoring over the cue table in `cues.py`. The verdict is a suggestion for
+staff triage: `confident` is set only when one type clearly wins, so mail that is vague,
+mixes rights or reads like ordinary customer service is never filed automatically.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from app.mail import cues
+from app.requests.enums import Regulation, RequestType
+
+THRESHOLD = 3.0  # one STRONG cue, or a CLEAR plus a HINT
+NOISE_STEP = 1.0  # each distinct customer-service cue raises the threshold by this
+MAX_NOISE = 3.0
+CLOSE_SECOND = 0.5  # a runner-up at half the winner's score or more means "ask staff"
+SUBJECT_FACTOR = 1.5  # people name the right in the subject line
+QUOTED_FACTOR = 0.25  # quoted replies (lines starting ">") are mostly our own words
+MAX_SCAN_CHARS = 20_000  # requests are short; this bounds the work on huge mail
+MIN_LANGUAGE_HITS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The verdict; `matched` lists the cues that fired, for the staff UI."""
+
+    request_type: RequestType | None
+    regulation: Regulation | None
+    confident: bool
+    language: str | None
+    scores: Mapping[RequestType, float] = field(hash=False)
+    matched: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    request_type: RequestType
+    label: str
+    weight: float
+    pattern: re.Pattern[str]
+
+
+def normalise(text: str) -> str:
+    """Lower-case, accent-free text with apostrophes and dashes as spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    chars = []
+    for char in decomposed:
+        if unicodedata.combining(char):
+            continue
+        category = unicodedata.category(char)
+        # Apostrophes and dashes vary by keyboard ("l'effacement", "opt-out").
+        if char in "'`\u00b4" or category in ("Pd", "Pi", "Pf"):
+            chars.append(" ")
+        else:
+            chars.append(char)
+    return " ".join("".join(chars).split())
+
+
+def _compile(phrase: str) -> re.Pattern[str]:
+    prefix = phrase.endswith("*")
+    words = normalise(phrase.rstrip("*")).split()
+    body = r"\s+".join(re.escape(word) for word in words)
+    # Word boundaries only next to Latin letters and digits; Japanese has no spaces.
+    start = r"(?<![^\W_])" if words[0][0].isascii() else ""
+    end = "" if prefix or not words[-1][-1].isascii() else r"(?![^\W_])"
+    return re.compile(start + body + end)
+
+
+def _build_cues() -> tuple[_Cue, ...]:
+    built = []
+    for request_type, languages in cues.CUES.items():
+        for language, phrases in languages.items():
+            for phrase, weight in phrases.items():
+                label = f"{request_type}: {phrase.rstrip('*')} ({language})"
+                built.append(_Cue(request_type, label, weight, _compile(phrase)))
+    for section, request_type in cues.CCPA_SECTIONS.items():
+        label = f"{request_type}: section {section}"
+        built.append(_Cue(request_type, label, cues.STRONG, _compile(section)))
+    return tuple(built)
+
+
+_CUES = _build_cues()
+_LAWS = {
+    regulation: tuple((name, _compile(name)) for name in names)
+    for regulation, names in cues.LAWS.items()
+}
+_CCPA_SECTIONS = tuple(_compile(section) for section in cues.CCPA_SECTIONS)
+_DATA_PROTECTION = tuple(_compile(phrase) for phrase in cues.DATA_PROTECTION_WORDS)
+_NOISE = tuple(
+    (phrase, _compile(phrase)) for phrases in cues.NOISE.values() for phrase in phrases
+)
+# "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
+_ARTICLE = re.compile(
+    r"(?<![^\W_])(?:"
+    + "|".join(cues.ARTICLE_WORDS)
+    + r")(?![a-z])\.?\s*(\d{1,3})(?!\d)"
+    r"((?:\s*(?:,|and|und|et|y|e|en|/|&|or|oder|ou|o)\s*(?:art\w*\.?\s*)?"
+    r"\d{1,3}(?!\d))*)"
+)
+# "art. 18, inciso VI, da LGPD": the roman item number names the right.
+_LGPD_ITEM = re.compile(
+    r"(?<![^\W_])art(?:igo|\.)?\s*18\b[^\d\n]{0,30}?"
+    r"(?<![^\W_])(ix|iv|vi{0,3}|i{1,3})(?![^\W_])"
+)
+_STOPWORDS = {
+    language: frozenset(words.split()) for language, words in cues.STOPWORDS.items()
+}
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_WORD = re.compile(r"[a-z]+")
+
+
+def classify(subject: str, text: str) -> Classification:
+    """Score `subject` and `text` against the cue table and give a triage verdict."""
+    segments = _segments(subject, text)
+    scores = dict.fromkeys(RequestType, 0.0)
+    matched: list[str] = []
+    for cue in _CUES:
+        factor = _best_factor(cue.pattern, segments)
+        if factor:
+            scores[cue.request_type] += cue.weight * factor
+            matched.append(cue.label)
+    regulation, law_labels = _regulation(segments)
+    matched.extend(law_labels)
+    _score_articles(segments, regulation, scores, matched)
+    noise = sorted(
+        {phrase for phrase, pattern in _NOISE if _best_factor(pattern, segments)}
+    )
+    matched.extend(f"noise: {phrase}" for phrase in noise)
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    (best_type, best), (_, second) = ranked[0], ranked[1]
+    threshold = THRESHOLD + min(MAX_NOISE, NOISE_STEP * len(noise))
+    return Classification(
+        request_type=best_type if best > 0 else None,
+        regulation=regulation,
+        confident=best >= threshold and second < best * CLOSE_SECOND,
+        language=_language(subject, text),
+        scores=MappingProxyType(scores),
+        matched=tuple(matched),
+    )
+
+
+def _segments(subject: str, text: str) -> tuple[tuple[str, float], ...]:
+    """Normalised (text, weight) pieces: subject, own lines, quoted lines."""
+    own: list[str] = []
+    quoted: list[str] = []
+    for line in text[:MAX_SCAN_CHARS].splitlines():
+        (quoted if line.lstrip().startswith(">") else own).append(line.lstrip(" >"))
+    return (
+        (normalise(subject), SUBJECT_FACTOR),
+        (normalise("\n".join(own)), 1.0),
+        (normalise("\n".join(quoted)), QUOTED_FACTOR),
+    )
+
+
+def _best_factor(
+    pattern: re.Pattern[str], segments: Iterable[tuple[str, float]]
+) -> float:
+    # A cue counts once, at the weight of the most prominent place it appears.
+    return max(
+        (factor for text, factor in segments if pattern.search(text)), default=0.0
+    )
+
+
+def _regulation(
+    segments: tuple[tuple[str, float], ...],
+) -> tuple[Regulation | None, list[str]]:
+    """The law the mail names most (ties: the more specific law), with the cues used."""
+    remaining = [text for text, _ in segments]
+    totals: dict[Regulation, float] = {}
+    labels: list[str] = []
+    for regulation, patterns in _LAWS.items():
+        for name, pattern in patterns:
+            for index, (_, factor) in enumerate(segments):
+                if pattern.search(remaining[index]):
+                    totals[regulation] = totals.get(regulation, 0.0) + factor
+                    labels.append(f"regulation: {regulation} ({name})")
+                # Drop what matched so "uk gdpr" is not counted again as "gdpr".
+                remaining[index] = pattern.sub(" ", remaining[index])
+    if any(pattern.search(text) for text, _ in segments for pattern in _CCPA_SECTIONS):
+        totals[Regulation.CCPA] = totals.get(Regulation.CCPA, 0.0) + 1.0
+    if not totals:
+        return None, []
+    order = list(_LAWS)
+    best = max(totals, key=lambda reg: (totals[reg], -order.index(reg)))
+    return best, sorted(set(labels), key=labels.index)
+
+
+def _score_articles(
+    segments: tuple[tuple[str, float], ...],
+    regulation: Regulation | None,
+    scores: dict[RequestType, float],
+    matched: list[str],
+) -> None:
+    """Add article-number cues: GDPR Art. 15-21, or LGPD Art. 18 items."""
+    if regulation is Regulation.LGPD:
+        for text, factor in segments:
+            for match in _LGPD_ITEM.finditer(text):
+                request_type = cues.LGPD_ITEMS.get(match.group(1))
+                if request_type is not None:
+                    scores[request_type] += cues.STRONG * factor
+                    matched.append(f"{request_type}: LGPD art. 18, {match.group(1)}")
+        return
+    if regulation not in (None, Regulation.GDPR, Regulation.UK_GDPR):
+        return  # US and Canadian laws number their rights differently
+    in_context = regulation is not None or any(
+        pattern.search(text) for text, _ in segments for pattern in _DATA_PROTECTION
+    )
+    weight = cues.STRONG if in_context else cues.HINT
+    found: dict[int, float] = {}
+    for text, factor in segments:
+        for match in _ARTICLE.finditer(text):
+            numbers = [
+                int(match.group(1)),
+                *map(int, re.findall(r"\d+", match.group(2))),
+            ]
+            for number in numbers:
+                if number in cues.GDPR_ARTICLES:
+                    found[number] = max(found.get(number, 0.0), factor)
+    for number, factor in sorted(found.items()):
+        request_type = cues.GDPR_ARTICLES[number]
+        scores[request_type] += weight * factor
+        matched.append(f"{request_type}: art. {number}")
+
+
+def _language(subject: str, text: str) -> str | None:
+    """ISO 639-1 code from common short words; None when unsure."""
+    sample = (
+        subject
+        + "\n"
+        + "\n".join(
+            line
+            for line in text[:MAX_SCAN_CHARS].splitlines()
+            if not line.lstrip().startswith(">")
+        )
+    )
+    if len(_KANA.findall(sample)) >= MIN_LANGUAGE_HITS:
+        return "ja"
+    words = _WORD.findall(normalise(sample))
+    counts = {
+        language: sum(1 for word in words if word in stopwords)
+        for language, stopwords in _STOPWORDS.items()
+    }
+    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
+    (best, hits), (_, runner_up) = ranked[0], ranked[1]
+    if hits < MIN_LANGUAGE_HITS or hits < runner_up * 1.25:
+        return None
+    return best

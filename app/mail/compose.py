@@ -1,0 +1,326 @@
+"""Every email DSR Desk sends: the template list, rendering to text + HTML, and translations.
+
+Template scheme (`templates/email/`):
+- `<name>.txt` extends `_layout.txt` and holds the plain-text body plus a `{% block subject %}`.
+  The layout never prints that block; `render_email` renders it on its own and folds it to one
+  line, so subject and body share one file and one set of translatable strings.
+- `<name>.html` extends `_layout.html` (inline styles only) and receives the rendered `subject`.
+- Files starting with `_` are partials: the layouts (`_staff.*` for mail to staff), `_labels.txt`
+  (labels and explanations per code, shared by both parts, global `labels`) and `_html.html`
+  (HTML building blocks, global `h`). Filters: `date` (Babel, long, in the mail's language) and
+  `lines` (staff-written text in HTML, line breaks kept).
+
+All wording is English in the templates, inside `{% trans %}` blocks (trimmed, new-style gettext
+with `%(name)s` placeholders). `templates/locale/<lang>/LC_MESSAGES/messages.po` translates it; the
+catalogue is compiled in memory when first used, so no `.mo` binary is kept in the repository.
+docs/translating.md explains how to extract strings and add a language.
+"""
+
+import functools
+import importlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from importlib.resources.abc import Traversable
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from markupsafe import Markup
+
+from app.requests.enums import Channel, DenialReason, Regulation, RequestType
+
+__all__ = ["LANGUAGES", "TEMPLATES", "RenderedEmail", "pick_language", "render_email"]
+
+LANGUAGES: tuple[str, ...] = ("en", "de")
+DEFAULT_LANGUAGE = "en"
+
+# Keys every requester mail needs: the layout greets `subject_name` (None greets neutrally) and
+# signs with `controller` {name, email, dpo_email|None}; the body names the request.
+_REQUESTER = frozenset(
+    {"reference", "request_type", "regulation", "subject_name", "controller"}
+)
+_VERIFY = frozenset({"verify_url", "code", "expires_on"})
+
+TEMPLATES: Mapping[str, frozenset[str]] = {
+    # Acknowledgement (also the CCPA 10-business-day confirmation). Optional: verify_url, code,
+    # code_url, expires_on — with verify_url the mail includes the verification step.
+    "received": _REQUESTER | {"due_on"},
+    # Verify your identity: a link, a short code for people who cannot click, the expiry date.
+    # Optional `code_url` (here, in `received` and in `verify_reminder`): the page where the
+    # code can be typed; without it the mail says to reply with the code.
+    "verify": _REQUESTER | _VERIFY,
+    # A fresh link and code, and `closes_on`: when the request closes if still unconfirmed.
+    "verify_reminder": _REQUESTER | _VERIFY | {"closes_on"},
+    # Closed unconfirmed on `closed_on`; `request_url` is where to ask again.
+    "closed_unverified": _REQUESTER | {"closed_on", "request_url"},
+    "verified": _REQUESTER | {"due_on"},
+    # A new request of the same type joined the open ticket `reference`.
+    "duplicate": _REQUESTER | {"due_on"},
+    # Deadline moved from `due_on` to `extended_due_on` because of `reason`. Optional:
+    # `authority` {name, url, email} — PIPEDA s. 8(4) wants the right to complain named.
+    "extension": _REQUESTER | {"due_on", "extended_due_on", "reason"},
+    # Refusal: `reason_code` (a DenialReason), staff `message` (may be empty), `partial`,
+    # `authority` {name, url|None, email|None}. Optional: `appeal_url` (VCDPA/CPA appeals).
+    "denial": _REQUESTER | {"reason_code", "message", "partial", "authority"},
+    # Access/portability results. Optional: `attached` (the ZIP is attached as well).
+    "results_ready": _REQUESTER | {"download_url", "expires_on"},
+    # `systems`: [{name, outcome (see _OUTCOMES), detail|None}]; `recipients_notified`: [str].
+    "erasure_done": _REQUESTER | {"systems", "recipients_notified"},
+    # Staff mail carries no personal data of the requester: the ticket link is enough.
+    "staff_new_request": frozenset(
+        {"reference", "request_type", "regulation", "channel", "due_on", "ticket_url"}
+    ),
+    # `stage`: at_risk|overdue; `days_left` is negative when overdue. Optional: `request_type`,
+    # `can_extend` (an extension can still be notified before `due_on`).
+    "staff_escalation": frozenset(
+        {"reference", "stage", "due_on", "days_left", "ticket_url"}
+    ),
+}
+
+# Optional keys and their defaults, so templates test them plainly under StrictUndefined.
+_OPTIONAL: Mapping[str, Mapping[str, Any]] = {
+    "received": {
+        "verify_url": None,
+        "code": None,
+        "code_url": None,
+        "expires_on": None,
+    },
+    "verify": {"code_url": None},
+    "verify_reminder": {"code_url": None},
+    "extension": {"authority": None},
+    "denial": {"appeal_url": None},
+    "results_ready": {"attached": False},
+    "staff_escalation": {"request_type": None, "can_extend": False},
+}
+
+# Closed vocabularies: a value outside them would render an empty label, so refuse it loudly.
+_CHOICES: Mapping[str, frozenset[str]] = {
+    "request_type": frozenset(RequestType),
+    "regulation": frozenset(Regulation),
+    "channel": frozenset(Channel),
+    "reason_code": frozenset(DenialReason),
+    "stage": frozenset({"at_risk", "overdue"}),
+}
+_OUTCOMES = frozenset({"erased", "scheduled", "manual", "not_held"})
+
+# Nested mappings: (required keys, optional keys defaulting to None).
+_NESTED: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
+    "controller": (frozenset({"name", "email"}), frozenset({"dpo_email"})),
+    "authority": (frozenset({"name"}), frozenset({"url", "email"})),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    """A rendered message: one-line subject (the outbox adds the reference), text and HTML."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(
+    name: str, context: Mapping[str, Any], *, language: str = DEFAULT_LANGUAGE
+) -> RenderedEmail:
+    """Render template `name` in `language` (unsupported languages fall back to English)."""
+    if name not in TEMPLATES:
+        raise ValueError(f"unknown email template {name!r}")
+    missing = sorted(TEMPLATES[name] - context.keys())
+    if missing:
+        raise ValueError(
+            f"email template {name!r} needs context key(s): {', '.join(missing)}"
+        )
+    language = _supported(language)
+    values = {**_OPTIONAL.get(name, {}), **_normalise(context), "language": language}
+    environment = _environment(language)
+    text_template = environment.get_template(f"{name}.txt")
+    subject_parts = text_template.blocks["subject"](text_template.new_context(values))
+    # split() also drops CR/LF and other line breaks, so no value can inject a header line.
+    subject = " ".join("".join(subject_parts).split())
+    text = _tidy_text(text_template.render(values))
+    html = environment.get_template(f"{name}.html").render(
+        {**values, "subject": subject}
+    )
+    # Blank lines mean nothing in HTML (no <pre> in our mail): drop them to keep the part small.
+    html = "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
+    return RenderedEmail(subject=subject, text=text, html=html)
+
+
+def pick_language(accept_language: str | None) -> str:
+    """Best supported language for an Accept-Language header or a hint such as "de-AT"."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.partition(";")
+        quality = _quality(params)
+        primary = _primary(tag)
+        if quality > 0 and primary in LANGUAGES:
+            ranked.append((-quality, position, primary))
+    # Highest quality first; among equals the header's order decides (RFC 9110 12.5.4).
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+def _quality(params: str) -> float:
+    """The q weight of an Accept-Language item: 1 when absent, 0 when malformed."""
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                quality = float(value.strip())
+            except ValueError:
+                return 0.0
+            return quality if 0.0 <= quality <= 1.0 else 0.0
+    return 1.0
+
+
+def _primary(tag: str) -> str:
+    return tag.strip().replace("_", "-").split("-")[0].lower()
+
+
+def _supported(language: str) -> str:
+    primary = _primary(language)
+    return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _normalise(context: Mapping[str, Any]) -> dict[str, Any]:
+    """Copy the context, turning enum members into their strings and checking closed values."""
+    values = dict(context)
+    for key, allowed in _CHOICES.items():
+        if values.get(key) is not None:
+            values[key] = str(values[key])
+            if values[key] not in allowed:
+                raise ValueError(
+                    f"{key} {values[key]!r} is not one of {sorted(allowed)}"
+                )
+    for key, (required, optional) in _NESTED.items():
+        if values.get(key) is not None:
+            values[key] = _nested(key, values[key], required, optional)
+    if "systems" in values:
+        values["systems"] = [_system(item) for item in values["systems"]]
+    if "recipients_notified" in values:
+        values["recipients_notified"] = list(values["recipients_notified"])
+    return values
+
+
+def _nested(
+    key: str, value: Any, required: frozenset[str], optional: frozenset[str]
+) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{key} must be a mapping with {sorted(required)}")
+    missing = sorted(required - value.keys())
+    if missing:
+        raise ValueError(f"{key} needs key(s): {', '.join(missing)}")
+    return {**dict.fromkeys(optional), **value}
+
+
+def _system(item: Any) -> dict[str, Any]:
+    system = _nested(
+        "systems[]", item, frozenset({"name", "outcome"}), frozenset({"detail"})
+    )
+    system["outcome"] = str(system["outcome"])
+    if system["outcome"] not in _OUTCOMES:
+        raise ValueError(
+            f"outcome {system['outcome']!r} is not one of {sorted(_OUTCOMES)}"
+        )
+    return system
+
+
+def _tidy_text(text: str) -> str:
+    """Trim trailing spaces and fold runs of blank lines into one paragraph break.
+
+    Templates leave an empty line wherever a tag stood alone on its line, so a paragraph break is
+    any blank or tag-only line between two lines of text. Paragraphs are not hard-wrapped: phones
+    reflow long lines but break hard-wrapped ones into ragged pairs, and the MIME layer encodes
+    lines longer than SMTP allows.
+    """
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+@functools.cache
+def _environment(language: str) -> jinja2.Environment:
+    """One environment per language: translations and the date filter are bound to it."""
+    environment = jinja2.Environment(
+        loader=_ResourceLoader(_templates_root()),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html",), default_for_string=False, default=False
+        ),
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        # Tag-only lines become empty lines instead of vanishing: the text part's paragraphs are
+        # then what they look like in the template (see _tidy_text).
+        lstrip_blocks=True,
+    )
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_gettext_translations(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        _translations(language), newstyle=True
+    )
+    environment.filters["date"] = functools.partial(_format_date, locale=language)
+    environment.filters["lines"] = _html_lines
+    # The partials are globals rather than per-template imports: a subject block is rendered
+    # on its own, without the template's top-level statements, and still needs the labels.
+    environment.globals["labels"] = environment.get_template("_labels.txt").module
+    environment.globals["h"] = environment.get_template("_html.html").module
+    return environment
+
+
+def _format_date(value: date, *, locale: str) -> str:
+    return format_date(value, format="long", locale=locale)
+
+
+def _html_lines(value: str) -> Markup:
+    """Staff-written text for HTML: escaped, its line breaks kept."""
+    # join() escapes each plain-str line; only the <br> separators are markup.
+    return Markup("<br>\n").join(str(value).splitlines())
+
+
+@functools.cache
+def _translations(language: str) -> Translations:
+    """Compile the language's .po catalogue in memory; English, the source language, needs none."""
+    po_file = _templates_root() / "locale" / language / "LC_MESSAGES" / "messages.po"
+    if not po_file.is_file():
+        return Translations()
+    with po_file.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+@functools.cache
+def _templates_root() -> Traversable:
+    """The `templates` data package, editable or installed."""
+    try:
+        return resources.files("templates")
+    except NotADirectoryError:
+        # Python 3.11's namespace reader fails when a setuptools editable install has put its
+        # path-hook entry (not a folder) on the package's __path__: use the real folder instead.
+        package = importlib.import_module("templates")
+        for entry in package.__path__:
+            if (Path(entry) / "email").is_dir():
+                return Path(entry)
+        raise
+
+
+class _ResourceLoader(jinja2.BaseLoader):
+    """Loads templates through importlib.resources, so a zipped install works too."""
+
+    def __init__(self, root: Traversable) -> None:
+        self._root = root / "email"
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool]]:
+        resource = self._root.joinpath(*template.split("/"))
+        if not resource.is_file():
+            raise jinja2.TemplateNotFound(template)
+        # Templates ship with the code and the environment is cached: never stale.
+        return resource.read_text(encoding="utf-8"), None, lambda: True

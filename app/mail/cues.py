@@ -1,0 +1,509 @@
+"""The classifier's cue table: phrases per request type and language, laws, articles.
+
+Translators extend this file only. Write phrases as people write them (accents,
+apostrophes, any case): the classifier folds case, accents, apostrophes and dashes the
+same way in the mail and here. A trailing `*` matches any word ending ("auskunft*" also
+finds "Auskunftsersuchen"). Weights: STRONG names the right on its own ("right to be
+forgotten"), CLEAR is an unmistakable everyday phrasing ("delete my account"), HINT only
+supports other cues.
+"""
+
+from typing import Final
+
+from app.requests.enums import Regulation, RequestType
+
+STRONG: Final = 3.0
+CLEAR: Final = 2.0
+HINT: Final = 1.0
+
+Cues = dict[str, dict[str, float]]  # language -> phrase -> weight
+
+_ACCESS: Cues = {
+    "en": {
+        "subject access request": STRONG,
+        "data subject access request": STRONG,
+        "right of access": STRONG,
+        "right to access": STRONG,
+        "copy of my personal data": STRONG,
+        "copy of all personal data": STRONG,
+        "copy of all the personal data": STRONG,
+        "copy of the personal data": CLEAR,
+        "copy of my data": CLEAR,
+        "what personal data you hold": STRONG,
+        "what personal data you have": STRONG,
+        "what data you hold about me": STRONG,
+        "personal information you have collected": STRONG,
+        "access to my personal data": STRONG,
+        "request to know": STRONG,
+        "right to know": CLEAR,
+        "dsar": CLEAR,
+        "access request": CLEAR,
+    },
+    "de": {
+        "auskunft nach art": STRONG,
+        "recht auf auskunft": STRONG,
+        "auskunftsrecht": STRONG,
+        "auskunftsersuchen": STRONG,
+        "auskunftsanfrage": STRONG,
+        "auskunftsantrag": STRONG,
+        "auskunft über meine": STRONG,
+        "kopie meiner daten": STRONG,
+        "kopie meiner personenbezogenen daten": STRONG,
+        "welche daten sie über mich": STRONG,
+        "auskunft*": CLEAR,
+    },
+    "fr": {
+        "droit d'accès": STRONG,
+        "accès à mes données": STRONG,
+        "copie de mes données": STRONG,
+        "copie de l'ensemble de mes données": STRONG,
+        "quelles données vous détenez": STRONG,
+        "demande d'accès": CLEAR,
+    },
+    "es": {
+        "derecho de acceso": STRONG,
+        "acceso a mis datos": STRONG,
+        "copia de mis datos": STRONG,
+        "qué datos personales": CLEAR,
+        "solicitud de acceso": CLEAR,
+    },
+    "it": {
+        "diritto di accesso": STRONG,
+        "accesso ai miei dati": STRONG,
+        "accesso ai dati personali": CLEAR,
+        "copia dei miei dati": STRONG,
+        "quali dati personali": CLEAR,
+    },
+    "nl": {
+        "inzageverzoek": STRONG,
+        "recht op inzage": STRONG,
+        "inzage in mijn persoonsgegevens": STRONG,
+        "inzage in mijn gegevens": STRONG,
+        "kopie van mijn gegevens": STRONG,
+        "kopie van mijn persoonsgegevens": STRONG,
+        "welke persoonsgegevens": CLEAR,
+        "inzage": CLEAR,
+    },
+    "pt": {
+        "direito de acesso": STRONG,
+        "acesso aos meus dados": STRONG,
+        "cópia dos meus dados": STRONG,
+        "confirmação da existência de tratamento": STRONG,
+        "quais dados pessoais": CLEAR,
+    },
+    "ja": {"開示請求": STRONG, "保有個人データの開示": STRONG, "個人情報の開示": CLEAR},
+}
+
+_ERASURE: Cues = {
+    "en": {
+        "right to be forgotten": STRONG,
+        "right to erasure": STRONG,
+        "erase my personal data": STRONG,
+        "erase all my personal data": STRONG,
+        "delete my personal data": STRONG,
+        "delete all my personal data": STRONG,
+        "delete all my data": STRONG,
+        "delete my data": STRONG,
+        "deletion of my personal data": STRONG,
+        "deletion of my data": STRONG,
+        "erasure of my personal data": STRONG,
+        "remove my personal data": STRONG,
+        "request to delete": STRONG,
+        "erasure request": STRONG,
+        "deletion request": CLEAR,
+        "delete my account": CLEAR,
+        "delete my information": CLEAR,
+        "delete everything": HINT,
+    },
+    "de": {
+        "recht auf löschung": STRONG,
+        "recht auf vergessenwerden": STRONG,
+        "löschung meiner daten": STRONG,
+        "löschung meiner personenbezogenen daten": STRONG,
+        "löschung aller meiner daten": STRONG,
+        "meine daten zu löschen": STRONG,
+        "löschen sie meine daten": STRONG,
+        "löschantrag": STRONG,
+        "löschung meines kontos": CLEAR,
+        "konto löschen": CLEAR,
+        "löschung*": HINT,
+    },
+    "fr": {
+        "droit à l'effacement": STRONG,
+        "droit à l'oubli": STRONG,
+        "supprimer mes données": STRONG,
+        "suppression de mes données": STRONG,
+        "effacer mes données": STRONG,
+        "effacement de mes données": STRONG,
+        "supprimer toutes mes données": STRONG,
+        "supprimer mon compte": CLEAR,
+    },
+    "es": {
+        "derecho de supresión": STRONG,
+        "derecho al olvido": STRONG,
+        "derecho de cancelación": STRONG,
+        "supresión de mis datos": STRONG,
+        "eliminar mis datos": STRONG,
+        "borrar mis datos": STRONG,
+        "eliminación de mis datos": STRONG,
+        "cancelación de mis datos": STRONG,
+        "eliminar mi cuenta": CLEAR,
+    },
+    "it": {
+        "diritto all'oblio": STRONG,
+        "diritto alla cancellazione": STRONG,
+        "cancellazione dei miei dati": STRONG,
+        "cancellazione dei dati personali": STRONG,
+        "cancellare i miei dati": STRONG,
+        "eliminare i miei dati": STRONG,
+        "cancellazione del mio account": CLEAR,
+    },
+    "nl": {
+        "recht op vergetelheid": STRONG,
+        "recht op gegevenswissing": STRONG,
+        "verwijder mijn gegevens": STRONG,
+        "verwijdering van mijn gegevens": STRONG,
+        "verwijdering van mijn persoonsgegevens": STRONG,
+        "mijn gegevens te verwijderen": STRONG,
+        "verwijder mijn account": CLEAR,
+    },
+    "pt": {
+        "direito ao esquecimento": STRONG,
+        "direito ao apagamento": STRONG,
+        "eliminação dos meus dados": STRONG,
+        "eliminação dos dados pessoais": STRONG,
+        "eliminação de todos os meus dados": STRONG,
+        "excluir meus dados": STRONG,
+        "exclusão dos meus dados": STRONG,
+        "apagar os meus dados": STRONG,
+        "apagar meus dados": STRONG,
+        "eliminar os meus dados": STRONG,
+        "excluir minha conta": CLEAR,
+    },
+    "ja": {"削除請求": STRONG, "個人情報の削除": CLEAR, "データを削除": CLEAR},
+}
+
+_RECTIFICATION: Cues = {
+    "en": {
+        "right to rectification": STRONG,
+        "rectification": STRONG,
+        "rectify my": STRONG,
+        "correct my personal data": STRONG,
+        "correction of my personal data": STRONG,
+        "request to correct": STRONG,
+        "inaccurate personal data": CLEAR,
+        "incorrect personal data": CLEAR,
+        "correct my data": CLEAR,
+    },
+    "de": {
+        "recht auf berichtigung": STRONG,
+        "berichtigung*": STRONG,
+        "unrichtige daten": CLEAR,
+        "falsch gespeichert": HINT,
+    },
+    "fr": {
+        "droit de rectification": STRONG,
+        "rectifier mes données": STRONG,
+        "rectification de mes données": STRONG,
+    },
+    "es": {
+        "derecho de rectificación": STRONG,
+        "rectificar mis datos": STRONG,
+        "rectificación de mis datos": STRONG,
+    },
+    "it": {
+        "diritto di rettifica": STRONG,
+        "rettifica dei miei dati": STRONG,
+        "rettificare i miei dati": STRONG,
+    },
+    "nl": {
+        "recht op rectificatie": STRONG,
+        "rectificatie": STRONG,
+        "correctie van mijn gegevens": STRONG,
+        "mijn gegevens corrigeren": STRONG,
+    },
+    "pt": {
+        "direito de retificação": STRONG,
+        "retificação dos meus dados": STRONG,
+        "correção dos meus dados": STRONG,
+        "corrigir os meus dados": STRONG,
+        "dados incompletos, inexatos": CLEAR,
+    },
+    "ja": {"訂正請求": STRONG, "訂正": HINT},
+}
+
+_PORTABILITY: Cues = {
+    "en": {
+        "data portability": STRONG,
+        "right to portability": STRONG,
+        "machine-readable": CLEAR,
+        "machine readable": CLEAR,
+        "transmit my data": CLEAR,
+        "transfer my data to": CLEAR,
+        "export of my data": CLEAR,
+        "export my data": CLEAR,
+    },
+    "de": {
+        "datenübertragbarkeit": STRONG,
+        "datenportabilität": STRONG,
+        "maschinenlesbar*": CLEAR,
+    },
+    "fr": {"portabilité": STRONG, "lisible par machine": CLEAR},
+    "es": {"portabilidad": STRONG, "lectura mecánica": CLEAR},
+    "it": {"portabilità": STRONG, "leggibile da dispositivo automatico": CLEAR},
+    "nl": {
+        "overdraagbaarheid": STRONG,
+        "dataportabiliteit": STRONG,
+        "machineleesbaar": CLEAR,
+    },
+    "pt": {"portabilidade": STRONG, "leitura automática": CLEAR},
+}
+
+_RESTRICTION: Cues = {
+    "en": {
+        "restriction of processing": STRONG,
+        "restrict the processing": STRONG,
+        "restrict processing": STRONG,
+        "right to restriction": STRONG,
+        "restrict the use of my": CLEAR,
+    },
+    "de": {"einschränkung der verarbeitung": STRONG, "recht auf einschränkung": STRONG},
+    "fr": {"limitation du traitement": STRONG, "droit à la limitation": STRONG},
+    "es": {"limitación del tratamiento": STRONG, "derecho a la limitación": STRONG},
+    "it": {"limitazione del trattamento": STRONG, "diritto di limitazione": STRONG},
+    "nl": {"beperking van de verwerking": STRONG, "recht op beperking": STRONG},
+    "pt": {"limitação do tratamento": STRONG, "bloqueio dos meus dados": CLEAR},
+    "ja": {"利用停止": CLEAR},
+}
+
+_OBJECTION: Cues = {
+    "en": {
+        "right to object": STRONG,
+        "object to the processing": STRONG,
+        "object to processing": STRONG,
+        "object to direct marketing": STRONG,
+        "objection to direct marketing": STRONG,
+        "objection to the processing": STRONG,
+        "i object": CLEAR,
+        "for direct marketing": HINT,
+        "stop using my data for marketing": CLEAR,
+    },
+    "de": {
+        "widerspruch gegen die verarbeitung": STRONG,
+        "widerspreche der verarbeitung": STRONG,
+        "widerspruchsrecht": STRONG,
+        "werbewiderspruch": STRONG,
+        "widerspruch*": CLEAR,
+    },
+    "fr": {"droit d'opposition": STRONG, "je m'oppose au traitement": STRONG},
+    "es": {"derecho de oposición": STRONG, "me opongo al tratamiento": STRONG},
+    "it": {"diritto di opposizione": STRONG, "mi oppongo al trattamento": STRONG},
+    "nl": {
+        "recht van bezwaar": STRONG,
+        "maak bezwaar tegen": STRONG,
+        "bezwaar tegen": CLEAR,
+    },
+    "pt": {"direito de oposição": STRONG, "oponho-me ao tratamento": STRONG},
+}
+
+# CCPA rights to opt out of sale/sharing and to limit sensitive data (Cal. Civ. Code
+# 1798.120, 1798.121). "Unsubscribe" is deliberately absent: it manages a newsletter.
+_OPT_OUT: Cues = {
+    "en": {
+        "do not sell or share my personal information": STRONG,
+        "do not sell my personal information": STRONG,
+        "do not share my personal information": STRONG,
+        "do not sell my data": STRONG,
+        "do not sell my info": STRONG,
+        "opt out of the sale": STRONG,
+        "opt out of sale": STRONG,
+        "opt out of sharing": STRONG,
+        "opt out of the sharing": STRONG,
+        "limit the use of my sensitive personal information": STRONG,
+        "sale of my personal information": CLEAR,
+        "global privacy control": HINT,
+    },
+    "es": {
+        "no vender ni compartir mi información personal": STRONG,
+        "no vender mi información personal": STRONG,
+        "no vendan mi información personal": STRONG,
+    },
+}
+
+CUES: Final[dict[RequestType, Cues]] = {
+    RequestType.ACCESS: _ACCESS,
+    RequestType.ERASURE: _ERASURE,
+    RequestType.RECTIFICATION: _RECTIFICATION,
+    RequestType.PORTABILITY: _PORTABILITY,
+    RequestType.RESTRICTION: _RESTRICTION,
+    RequestType.OBJECTION: _OBJECTION,
+    RequestType.OPT_OUT: _OPT_OUT,
+}
+
+# Statute sections named in US requests; they count like STRONG phrases.
+CCPA_SECTIONS: Final[dict[str, RequestType]] = {
+    "1798.100": RequestType.ACCESS,
+    "1798.110": RequestType.ACCESS,
+    "1798.115": RequestType.ACCESS,
+    "1798.105": RequestType.ERASURE,
+    "1798.106": RequestType.RECTIFICATION,
+    "1798.120": RequestType.OPT_OUT,
+    "1798.121": RequestType.OPT_OUT,
+}
+
+# GDPR Chapter III (same numbers in the UK GDPR). Art. 19 is a duty, not a request.
+GDPR_ARTICLES: Final[dict[int, RequestType]] = {
+    15: RequestType.ACCESS,
+    16: RequestType.RECTIFICATION,
+    17: RequestType.ERASURE,
+    18: RequestType.RESTRICTION,
+    20: RequestType.PORTABILITY,
+    21: RequestType.OBJECTION,
+}
+
+# LGPD Art. 18 lists all rights as items (incisos) of one article.
+LGPD_ITEMS: Final[dict[str, RequestType]] = {
+    "i": RequestType.ACCESS,  # confirmation that processing exists
+    "ii": RequestType.ACCESS,
+    "iii": RequestType.RECTIFICATION,
+    "iv": RequestType.RESTRICTION,  # anonymising, blocking or deleting excess data
+    "v": RequestType.PORTABILITY,
+    "vi": RequestType.ERASURE,
+    "ix": RequestType.OBJECTION,  # withdrawal of consent
+}
+
+# Words for "article" that precede an article number.
+ARTICLE_WORDS: Final = (
+    "art",
+    "arts",
+    "article",
+    "articles",
+    "artikel",
+    "artikels",
+    "articolo",
+    "articoli",
+    "articulo",
+    "articulos",
+    "artigo",
+    "artigos",
+)
+
+# Names of laws, most specific first: "UK GDPR" must win over the "GDPR" inside it.
+LAWS: Final[dict[Regulation, tuple[str, ...]]] = {
+    Regulation.UK_GDPR: ("uk gdpr", "data protection act 2018", "dpa 2018"),
+    Regulation.LGPD: (
+        "lgpd",
+        "lei geral de proteção de dados",
+        "lei 13.709",
+        "13.709/2018",
+    ),
+    Regulation.CCPA: (
+        "ccpa",
+        "cpra",
+        "california consumer privacy act",
+        "california privacy rights act",
+    ),
+    Regulation.VCDPA: ("vcdpa", "virginia consumer data protection act"),
+    Regulation.CPA: ("colorado privacy act",),
+    Regulation.PIPEDA: ("pipeda",),
+    Regulation.GDPR: (
+        "gdpr",
+        "dsgvo",
+        "ds-gvo",
+        "rgpd",
+        "avg",
+        "2016/679",
+        "general data protection regulation",
+        "datenschutz-grundverordnung",
+        "règlement général sur la protection des données",
+        "reglamento general de protección de datos",
+        "regolamento generale sulla protezione dei dati",
+        "algemene verordening gegevensbescherming",
+        "regulamento geral sobre a proteção de dados",
+    ),
+}
+
+# Without one of these (or a law name) an article number could cite any contract or law.
+DATA_PROTECTION_WORDS: Final = (
+    "data protection",
+    "datenschutz*",
+    "protection des données",
+    "protección de datos",
+    "protezione dei dati",
+    "gegevensbescherming",
+    "proteção de dados",
+)
+
+# Everyday customer-service words: each distinct one raises the bar for confidence.
+NOISE: Final[dict[str, tuple[str, ...]]] = {
+    "en": (
+        "invoice",
+        "refund",
+        "charged",
+        "billing",
+        "payment",
+        "subscription",
+        "order number",
+        "tracking number",
+        "newsletter",
+        "unsubscribe",
+        "manage preferences",
+        "manage your preferences",
+        "view in browser",
+        "view this email in your browser",
+        "you are receiving this email",
+        "password reset",
+        "where is my order",
+    ),
+    "de": (
+        "rechnung",
+        "erstattung",
+        "abbuchung",
+        "zahlung",
+        "bestellnummer",
+        "newsletter",
+    ),
+    "fr": (
+        "facture",
+        "remboursement",
+        "paiement",
+        "commande",
+        "désabonner",
+        "désinscrire",
+    ),
+    "es": (
+        "factura",
+        "reembolso",
+        "pago",
+        "mi pedido",
+        "número de pedido",
+        "darme de baja",
+    ),
+    "it": (
+        "fattura",
+        "rimborso",
+        "pagamento",
+        "il mio ordine",
+        "numero d'ordine",
+        "disiscrivermi",
+    ),
+    "nl": ("factuur", "terugbetaling", "betaling", "bestelling", "afmelden"),
+    "pt": ("fatura", "reembolso", "pagamento", "encomenda", "número do pedido"),
+}
+
+# Frequent short words for language detection, space-separated and without accents.
+STOPWORDS: Final[dict[str, str]] = {
+    "en": "the and you your my i to of please that is with for have this we are me"
+    " would it be not on from all",
+    "de": "und der die das ich sie nicht mit meine meiner meinen ihre ihnen bitte ist"
+    " zu den von fur uber ein eine auf dass mich mir sehr geehrte",
+    "fr": "le les et je vous mes des pour une est avec votre dans sur pas merci mon ma"
+    " au aux ce qui ne du",
+    "es": "el los las y mis por para una con su sus usted del al mi muy le se lo es",
+    "it": "il lo di che dei per mi miei una sono con del della non vostra grazie gli ai"
+    " delle nel alla",
+    "nl": "het een en ik van mijn u uw niet met voor dat zijn op te graag wij ook aan"
+    " om naar",
+    "pt": "o os as meus dos das para uma com nao por voce obrigado do da em meu minha"
+    " ao solicito",
+}

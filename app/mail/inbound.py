@@ -1,0 +1,234 @@
+"""The inbound pipeline: one entry point for IMAP, the SMTP receiver and `.eml` uploads.
+
+A message is stored exactly once (by Message-ID), then: a reply joins its ticket (matched by
+In-Reply-To/References, then by the reference in the subject); a confidently classified request
+opens a ticket like the web form does; anything else waits in the triage inbox. Nothing is
+dropped, and automatic mail (auto-replies, bulk, bounces) never gets an automatic answer.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parseaddr
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col, select
+
+from app import ratelimit
+from app.audit import service as audit
+from app.db import session_scope
+from app.logging import log
+from app.mail.classifier import Classification, classify
+from app.mail.models import Direction, Message, MessageState, Triage
+from app.mail.parser import ParsedMail, find_reference, parse_message
+from app.requests import intake
+from app.requests import service as requests_service
+from app.requests.enums import Channel
+from app.requests.models import DsrRequest
+from app.settings import Settings, derived_key
+from app.staff import service as staff_service
+
+MAX_RAW_BYTES = 30_000_000  # beyond any sane request; the SMTP receiver refuses earlier
+AUTO_REPLIES_PER_HOUR = 3
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """What became of one inbound message."""
+
+    kind: str  # reply | new_ticket | triage | duplicate | rejected
+    message_id: str | None
+    reference: str | None = None
+    reason: str | None = None
+
+
+def _message_id(parsed: ParsedMail, raw: bytes) -> str:
+    # Without a Message-ID, the content's hash stands in, so re-delivery still dedupes.
+    return (
+        parsed.message_id
+        or f"sha256.{hashlib.sha256(raw).hexdigest()[:40]}@dsr.invalid"
+    )
+
+
+async def ingest(
+    maker: async_sessionmaker[AsyncSession],
+    raw: bytes,
+    *,
+    settings: Settings,
+    source: str,
+) -> IngestOutcome:
+    """Store and route one raw message in its own transaction; idempotent by Message-ID."""
+    if len(raw) > MAX_RAW_BYTES:
+        log.warning("mail.rejected", source=source, reason="too large", size=len(raw))
+        return IngestOutcome(
+            "rejected", None, reason=f"message larger than {MAX_RAW_BYTES} bytes"
+        )
+    parsed = parse_message(raw)
+    message_id = _message_id(parsed, raw)
+    try:
+        async with session_scope(maker) as session:
+            if await _known(session, message_id):
+                return IngestOutcome("duplicate", message_id)
+            outcome = await _route(session, parsed, message_id, settings=settings)
+    except IntegrityError:  # a concurrent ingest of the same message won the race
+        return IngestOutcome("duplicate", message_id)
+    log.info(
+        "mail.ingested", source=source, kind=outcome.kind, reference=outcome.reference
+    )
+    return outcome
+
+
+async def _known(session: AsyncSession, message_id: str) -> bool:
+    query = select(Message.id).where(Message.message_id == message_id)
+    return (await session.execute(query)).first() is not None
+
+
+async def _route(
+    session: AsyncSession, parsed: ParsedMail, message_id: str, *, settings: Settings
+) -> IngestOutcome:
+    message = _stored(parsed, message_id)
+    session.add(message)
+    dsr = await _thread_match(session, parsed)
+    if dsr is not None:
+        message.request_id = dsr.id
+        await _attach_reply(session, dsr, message)
+        return IngestOutcome("reply", message_id, dsr.reference)
+    verdict = classify(parsed.subject, parsed.text)
+    message.classification = _summary(verdict)
+    sender = await _requester(session, parsed, settings)
+    if (
+        parsed.is_automatic
+        or not verdict.confident
+        or verdict.request_type is None
+        or not sender
+    ):
+        message.triage = Triage.NEW
+        await session.flush()
+        reason = (
+            parsed.automatic_reason
+            if parsed.is_automatic
+            else "not a confident request"
+        )
+        return IngestOutcome("triage", message_id, reason=reason)
+    if not await _may_auto_reply(session, sender, settings):
+        message.triage = Triage.NEW
+        await session.flush()
+        return IngestOutcome(
+            "triage", message_id, reason="auto-reply limit for this sender"
+        )
+    submission = intake.Submission(
+        type=verdict.request_type,
+        regulation=verdict.regulation or settings.default_regulation,
+        email=sender,
+        channel=Channel.EMAIL,
+        name=parsed.from_name if sender == parsed.from_address else None,
+        details=parsed.subject,
+        language=verdict.language or "en",
+        received_at=None,
+    )
+    result = await intake.submit(
+        session, submission, settings=settings, actor="requester:email"
+    )
+    message.request_id = result.dsr.id
+    await session.flush()
+    kind = "reply" if result.joined else "new_ticket"
+    return IngestOutcome(kind, message_id, result.dsr.reference)
+
+
+async def _requester(
+    session: AsyncSession, parsed: ParsedMail, settings: Settings
+) -> str | None:
+    """Who the request is from. A forward names the original sender in its body, which anyone
+    can write, so it counts only when a colleague forwarded it (our domain or a staff account).
+    """
+    sender = parsed.from_address
+    if not parsed.forwarded_from or not sender:
+        return sender
+    ours = (
+        sender.rpartition("@")[2] == parseaddr(settings.mail_from)[1].rpartition("@")[2]
+    )
+    if ours or await staff_service.get_staff(session, sender) is not None:
+        return parsed.forwarded_from
+    return sender
+
+
+def _stored(parsed: ParsedMail, message_id: str) -> Message:
+    return Message(
+        direction=Direction.IN,
+        kind="inbound",
+        message_id=message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=" ".join(parsed.references) or None,
+        subject=parsed.subject,
+        from_address=parsed.from_address or "",
+        to_address=", ".join(parsed.to)[:320],
+        peer=(parsed.from_address or "").lower(),
+        text=parsed.text,
+        automatic=parsed.is_automatic,
+        state=MessageState.RECEIVED,
+        attachments=[
+            {
+                "filename": part.filename,
+                "content_type": part.content_type,
+                "size": part.size,
+                "too_large": part.too_large,
+            }
+            for part in parsed.attachments
+        ],
+    )
+
+
+def _summary(verdict: Classification) -> dict[str, object]:
+    return {
+        "request_type": verdict.request_type,
+        "regulation": verdict.regulation,
+        "confident": verdict.confident,
+        "language": verdict.language,
+        "matched": list(verdict.matched),
+    }
+
+
+async def _thread_match(session: AsyncSession, parsed: ParsedMail) -> DsrRequest | None:
+    """The ticket this message answers: by thread headers first, then by subject reference."""
+    ids = [ref for ref in (parsed.in_reply_to, *parsed.references) if ref]
+    if ids:
+        query = (
+            select(DsrRequest)
+            .join(Message, col(Message.request_id) == DsrRequest.id)
+            .where(col(Message.message_id).in_(ids))
+            .limit(1)
+        )
+        found = (await session.execute(query)).scalar_one_or_none()
+        if found is not None:
+            return found
+    reference = find_reference(parsed.subject)
+    return await requests_service.get_request(session, reference) if reference else None
+
+
+async def _attach_reply(
+    session: AsyncSession, dsr: DsrRequest, message: Message
+) -> None:
+    await session.flush()
+    dsr.unread = True  # the reply reopens staff attention
+    await audit.record(
+        session,
+        dsr,
+        "mail_received",
+        actor="requester:email",
+        data={"message_id": message.message_id, "automatic": message.automatic},
+        personal={"subject": message.subject},
+    )
+
+
+async def _may_auto_reply(
+    session: AsyncSession, sender: str, settings: Settings
+) -> bool:
+    return await ratelimit.hit(
+        session,
+        "auto-reply",
+        sender,
+        limit=AUTO_REPLIES_PER_HOUR,
+        window=timedelta(hours=1),
+        secret=derived_key(settings, "rate-limit"),
+    )

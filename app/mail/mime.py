@@ -1,0 +1,246 @@
+"""Reading untrusted MIME safely: defects, header and charset decoding, addresses, HTML.
+
+Every helper here tolerates hostile input (bogus charsets, CR/LF in encoded words, 8-bit
+headers, malformed parameters) and reports problems to a `Defects` list instead of
+raising. `parser.py` builds a `ParsedMail` from these pieces.
+"""
+
+import codecs
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from email import policy
+from email.message import Message
+from email.utils import getaddresses
+
+import html2text
+
+MAX_DEFECTS = 50
+MAX_NAME_CHARS = 200
+MAX_FILENAME_CHARS = 255
+
+_BAD_ADDRESS_CHARS = re.compile(r"[\s<>()\[\]\\,;:\"@\x00-\x1f\x7f]")
+# WHATWG Encoding Standard: mail labelled Latin-1/ASCII is in practice Windows-1252,
+# and the Microsoft supersets decode what Japanese, Korean and Chinese mailers send.
+_CHARSET_SUPERSETS = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "iso2022_jp": "iso2022_jp_2",
+}
+_TABLE_CELL_END = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6} ", re.MULTILINE)
+_TAG = re.compile(r"<[^>]*>")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+class Defects:
+    """Problems found while parsing; de-duplicated and capped against flooding."""
+
+    def __init__(self) -> None:
+        self._items: list[str] = []
+
+    def add(self, text: str) -> None:
+        """Record one problem (ignored once the cap is reached)."""
+        if text not in self._items and len(self._items) < MAX_DEFECTS:
+            self._items.append(text)
+
+    def add_all(self, where: str, found: Iterable[object]) -> None:
+        """Record the stdlib's defect objects of a message part or header."""
+        for defect in found:
+            detail = one_line(str(defect), 120)
+            name = type(defect).__name__
+            self.add(f"{where}: {name}: {detail}" if detail else f"{where}: {name}")
+
+    def as_tuple(self) -> tuple[str, ...]:
+        """The problems in the order found."""
+        return tuple(self._items)
+
+
+def clean_text(value: str) -> str:
+    """Undo surrogate-escaped 8-bit bytes (UTF-8, else Windows-1252)."""
+    if not any("\ud800" <= char <= "\udfff" for char in value):
+        return value
+    # BytesParser keeps raw 8-bit bytes as U+DC80..U+DCFF; other surrogates are junk.
+    escaped = "".join(
+        "\ufffd"
+        if "\ud800" <= char < "\udc80" or "\udd00" <= char <= "\udfff"
+        else char
+        for char in value
+    )
+    data = escaped.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def one_line(
+    value: str, limit: int, defects: Defects | None = None, label: str = ""
+) -> str:
+    """`value` as one line: no CR/LF or control characters, spaces collapsed, capped."""
+    value = clean_text(value)
+    if defects is not None and ("\r" in value or "\n" in value):
+        defects.add(f"{label}: CR/LF removed from header value")
+    chars = []
+    for char in value:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp"):
+            chars.append(" ")
+        elif (
+            category != "Cf"
+        ):  # format characters (bidi overrides) only serve spoofing here
+            chars.append(char)
+    return " ".join("".join(chars).split())[:limit]
+
+
+def clean_body(text: str) -> str:
+    """Body text with LF line ends, no control characters, no runs of blank lines."""
+    text = clean_text(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(
+        char if char in "\n\t" or unicodedata.category(char) != "Cc" else " "
+        for char in text
+    )
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def raw_header(msg: Message, name: str) -> str | None:
+    """The first raw (undecoded) value of a header, unfolded (RFC 5322 section 2.2.3)."""
+    wanted = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == wanted:
+            return _FOLD.sub("", str(value))
+    return None
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words leniently (unknown charsets become U+FFFD)."""
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        return clean_text(value)  # raw 8-bit text in a header, not encoded words
+    try:
+        return str(policy.default.header_factory("X-Decode", value))
+    except Exception:  # a hostile encoded word must not stop parsing; keep it undecoded
+        return value
+
+
+def addresses(
+    msg: Message, name: str, defects: Defects
+) -> list[tuple[str | None, str]]:
+    """(display name, addr-spec) pairs; domain lower-cased, unusable ones skipped."""
+    raw = raw_header(msg, name)
+    if raw is None:
+        return []
+    triples: list[tuple[str, str, str]] = []
+    try:
+        header = msg[name]
+        defects.add_all(name, getattr(header, "defects", ()))
+        for address in getattr(header, "addresses", ()):
+            triples.append((address.display_name, address.username, address.domain))
+    except (
+        Exception
+    ) as exc:  # e.g. CR/LF smuggled into a display name: parse it ourselves
+        defects.add(f"{name}: {one_line(str(exc), 200)}")
+        for display_name, address in getaddresses([clean_text(raw)]):
+            username, _, domain = address.rpartition("@")
+            triples.append((display_name, username, domain))
+    pairs: list[tuple[str | None, str]] = []
+    for display_name, raw_username, raw_domain in triples:
+        # SMTPUTF8 addresses arrive as raw 8-bit bytes: decode them like any header text.
+        username, domain = clean_text(raw_username), clean_text(raw_domain)
+        if not username or not domain or _BAD_ADDRESS_CHARS.search(username + domain):
+            defects.add(f"{name}: unusable address skipped")
+            continue
+        shown = one_line(decode_words(display_name), MAX_NAME_CHARS, defects, name)
+        # RFC 5321: the domain is case-insensitive, the local part may not be.
+        pairs.append((shown or None, f"{username}@{domain.lower()}"))
+    return pairs
+
+
+def content_type(part: Message) -> str:
+    """The part's media type; text/plain when the header is broken (RFC 2045 5.2)."""
+    try:
+        return part.get_content_type()
+    except Exception:  # hostile parameters must not stop parsing
+        return "text/plain"
+
+
+def disposition(part: Message) -> str | None:
+    """`inline`, `attachment` or None."""
+    try:
+        return part.get_content_disposition()
+    except Exception:  # a hostile header reads as no disposition
+        return None
+
+
+def filename(part: Message) -> str | None:
+    """The attachment's file name without any directory part, or None."""
+    try:
+        name = part.get_filename()
+    except Exception:  # RFC 2231 continuations can be malformed
+        return None
+    if not isinstance(name, str):
+        return None
+    # Never let a path reach whoever saves the file later.
+    name = one_line(name, 1000).replace("\\", "/").rsplit("/", 1)[-1].strip(" .")
+    return name[:MAX_FILENAME_CHARS] or None
+
+
+def charset(part: Message) -> str | None:
+    """The declared charset parameter, or None."""
+    try:
+        return part.get_content_charset()
+    except Exception:  # RFC 2231 parameters can be malformed in many ways
+        return None
+
+
+def payload_bytes(part: Message, defects: Defects, label: str) -> bytes | None:
+    """The part's body with its transfer encoding undone, or None."""
+    try:
+        data = part.get_payload(decode=True)
+    except Exception as exc:  # e.g. a NUL inside the charset parameter
+        defects.add(f"{label}: undecodable body: {type(exc).__name__}")
+        return None
+    return data if isinstance(data, bytes) else None
+
+
+def decode_bytes(data: bytes, charset: str | None, defects: Defects, label: str) -> str:
+    """Text of body bytes; unknown charsets decode as UTF-8 with U+FFFD."""
+    if charset is None:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("cp1252", "replace")
+    try:
+        info = codecs.lookup(charset.strip())
+        if not getattr(info, "_is_text_encoding", True):
+            raise LookupError(charset)  # base64, rot13 and friends are not charsets
+        return data.decode(_CHARSET_SUPERSETS.get(info.name, info.name), "replace")
+    except Exception:  # unknown charset, or a codec without "replace" support
+        defects.add(f"{label}: unknown charset {one_line(charset, 40)!r}")
+        return data.decode("utf-8", "replace")
+
+
+def html_to_text(markup: str, defects: Defects) -> str:
+    """Readable plain text of an HTML body: no links, images or Markdown marks."""
+    # Cells would run together ("NameLucía"); layout tables are common in mail.
+    markup = _TABLE_CELL_END.sub(lambda match: match.group(0) + " ", markup)
+    try:
+        converter = html2text.HTML2Text()
+        converter.body_width = 0
+        converter.unicode_snob = True
+        converter.ignore_images = True
+        converter.ignore_links = True
+        converter.ignore_emphasis = True
+        converter.ignore_tables = True
+        text = str(converter.handle(markup))
+    except Exception as exc:  # crude tag stripping beats losing the text
+        defects.add(f"HTML conversion failed: {type(exc).__name__}")
+        text = html.unescape(_TAG.sub(" ", markup))
+    return _MARKDOWN_HEADING.sub("", _MARKDOWN_ESCAPE.sub(r"\1", text))

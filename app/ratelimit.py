@@ -1,0 +1,65 @@
+"""Sliding-window rate limits kept in the database, so every process sees the same counts.
+
+Who is counted (an IP, an email address) is stored only as a keyed hash.
+"""
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from sqlalchemy import Index, delete, func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel, col, select
+
+from app.db import UTCDateTime, utcnow
+
+
+class RateHit(SQLModel, table=True):
+    """One counted action (form post, auto-reply) under a keyed hash of who did it."""
+
+    __tablename__ = "rate_hit"
+    __table_args__ = (Index("ix_rate_hit_bucket_key_at", "bucket", "key_hash", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bucket: str = Field(max_length=40)
+    key_hash: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def _key_hash(secret: bytes, key: str) -> str:
+    return hmac.new(secret, key.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+async def hit(
+    session: AsyncSession,
+    bucket: str,
+    key: str,
+    *,
+    limit: int,
+    window: timedelta,
+    secret: bytes,
+) -> bool:
+    """Count one action; False (and nothing counted) when `limit` is already reached."""
+    key_hash, since = _key_hash(secret, key), utcnow() - window
+    count = (
+        await session.execute(
+            select(func.count()).where(
+                RateHit.bucket == bucket,
+                RateHit.key_hash == key_hash,
+                col(RateHit.at) > since,
+            )
+        )
+    ).scalar_one()
+    if count >= limit:
+        return False
+    session.add(RateHit(bucket=bucket, key_hash=key_hash))
+    await session.flush()
+    return True
+
+
+async def purge(session: AsyncSession, *, older_than: timedelta) -> int:
+    """Forget hits older than any window in use."""
+    result = await session.execute(
+        delete(RateHit).where(col(RateHit.at) < utcnow() - older_than)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

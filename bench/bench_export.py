@@ -1,0 +1,213 @@
+"""Benchmark the results package builder against zipping the same JSON lines with `zip`.
+
+Generates the staging folder of one person with `--records` records (default 1,000,000) in two
+connectors, five interleaved sources, varying keys and nested values; then, each in a child
+process, builds the access package with `build_export` and zips the same `.jsonl` files with the
+`zip` command-line tool (Debian/Ubuntu: `apt-get install -y zip`). Prints wall time, peak RSS
+(the child's own VmHWM for the builder; psutil sampling every 20 ms for both) and sizes.
+
+    python bench/bench_export.py [--records 1000000] [--dir /path/on/the/data/volume]
+"""
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+EMAIL = "bench.person@example.com"
+WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliett",
+    "kilo",
+    "lima",
+]
+
+
+def _record(generator: random.Random, n: int) -> tuple[str, str, dict[str, object]]:
+    """One staged record: connector, source and data, shaped like its vendor's."""
+    kind = n % 10
+    text = " ".join(generator.choices(WORDS, k=generator.randint(8, 30)))
+    if kind < 5:
+        data: dict[str, object] = {
+            "id": n,
+            "kind": generator.choice(["login", "view", "export", "share"]),
+            "at": f"2026-01-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
+            "ip": f"192.0.2.{n % 250}",
+            "properties": {"page": f"/dashboards/{n % 97}", "ms": n % 1000},
+        }
+        return "app_db", "events", data
+    if kind < 7:
+        data = {"id": n, "started": "2026-01-01T00:00:00Z", "agent": "Firefox/128"}
+        if n % 3 == 0:
+            data["device"] = {"os": "Linux", "screen": [1920, 1080]}
+        return "app_db", "sessions", data
+    if kind < 9:
+        data = {"id": f"N-{n}", "author": "Support Team", "body": text}
+        return "crm", "notes", data
+    if n % 20 == 9:
+        data = {"id": f"D-{n}", "amount": round(generator.uniform(10, 5000), 2)}
+        return "crm", "deals", data
+    data = {"id": n, "email": EMAIL, "name": "Bench Person", "tags": WORDS[: n % 5]}
+    return "crm", "contacts", data
+
+
+def generate(staging: Path, records: int) -> int:
+    """Write the staging files record by record; return their total size in bytes."""
+    staging.mkdir(parents=True)
+    generator = random.Random(1)
+    files = {name: (staging / f"{name}.jsonl").open("w") for name in ("crm", "app_db")}
+    try:
+        for n in range(records):
+            connector, source, data = _record(generator, n)
+            files[connector].write(json.dumps({"source": source, "data": data}) + "\n")
+    finally:
+        for handle in files.values():
+            handle.close()
+    return sum(path.stat().st_size for path in staging.iterdir())
+
+
+def build_child(staging: Path, target: Path) -> None:
+    """Child mode: build the package, then print its figures and our own peak RSS."""
+    from app.exports.builder import build_export
+    from app.privacy import load_privacy
+
+    facts = load_privacy(ROOT / "privacy.example.yaml")
+    baseline = _own_rss()
+    started = time.perf_counter()
+    manifest = build_export(
+        staging,
+        target,
+        reference="DSR-BENCH-1",
+        request_type="access",
+        facts=facts,
+        generated_at=datetime.now(UTC),
+        subject_email=EMAIL,
+    )
+    elapsed = time.perf_counter() - started
+    records = sum(n for sources in manifest.counts.values() for n in sources.values())
+    hwm = _own_status("VmHWM")
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "records": records,
+                "hwm": hwm,
+                "baseline": baseline,
+                "size": manifest.size,
+                "files": len(manifest.files),
+            }
+        )
+    )
+
+
+def _own_status(field: str) -> int:
+    """A memory figure of this process in bytes (Linux /proc), 0 elsewhere.
+
+    VmHWM is the peak RSS of this process image; ru_maxrss would not do, as Linux carries it
+    over exec() from the parent that forked us.
+    """
+    status = Path("/proc/self/status")
+    if not status.is_file():
+        return 0
+    for line in status.read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _own_rss() -> int:
+    return _own_status("VmRSS")
+
+
+def run_sampled(command: list[str]) -> tuple[float, int, str]:
+    """Run a command; return wall seconds, peak RSS sampled by psutil, and its stdout."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)  # noqa: S603
+    watched = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            peak = max(peak, watched.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.02)
+    output = process.stdout.read() if process.stdout else ""
+    elapsed = time.perf_counter() - started
+    if process.wait() != 0:
+        raise SystemExit(f"{command[0]} failed with exit code {process.returncode}")
+    return elapsed, peak, output
+
+
+def main(records: int, folder: Path | None) -> None:
+    mib = 2**20
+    with tempfile.TemporaryDirectory(prefix="bench-export-", dir=folder) as work:
+        staging, target = (
+            Path(work) / "staging",
+            Path(work) / "exports" / "DSR-BENCH-1.zip",
+        )
+        started = time.perf_counter()
+        staged = generate(staging, records)
+        print(
+            f"generate  {records:>10,} records, {staged / mib:7.1f} MiB of JSON lines "
+            f"in {time.perf_counter() - started:6.2f} s"
+        )
+
+        command = [sys.executable, __file__, "--build-child", str(staging), str(target)]
+        wall, sampled, output = run_sampled(command)
+        figures = json.loads(output)
+        print(
+            f"builder   {figures['records']:>10,} records -> {figures['size'] / mib:7.1f} MiB "
+            f"ZIP, {figures['files']} files, build {figures['seconds']:6.2f} s "
+            f"(child wall {wall:.2f} s incl. start-up)"
+        )
+        print(
+            f"          peak RSS {figures['hwm'] / mib:6.0f} MiB (VmHWM), "
+            f"{sampled / mib:.0f} MiB (sampled); {figures['baseline'] / mib:.0f} MiB "
+            "before the build (interpreter, pydantic, babel)"
+        )
+
+        zip_tool = shutil.which("zip")
+        if zip_tool is None:
+            print(
+                "zip       not installed (apt-get install -y zip): comparison skipped"
+            )
+            return
+        archive = Path(work) / "plain.zip"
+        sources = sorted(str(path) for path in staging.glob("*.jsonl"))
+        wall, sampled, _ = run_sampled([zip_tool, "-q", "-j", str(archive), *sources])
+        print(
+            f"zip -q -j {records:>10,} records -> {archive.stat().st_size / mib:7.1f} MiB "
+            f"ZIP, {len(sources)} files,  wall {wall:6.2f} s, peak RSS {sampled / mib:.0f} MiB "
+            "(sampled)"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="work folder (default: temp)"
+    )
+    parser.add_argument("--build-child", nargs=2, type=Path, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.build_child:
+        build_child(*arguments.build_child)
+    else:
+        main(arguments.records, arguments.dir)

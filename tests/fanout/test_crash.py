@@ -1,0 +1,101 @@
+"""A worker that dies mid-task: the lease expires, another worker finishes it once."""
+
+import asyncio
+import contextlib
+import json
+from datetime import timedelta
+
+import time_machine
+
+from app.db import utcnow
+from app.fanout.runner import LEASE
+from connectors.base import Record
+
+RECORDS = [Record("profile", {"n": n}) for n in range(1200)]
+
+
+def after_the_lease() -> time_machine.travel:
+    return time_machine.travel(utcnow() + LEASE + timedelta(seconds=1), tick=True)
+
+
+def _staged_numbers(settings, reference: str) -> list[int]:
+    path = settings.data_dir / "staging" / reference / "crm.jsonl"
+    return [json.loads(line)["data"]["n"] for line in path.read_text().splitlines()]
+
+
+async def test_a_dead_workers_task_resumes_after_its_lease_and_completes_once(
+    fanout, api, settings
+):
+    fanout.configure(fanout.scripted("crm"))
+    fanout.script.records = RECORDS
+    fanout.script.gate, fanout.script.gate_after = asyncio.Event(), 700
+    reference = await api.approved("access")
+    dying = asyncio.create_task(fanout.run(worker="worker-a"))
+    await asyncio.wait_for(fanout.script.streaming.wait(), 10)
+
+    dying.cancel()  # the worker dies with 700 records half-written
+    with contextlib.suppress(asyncio.CancelledError):
+        await dying
+
+    task = await fanout.task("crm")
+    assert (task.status, task.lease_owner, task.attempts) == ("running", "worker-a", 1)
+    assert (await fanout.run(worker="worker-b")).total == 0  # the lease still holds
+    with after_the_lease():
+        resumed = await fanout.run(worker="worker-b")
+
+    assert resumed.outcomes == {"succeeded": 1}
+    assert _staged_numbers(settings, reference) == list(range(1200))
+    folder = settings.data_dir / "staging" / reference
+    assert [path.name for path in folder.iterdir()] == ["crm.jsonl"]
+    assert fanout.script.count("crm", "access") == 2
+    assert len(fanout.script.finished) == 1
+    ticket = await api.ticket(reference)
+    assert ticket["status"] == "completed"
+    assert ticket["tasks"][0]["attempts"] == 2
+    assert ticket["tasks"][0]["counts"] == {"profile": 1200}
+    assert len(await api.events(reference, "task_succeeded")) == 1
+
+
+async def test_a_worker_that_lost_its_lease_cannot_overwrite_the_result(
+    fanout, api, settings
+):
+    fanout.configure(fanout.scripted("crm"))
+    fanout.script.records = RECORDS
+    gate = fanout.script.gate = asyncio.Event()
+    reference = await api.approved("access")
+    stalled = asyncio.create_task(fanout.run(worker="worker-a"))
+    await asyncio.wait_for(fanout.script.streaming.wait(), 10)
+
+    with after_the_lease():
+        taken_over = await fanout.run(worker="worker-b")
+    gate.set()  # the stalled worker wakes up and finishes too late
+    late = await stalled
+
+    assert taken_over.outcomes == {"succeeded": 1}
+    assert late.outcomes == {"lost": 1}
+    assert _staged_numbers(settings, reference) == list(range(1200))
+    folder = settings.data_dir / "staging" / reference
+    assert [path.name for path in folder.iterdir()] == ["crm.jsonl"]
+    assert len(await api.events(reference, "task_succeeded")) == 1
+
+
+async def test_a_task_that_keeps_killing_workers_fails_eventually(fanout, api):
+    fanout.configure(fanout.scripted("crm"))
+    reference = await api.approved("erasure")
+    for round_ in range(11):
+        fanout.script.then("crm", 30.0)  # hangs until the worker dies
+        with time_machine.travel(
+            utcnow() + (LEASE + timedelta(seconds=1)) * round_, tick=True
+        ):
+            dying = asyncio.create_task(fanout.run(worker=f"w{round_}"))
+            await asyncio.sleep(0.05)
+            dying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await dying
+
+    with time_machine.travel(utcnow() + (LEASE + timedelta(seconds=1)) * 11):
+        await fanout.run()
+
+    task = (await api.tasks(reference))["crm"]
+    assert task["status"] == "failed"
+    assert "gave up" in task["error"]

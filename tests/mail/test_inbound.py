@@ -1,0 +1,192 @@
+"""The inbound pipeline end to end on the .eml corpus."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from app.mail.inbound import ingest
+from app.mail.models import Direction, Message, Triage
+from app.requests.enums import Channel, RequestType
+from app.requests.models import DsrRequest
+from app.settings import Settings
+
+CORPUS = Path(__file__).parents[1] / "data" / "mail"
+
+
+def _eml(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+async def _count(session: AsyncSession, model: type, *where: object) -> int:
+    query = select(func.count()).select_from(model).where(*where)  # type: ignore[arg-type]
+    return int((await session.execute(query)).scalar_one())
+
+
+async def test_italian_art17_ingested_twice_makes_one_erasure_ticket(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    first = await ingest(
+        app.state.sessionmaker,
+        _eml("it_art17_erasure.eml"),
+        settings=settings,
+        source="test",
+    )
+    second = await ingest(
+        app.state.sessionmaker,
+        _eml("it_art17_erasure.eml"),
+        settings=settings,
+        source="test",
+    )
+    assert (first.kind, second.kind) == ("new_ticket", "duplicate")
+    [dsr] = (await session.execute(select(DsrRequest))).scalars().all()
+    assert (dsr.type, dsr.channel) == (RequestType.ERASURE, Channel.EMAIL)
+    assert dsr.language == "it"
+    replies = await _count(
+        session, Message, Message.direction == Direction.OUT, Message.kind == "received"
+    )
+    assert replies == 1
+
+
+async def test_auto_reply_gets_no_answer(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    outcome = await ingest(
+        app.state.sessionmaker,
+        _eml("auto_ooo_auto_submitted.eml"),
+        settings=settings,
+        source="test",
+    )
+    assert outcome.kind == "triage"
+    assert await _count(session, Message, Message.direction == Direction.OUT) == 0
+
+
+async def test_reply_to_the_verification_mail_lands_on_its_ticket(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    opened = await ingest(
+        app.state.sessionmaker,
+        _eml("en_access_plain.eml"),
+        settings=settings,
+        source="test",
+    )
+    assert opened.kind == "new_ticket"
+    sent = (
+        await session.execute(select(Message).where(Message.kind == "received"))
+    ).scalar_one()
+    reply = (
+        f"From: someone@example.com\r\nTo: privacy@example.com\r\n"
+        f"Subject: Re: {sent.subject}\r\nMessage-ID: <reply-1@example.com>\r\n"
+        f"In-Reply-To: <{sent.message_id}>\r\nReferences: <{sent.message_id}>\r\n\r\n"
+        "Yes, it was me.\r\n"
+    ).encode()
+    outcome = await ingest(
+        app.state.sessionmaker, reply, settings=settings, source="test"
+    )
+    assert (outcome.kind, outcome.reference) == ("reply", opened.reference)
+    session.expire_all()
+    dsr = (await session.execute(select(DsrRequest))).scalar_one()
+    assert dsr.unread
+
+
+async def test_subject_reference_alone_matches_the_ticket(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    opened = await ingest(
+        app.state.sessionmaker,
+        _eml("en_access_plain.eml"),
+        settings=settings,
+        source="test",
+    )
+    reply = (
+        f"From: x@example.com\r\nSubject: question about {opened.reference}\r\n"
+        "Message-ID: <loose@example.com>\r\n\r\nHello\r\n"
+    ).encode()
+    outcome = await ingest(
+        app.state.sessionmaker, reply, settings=settings, source="test"
+    )
+    assert outcome.reference == opened.reference
+
+
+async def test_unclear_mail_waits_in_triage(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    outcome = await ingest(
+        app.state.sessionmaker,
+        _eml("ambiguous_billing.eml"),
+        settings=settings,
+        source="test",
+    )
+    assert outcome.kind == "triage"
+    assert await _count(session, Message, Message.triage == Triage.NEW) == 1
+    assert await _count(session, DsrRequest) == 0
+
+
+async def test_malformed_mail_never_crashes_the_pipeline(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    huge = (
+        b"From: big@example.com\r\nSubject: files\r\nMessage-ID: <big@example.com>\r\n"
+        b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--XX\r\n"
+        b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + b"QUFB" * (20_000_000 // 4)
+        + b"\r\n--XX--\r\n"
+    )
+    names = [
+        "broken_mime.eml",
+        "unknown_charset.eml",
+        "header_injection.eml",
+        "garbage_not_mail.eml",
+    ]
+    outcomes = [
+        await ingest(
+            app.state.sessionmaker, _eml(name), settings=settings, source="test"
+        )
+        for name in names
+    ]
+    outcomes.append(
+        await ingest(app.state.sessionmaker, huge, settings=settings, source="test")
+    )
+    assert all(
+        outcome.kind in {"triage", "new_ticket", "rejected"} for outcome in outcomes
+    )
+    stored = (
+        await session.execute(
+            select(Message).where(Message.message_id == "big@example.com")
+        )
+    ).scalar_one()
+    assert stored.attachments[0]["too_large"] is True
+    assert all(
+        "\n" not in m.subject and "\r" not in m.subject
+        for m in (await session.execute(select(Message))).scalars()
+    )
+
+
+async def test_cli_ingest(settings: Settings, app: FastAPI) -> None:
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    env = {
+        "DSR_DATABASE_URL": settings.database_url,
+        "DSR_SECRET_KEY": settings.secret(),
+        "DSR_DATA_DIR": str(settings.data_dir),
+    }
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        cli,
+        ["mail", "ingest", str(CORPUS / "it_art17_erasure.eml")],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "new_ticket DSR-" in result.stdout
+    missing = await asyncio.to_thread(
+        CliRunner().invoke, cli, ["mail", "ingest", "/nonexistent.eml"], env=env
+    )
+    assert missing.exit_code == 1
+    assert "no such file" in missing.stderr
