@@ -18,6 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: install
 	mkdir -p var
+	test -f privacy.yaml || cp privacy.example.yaml privacy.yaml
 	$(BIN)/dsr db upgrade
 	$(BIN)/dsr demo
 	$(BIN)/dsr serve

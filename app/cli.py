@@ -395,9 +395,12 @@ def metrics(
 
 @cli.command()
 def demo() -> None:
-    """Seed a demo admin and demo requests."""
-    from app.demo import seed
+    """Seed a demo admin, demo requests and (without connectors.yaml) demo connectors."""
+    from app.demo import seed, write_demo_connectors
 
+    settings = _settings()
+    if write_demo_connectors(settings.data_dir, settings.connectors_file):
+        typer.echo(f"wrote {settings.connectors_file} with demo connectors")
     _in_session(seed)
 
 

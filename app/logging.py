@@ -1,8 +1,9 @@
 """Structured logging (structlog) with a redaction backstop for secrets and personal data."""
 
 import logging
+import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -28,9 +29,19 @@ def _redact(
     return event
 
 
+class _CurrentStderr(logging.StreamHandler[TextIO]):
+    """A handler writing to whatever `sys.stderr` is at the time (test runners swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Key/value logs on stderr (stdout belongs to command output), with dotted event names."""
-    logging.basicConfig(format="%(message)s", level=level, force=True)
+    logging.basicConfig(
+        format="%(message)s", level=level, force=True, handlers=[_CurrentStderr()]
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -16,6 +16,7 @@ from app.fanout import api as fanout_api
 from app.fanout.config import RUNTIME_KEY, FanoutRuntime, load_runtime
 from app.identity import views as identity_views
 from app.jobs import JobContext, build_scheduler
+from app.mail import api as mail_api
 from app.mail import views as mail_views
 from app.mail.smtpd import start_receiver
 from app.requests import api as requests_api
@@ -85,6 +86,7 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(requests_api.router)
     app.include_router(fanout_api.router)
+    app.include_router(mail_api.router)
     app.include_router(exports_api.router)
     app.include_router(exports_views.router)
     app.include_router(requests_views.router)

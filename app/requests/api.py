@@ -13,7 +13,7 @@ from app.db import utcnow
 from app.deadlines import service as deadlines
 from app.fanout import service as fanout_service
 from app.mail import service as mail_service
-from app.requests import service
+from app.requests import intake, service
 from app.requests.enums import Channel, Regulation, RequestType, Status
 from app.requests.models import DsrRequest
 from app.requests.schemas import (
@@ -134,6 +134,7 @@ async def create_request(
         identity_verified=body.identity_verified,
         auto_approve=settings.auto_approve,
     )
+    await intake.acknowledge(session, dsr, settings=settings)
     return await detail(session, dsr, settings)
 
 

@@ -19,7 +19,7 @@ from app.identity.models import TokenPurpose
 from app.mail import outbox
 from app.requests import service as requests_service
 from app.requests.emails import normalise_email
-from app.requests.enums import OPEN_STATUSES, Channel, Regulation, RequestType
+from app.requests.enums import OPEN_STATUSES, Channel, Regulation, RequestType, Status
 from app.requests.models import DsrRequest
 from app.settings import Settings
 from app.staff.models import Role, StaffUser
@@ -101,10 +101,21 @@ async def submit(
     dsr.agent_details = submission.agent_details
     if not verify:
         dsr.verification_method = "not_required"
+    await acknowledge(session, dsr, settings=settings)
+    return IntakeResult(dsr, joined=False)
+
+
+async def acknowledge(
+    session: AsyncSession, dsr: DsrRequest, *, settings: Settings
+) -> None:
+    """Send the acknowledgement (with the verification step when needed) and tell staff.
+
+    It states the legal due date: for CCPA this is the 10-business-day confirmation.
+    """
     context: dict[str, Any] = {
         "due_on": deadlines.due_day(dsr, deadlines.calendar_for(settings))
     }
-    if verify:
+    if dsr.status is Status.UNVERIFIED:
         context |= await verification_context(session, dsr, settings=settings)
     await outbox.queue(
         session,
@@ -120,7 +131,6 @@ async def submit(
         session, dsr, "acknowledged", actor="system", data={"template": "received"}
     )
     await notify_staff(session, dsr, settings=settings)
-    return IntakeResult(dsr, joined=False)
 
 
 async def verification_context(

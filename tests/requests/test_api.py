@@ -123,7 +123,9 @@ async def test_get_includes_tasks_messages_and_days_left(
         ).json()["reference"]
         body = (await client.get(f"{CREATE}/{reference}", headers=agent)).json()
     assert body["tasks"] == []
-    assert body["messages"] == []
+    [ack] = body["messages"]  # the acknowledgement, stating the due date
+    assert ack["direction"] == "out"
+    assert ack["subject"].endswith("We received your privacy request")
     assert body["due_at"].startswith("2026-04-02")
     assert body["days_left"] == 28
     assert body["overdue"] is False
@@ -197,7 +199,13 @@ async def test_lifecycle_through_the_api(
         for event in (await client.get(f"{url}/events", headers=agent)).json()
     ]
     # approval plans a task for staff: no connectors are configured here
-    assert kinds == ["created", "status_changed", "fanout_planned", "status_changed"]
+    assert kinds == [
+        "created",
+        "acknowledged",
+        "status_changed",
+        "fanout_planned",
+        "status_changed",
+    ]
 
 
 async def test_deny_records_the_legal_ground(

@@ -1,0 +1,114 @@
+"""JSON API of the triage inbox: list waiting mail, open a ticket, attach or dismiss."""
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from app.mail import triage
+from app.requests.enums import Regulation, RequestType
+from app.web import AgentDep, ApiStaffDep, SessionDep, SettingsDep, actor_of
+
+router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
+
+
+class InboxItem(BaseModel):
+    """One waiting message, with what the classifier made of it."""
+
+    message_id: str
+    received_at: datetime
+    from_address: str
+    subject: str
+    text: str
+    automatic: bool
+    classification: dict[str, Any]
+    attachments: list[dict[str, Any]]
+
+
+class OpenBody(BaseModel):
+    """Open a ticket: the type and law staff decided; the sender unless `email` is given."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: RequestType
+    regulation: Regulation
+    email: str | None = None
+
+
+class AttachBody(BaseModel):
+    """Attach to an existing ticket."""
+
+    model_config = ConfigDict(extra="forbid")
+    reference: str
+
+
+class Decision(BaseModel):
+    """What became of the message."""
+
+    message_id: str
+    triage: str
+    reference: str | None = None
+
+
+@router.get("")
+async def list_inbox(session: SessionDep, _staff: ApiStaffDep) -> list[InboxItem]:
+    """Mail that matched no ticket and was not a confident request, oldest first."""
+    return [
+        InboxItem(
+            message_id=message.message_id,
+            received_at=message.created_at,
+            from_address=message.from_address,
+            subject=message.subject,
+            text=message.text,
+            automatic=message.automatic,
+            classification=message.classification,
+            attachments=message.attachments,
+        )
+        for message in await triage.waiting(session)
+    ]
+
+
+@router.post("/{message_id:path}/open")
+async def open_ticket(
+    message_id: str,
+    body: OpenBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: AgentDep,
+) -> Decision:
+    """Open a ticket from the message (its sender gets the verification mail)."""
+    message = await triage.require_waiting(session, message_id)
+    dsr = await triage.open_ticket(
+        session,
+        message,
+        type=body.type,
+        regulation=body.regulation,
+        email=body.email,
+        actor=actor_of(staff),
+        settings=settings,
+    )
+    return Decision(
+        message_id=message.message_id, triage="opened", reference=dsr.reference
+    )
+
+
+@router.post("/{message_id:path}/attach")
+async def attach(
+    message_id: str, body: AttachBody, session: SessionDep, staff: AgentDep
+) -> Decision:
+    """File the message on an existing ticket."""
+    message = await triage.require_waiting(session, message_id)
+    dsr = await triage.attach(
+        session, message, reference=body.reference, actor=actor_of(staff)
+    )
+    return Decision(
+        message_id=message.message_id, triage="opened", reference=dsr.reference
+    )
+
+
+@router.post("/{message_id:path}/dismiss")
+async def dismiss(message_id: str, session: SessionDep, _staff: AgentDep) -> Decision:
+    """Not a request: keep the message, out of the inbox."""
+    message = await triage.require_waiting(session, message_id)
+    triage.dismiss(message)
+    return Decision(message_id=message.message_id, triage="dismissed")
