@@ -72,6 +72,21 @@ def due_state(
     )
 
 
+def extension_available(
+    dsr: DsrRequest, *, now: datetime, calendar: rules.BusinessCalendar
+) -> bool:
+    """Whether the ticket can still be extended: once, and before its first due date ends."""
+    return rules.can_extend(
+        dsr.regulation,
+        dsr.type,
+        dsr.received_at,
+        now=now,
+        calendar=calendar,
+        verified_at=dsr.verified_at,
+        already_extended=dsr.extended_due_at is not None,
+    )
+
+
 async def extend(
     session: AsyncSession,
     dsr: DsrRequest,
@@ -109,15 +124,7 @@ async def extend(
         raise Conflict(
             f"{dsr.regulation} allows no extension for {dsr.type}: {exc}"
         ) from None
-    if not rules.can_extend(
-        dsr.regulation,
-        dsr.type,
-        dsr.received_at,
-        now=now,
-        calendar=calendar,
-        verified_at=dsr.verified_at,
-        already_extended=False,
-    ):
+    if not extension_available(dsr, now=now, calendar=calendar):
         raise Conflict(
             "the first due date has passed; an extension must be notified before it"
         )
@@ -136,13 +143,11 @@ async def extend(
         personal={"reason": reason},
         at=now,
     )
-    await outbox.queue(
+    await outbox.to_requester(
         session,
+        dsr,
+        "extension",
         settings=settings,
-        template="extension",
-        to=dsr.subject_email,
-        dsr=dsr,
-        language=dsr.language,
         context={
             "due_on": dsr.due_at.astimezone(calendar.timezone).date(),
             "extended_due_on": day,

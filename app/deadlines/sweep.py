@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from app.audit import service as audit
 from app.db import try_advisory_lock
 from app.deadlines import rules
-from app.deadlines.service import calendar_for, due_day, due_state
+from app.deadlines.service import calendar_for, due_day, due_state, extension_available
 from app.mail import outbox
 from app.requests.enums import OPEN_STATUSES
 from app.requests.models import DsrRequest
@@ -107,15 +107,7 @@ async def _escalate(
     now: datetime,
     calendar: rules.BusinessCalendar,
 ) -> None:
-    can_extend = dsr.extended_due_at is None and rules.can_extend(
-        dsr.regulation,
-        dsr.type,
-        dsr.received_at,
-        now=now,
-        calendar=calendar,
-        verified_at=dsr.verified_at,
-        already_extended=False,
-    )
+    can_extend = extension_available(dsr, now=now, calendar=calendar)
     await audit.record(
         session,
         dsr,

@@ -130,13 +130,11 @@ async def send(
     )
     export.expires_at, export.sent_at = issued.expires_at, now
     calendar = calendar_for(settings)
-    message = await outbox.queue(
+    message = await outbox.to_requester(
         session,
+        dsr,
+        "results_ready",
         settings=settings,
-        template="results_ready",
-        to=dsr.subject_email,
-        dsr=dsr,
-        language=dsr.language,
         context={
             "download_url": f"{settings.base_url}/download/{issued.token}",
             "expires_on": issued.expires_at.astimezone(calendar.timezone).date(),
@@ -199,13 +197,11 @@ async def erasure_report(
     systems = [_system(task) for task in tasks]
     facts = facts_for(settings.privacy_file)
     recipients = [r.name for r in facts.recipients]  # Art. 19: recipients are told
-    await outbox.queue(
+    await outbox.to_requester(
         session,
+        dsr,
+        "erasure_done",
         settings=settings,
-        template="erasure_done",
-        to=dsr.subject_email,
-        dsr=dsr,
-        language=dsr.language,
         context={"systems": systems, "recipients_notified": recipients},
     )
     await audit.record(

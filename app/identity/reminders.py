@@ -74,14 +74,12 @@ async def _remind(
     context = await intake.verification_context(session, dsr, settings=settings)
     closes_at = dsr.created_at + timedelta(days=2 * settings.verify_days)
     context["closes_on"] = closes_at.astimezone(calendar_for(settings).timezone).date()
-    await outbox.queue(
+    await outbox.to_requester(
         session,
+        dsr,
+        "verify_reminder",
         settings=settings,
-        template="verify_reminder",
-        to=dsr.subject_email,
         context=context,
-        dsr=dsr,
-        language=dsr.language,
     )
     await audit.record(session, dsr, "verification_reminded", actor="system", at=now)
 
@@ -98,15 +96,13 @@ async def _close(
     )
     dsr.outcome = "unverified"
     await identity.revoke_all(session, dsr, TokenPurpose.VERIFY)
-    await outbox.queue(
+    await outbox.to_requester(
         session,
+        dsr,
+        "closed_unverified",
         settings=settings,
-        template="closed_unverified",
-        to=dsr.subject_email,
         context={
             "closed_on": now.astimezone(calendar_for(settings).timezone).date(),
             "request_url": f"{settings.base_url}/request",
         },
-        dsr=dsr,
-        language=dsr.language,
     )

@@ -174,13 +174,11 @@ async def confirm(
         auto_approve=settings.auto_approve,
     )
     await revoke_all(session, dsr, TokenPurpose.VERIFY)
-    await outbox.queue(
+    await outbox.to_requester(
         session,
+        dsr,
+        "verified",
         settings=settings,
-        template="verified",
-        to=dsr.subject_email,
         context={"due_on": deadlines.due_day(dsr, deadlines.calendar_for(settings))},
-        dsr=dsr,
-        language=dsr.language,
     )
     return True

@@ -109,6 +109,26 @@ async def queue(
     return message
 
 
+async def to_requester(
+    session: AsyncSession,
+    dsr: DsrRequest,
+    template: str,
+    *,
+    settings: Settings,
+    context: dict[str, Any],
+) -> Message:
+    """Queue an automatic mail to the ticket's requester, in the ticket's language."""
+    return await queue(
+        session,
+        settings=settings,
+        template=template,
+        to=dsr.subject_email,
+        context=context,
+        dsr=dsr,
+        language=dsr.language,
+    )
+
+
 def build_email(message: Message, data_dir: Path | None = None) -> EmailMessage:
     """The MIME message for a queued row: text and HTML parts, threading, RFC 3834 headers."""
     email = EmailMessage()

@@ -117,14 +117,12 @@ async def acknowledge(
     }
     if dsr.status is Status.UNVERIFIED:
         context |= await verification_context(session, dsr, settings=settings)
-    await outbox.queue(
+    await outbox.to_requester(
         session,
+        dsr,
+        "received",
         settings=settings,
-        template="received",
-        to=dsr.subject_email,
         context=context,
-        dsr=dsr,
-        language=dsr.language,
     )
     dsr.acknowledged_at = utcnow()
     await audit.record(
@@ -168,14 +166,12 @@ async def _join(
     )
     dsr.unread = True
     context = {"due_on": deadlines.due_day(dsr, deadlines.calendar_for(settings))}
-    await outbox.queue(
+    await outbox.to_requester(
         session,
+        dsr,
+        "duplicate",
         settings=settings,
-        template="duplicate",
-        to=dsr.subject_email,
         context=context,
-        dsr=dsr,
-        language=dsr.language,
     )
 
 

@@ -245,13 +245,11 @@ async def deny(
     dsr.denial_reason = reason_code
     dsr.outcome = "denied"
     authority = facts_for(settings.privacy_file).supervisory_authority
-    await outbox.queue(
+    await outbox.to_requester(
         session,
+        dsr,
+        "denial",
         settings=settings,
-        template="denial",
-        to=dsr.subject_email,
-        dsr=dsr,
-        language=dsr.language,
         context={
             "reason_code": reason_code.value,
             "message": message,

@@ -220,3 +220,23 @@ async def test_staff_review_holds_the_package_until_released(
     released = await api.post(f"{reference}/export/send", {})
     assert released.status_code == 200, released.text
     assert released.json()["status"] == "completed"
+
+
+async def test_a_small_package_is_also_attached(
+    app: FastAPI,
+    api: Api,
+    fanout: Fanout,
+    store: Store,
+    settings: Settings,
+    smtp_server: SmtpServer,
+) -> None:
+    fanout.settings = settings.model_copy(update={"attach_max_bytes": 10_000_000})
+    fanout.configure(store.block())
+    reference = await api.approved("access")
+    await fanout.run()
+    ready = _mail(await _deliver(app, settings, smtp_server), ADA, f"[{reference}]")
+    [attachment] = list(ready.iter_attachments())
+    assert attachment.get_content_type() == "application/zip"
+    payload = attachment.get_content()
+    assert isinstance(payload, bytes)
+    assert "manifest.json" in zipfile.ZipFile(io.BytesIO(payload)).namelist()
