@@ -1,6 +1,7 @@
 """Benchmark the fan-out: one ticket, 20 connectors that each take 200 ms.
 
-Prints the wall time from approval to the ticket's completion divided by 200 ms (goal
+Prints the wall time of the fan-out run (first claim to the last task result; the results
+step that answers the ticket comes after) divided by 200 ms (goal
 <= 1.3: the connectors run concurrently and the bookkeeping is small). Uses a test-only
 connector type registered through an explicit registry mapping and a migrated SQLite
 database in a temporary folder.
@@ -137,7 +138,7 @@ def main() -> None:
                 f"{args.delay * 1000:.0f} ms -> wall / delay = "
                 f"median {statistics.median(ratios):.2f}, best {min(ratios):.2f}, "
                 f"worst {max(ratios):.2f} (goal <= 1.3; {args.rounds} tickets after "
-                f"a warm-up, from approval to completion; tickets "
+                f"a warm-up, from the first claim until every task has its result; tickets "
                 f"{', '.join(sorted(statuses))})"
             )
 

@@ -99,6 +99,7 @@ async def detail(
             attempts=task.attempts,
             error=task.error,
             counts=task.counts,
+            instructions=task.instructions,
         )
         for task in await fanout_service.tasks_for(session, dsr)
     ]

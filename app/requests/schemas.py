@@ -46,6 +46,7 @@ class TaskOut(BaseModel):
     attempts: int
     error: str | None
     counts: dict[str, Any]
+    instructions: str | None = None  # what staff must do, for a manual task
 
 
 class MessageOut(BaseModel):
