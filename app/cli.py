@@ -158,11 +158,13 @@ def db_upgrade() -> None:
 
 
 def _in_session(work: Callable[[AsyncSession], Coroutine[Any, Any, T]]) -> T:
+    # Staff and audit commands need no connectors: a broken connectors.yaml must not
+    # lock an admin out of `dsr staff add`.
     settings = _settings()
     _require_current_schema(settings)
 
     async def main() -> T:
-        maker = _app_sessionmaker(settings)
+        maker = make_app_sessionmaker(settings)
         try:
             async with session_scope(maker) as session:
                 return await work(session)

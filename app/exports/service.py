@@ -6,14 +6,11 @@ release each package first. An erasure ends with a report of what each system di
 suppression record (a keyed hash of the address), nothing more.
 """
 
-import hashlib
-import hmac
 import shutil
 from datetime import datetime
 from pathlib import Path
 
 import anyio
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -29,10 +26,10 @@ from app.identity import service as identity
 from app.identity.models import TokenPurpose, VerificationToken
 from app.mail import outbox
 from app.privacy import facts_for
-from app.requests import lifecycle
+from app.requests import lifecycle, suppression
 from app.requests.enums import RequestType, Status
-from app.requests.models import DsrRequest, Suppression
-from app.settings import Settings, derived_key
+from app.requests.models import DsrRequest
+from app.settings import Settings
 
 EXPORT_TYPES = frozenset({RequestType.ACCESS, RequestType.PORTABILITY})
 
@@ -211,7 +208,7 @@ async def erasure_report(
         actor="system",
         data={"systems": systems, "recipients_notified": recipients},
     )
-    await suppress(session, dsr.subject_email_key, settings=settings)
+    await suppression.suppress(session, dsr.subject_email_key, settings=settings)
 
 
 def _system(task: ConnectorTask) -> dict[str, object]:
@@ -225,39 +222,6 @@ def _system(task: ConnectorTask) -> dict[str, object]:
     else:
         outcome, detail = "not_held", None
     return {"name": task.connector, "outcome": outcome, "detail": detail}
-
-
-def suppression_hash(email_key: str, *, settings: Settings) -> str:
-    """The keyed hash kept after an erasure (never the address itself)."""
-    key = derived_key(settings, "dsr-desk suppression v1")
-    return hmac.new(key, email_key.encode(), hashlib.sha256).hexdigest()
-
-
-async def suppress(
-    session: AsyncSession, email_key: str, *, settings: Settings
-) -> None:
-    """Record the keyed hash of an erased address, once."""
-    digest = suppression_hash(email_key, settings=settings)
-    exists = await session.execute(
-        select(Suppression.id).where(Suppression.email_hash == digest)
-    )
-    if exists.first() is None:
-        try:
-            async with session.begin_nested():
-                session.add(Suppression(email_hash=digest))
-        except IntegrityError:  # recorded concurrently: fine
-            pass
-
-
-async def is_suppressed(
-    session: AsyncSession, email: str, *, settings: Settings
-) -> bool:
-    """Whether this address was erased before (to spot data synced back)."""
-    digest = suppression_hash(email.strip().lower(), settings=settings)
-    found = await session.execute(
-        select(Suppression.id).where(Suppression.email_hash == digest)
-    )
-    return found.first() is not None
 
 
 def remove_files(settings: Settings, reference: str, export: Export | None) -> None:

@@ -18,6 +18,7 @@ from app.identity import service as identity
 from app.identity.models import TokenPurpose
 from app.mail import outbox
 from app.requests import service as requests_service
+from app.requests import suppression
 from app.requests.emails import normalise_email
 from app.requests.enums import OPEN_STATUSES, Channel, Regulation, RequestType, Status
 from app.requests.models import DsrRequest
@@ -101,6 +102,11 @@ async def submit(
     dsr.agent_details = submission.agent_details
     if not verify:
         dsr.verification_method = "not_required"
+    if await suppression.is_suppressed(
+        session, dsr.subject_email_key, settings=settings
+    ):
+        # An erased person is back: whatever systems show for them may have synced back.
+        await audit.record(session, dsr, "previously_erased", actor="system")
     await acknowledge(session, dsr, settings=settings)
     return IntakeResult(dsr, joined=False)
 
@@ -112,6 +118,11 @@ async def acknowledge(
 
     It states the legal due date: for CCPA this is the 10-business-day confirmation.
     """
+    if await suppression.is_suppressed(
+        session, dsr.subject_email_key, settings=settings
+    ):
+        # An erased person is back: whatever systems show for them may have synced back.
+        await audit.record(session, dsr, "previously_erased", actor="system")
     context: dict[str, Any] = {
         "due_on": deadlines.due_day(dsr, deadlines.calendar_for(settings))
     }

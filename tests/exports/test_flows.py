@@ -168,11 +168,13 @@ async def test_erasure_ends_with_a_report_and_a_suppression_record(
     report = _mail(await _deliver(app, settings, smtp_server), ADA, f"[{reference}]")
     text = _text(report)
     assert "app_db" in text
-    from app.exports.service import is_suppressed
+    from app.requests.suppression import is_suppressed
 
     async with app.state.sessionmaker() as session:
         assert await is_suppressed(session, ADA, settings=settings)
         assert not await is_suppressed(session, "bob@example.com", settings=settings)
+    again = await api.approved("access")  # the same person asks again later
+    assert await api.events(again, "previously_erased")
 
 
 async def test_a_refusal_names_the_authority_and_the_judicial_remedy(
