@@ -2,8 +2,10 @@
 
 import asyncio
 import contextlib
+import csv
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -20,6 +22,7 @@ from app.jobs import JobContext, build_scheduler, load_jobs, run_job
 from app.logging import configure_logging
 from app.main import create_app, make_app_sessionmaker
 from app.privacy import PrivacyFileError, facts_for
+from app.requests.enums import Regulation
 from app.settings import Settings, load_settings, process_environment
 from app.staff import service as staff_service
 from app.staff.models import Role
@@ -97,10 +100,6 @@ def _require_current_schema(settings: Settings) -> None:
         _fail(f"cannot reach the database: {exc}")
     if problem:
         _fail(problem)
-
-
-def _not_available(what: str) -> NoReturn:
-    _fail(f"{what} is not available yet")
 
 
 @cli.command()
@@ -381,18 +380,46 @@ def mail_ingest(
 
 
 @requests_cli.command("export-csv")
-def requests_export_csv(since: Annotated[str | None, typer.Option()] = None) -> None:
-    """Write the request log as CSV for record keeping."""
-    _not_available("dsr requests export-csv")
+def requests_export_csv(
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Received on or after."),
+    ] = None,
+) -> None:
+    """Write the request log (facts only, no message text) as CSV to stdout."""
+    from app.requests.records import LOG_COLUMNS, request_log
+
+    async def work(session: AsyncSession) -> None:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(LOG_COLUMNS)
+        async for row in request_log(session, since=since.date() if since else None):
+            writer.writerow(row)
+
+    _in_session(work)
 
 
 @cli.command()
 def metrics(
-    year: Annotated[int, typer.Option()],
-    regulation: Annotated[str | None, typer.Option()] = None,
+    year: Annotated[
+        int, typer.Option(help="Calendar year of receipt.", min=2000, max=2100)
+    ],
+    regulation: Annotated[
+        Regulation | None, typer.Option(help="Only this law.")
+    ] = None,
 ) -> None:
-    """Yearly metrics per request type."""
-    _not_available("dsr metrics")
+    """Yearly metrics per request type: received, complied, denied, median days."""
+    from app.requests.records import yearly_metrics
+
+    async def work(session: AsyncSession) -> None:
+        rows = await yearly_metrics(session, year=year, regulation=regulation)
+        typer.echo("type\treceived\tcomplied\tdenied\tmedian_days")
+        for row in rows:
+            median = "" if row.median_days is None else f"{row.median_days:g}"
+            typer.echo(
+                f"{row.type}\t{row.received}\t{row.complied}\t{row.denied}\t{median}"
+            )
+
+    _in_session(work)
 
 
 @cli.command()

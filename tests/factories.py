@@ -44,8 +44,8 @@ async def make_request(
     """A ticket opened by staff, committed."""
     dsr = await requests_service.create_request(
         session,
-        type=type,
-        regulation=regulation,
+        type=RequestType(type),
+        regulation=Regulation(regulation),
         email=email,
         channel=Channel.STAFF,
         actor="staff:test@example.com",

@@ -89,19 +89,58 @@ async def test_duplicate_staff_is_refused_in_one_line(settings: Settings) -> Non
     assert len(again.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["requests", "export-csv"],
-        ["metrics", "--year", "2026"],
-    ],
-)
-async def test_later_commands_say_not_available_yet(
-    settings: Settings, args: list[str]
+async def test_request_log_and_yearly_metrics(
+    settings: Settings, session: AsyncSession
 ) -> None:
-    result = await _dsr(settings, *args)
-    assert result.exit_code == 1
-    assert "not available yet" in result.stderr
+    from datetime import UTC, datetime
+
+    from app.requests import service as requests_service
+    from app.requests.enums import DenialReason
+    from tests.factories import make_request
+
+    done = await make_request(
+        session, received_at=datetime(2026, 2, 2, tzinfo=UTC), identity_verified=True
+    )
+    await make_request(
+        session, type="erasure", received_at=datetime(2026, 3, 3, tzinfo=UTC)
+    )
+    await requests_service.cancel(
+        session, done, actor="staff:a@example.com", reason="x"
+    )
+    refused = await make_request(
+        session,
+        type="rectification",
+        received_at=datetime(2026, 4, 4, tzinfo=UTC),
+        identity_verified=True,
+    )
+    await requests_service.deny(
+        session,
+        refused,
+        actor="staff:a@example.com",
+        reason_code=DenialReason.EXCESSIVE,
+        message="Fourth identical request this month.",
+        settings=settings,
+    )
+    await session.commit()
+
+    log = await _dsr(settings, "requests", "export-csv", "--since", "2026-03-01")
+    assert log.exit_code == 0, log.output
+    header, *rows = log.stdout.strip().splitlines()
+    assert header.startswith("reference,type,regulation,channel,status,received_at")
+    assert len(rows) == 2  # received since March: the erasure and the rectification
+    assert ",erasure,gdpr,staff,unverified," in rows[0]
+    assert ",rectification,gdpr,staff,denied," in rows[1]
+
+    figures = await _dsr(settings, "metrics", "--year", "2026")
+    assert figures.exit_code == 0, figures.output
+    lines = dict(line.split("\t", 1) for line in figures.stdout.strip().splitlines())
+    assert lines["access"] == "1\t0\t0\t"  # received, complied, denied, median days
+    assert lines["erasure"] == "1\t0\t0\t"
+    received, complied, denied, median = lines["rectification"].split("\t")
+    assert (received, complied, denied) == ("1", "0", "1"), figures.stdout
+    assert float(median) > 200  # received in April, refused now (late November)
+    bad = await _dsr(settings, "metrics", "--year", "2026", "--regulation", "martian")
+    assert bad.exit_code == 2
 
 
 async def test_mail_fetch_without_imap_is_one_line(settings: Settings) -> None:

@@ -75,8 +75,8 @@ async def queue(
     if dsr is not None:
         base |= {
             "reference": dsr.reference,
-            "request_type": dsr.type.value,
-            "regulation": dsr.regulation.value,
+            "request_type": dsr.type,
+            "regulation": dsr.regulation,
             "subject_name": dsr.subject_name,
         }
     rendered = render_email(template, base | context, language=language)
