@@ -290,11 +290,16 @@ async def _drain(
 
     try:
         async with runtime.http_client() as http:
+            exhausted = False
             while True:
-                async with writer.lock:
-                    free = runtime.concurrency - len(running)
-                    claimed = await claim(maker, worker, free, poll=poll)
-                running.update(asyncio.create_task(one(c, http)) for c in claimed)
+                # Once a claim comes back short, nothing else is due: stop asking the
+                # database on every completion and just let the running tasks finish.
+                if not exhausted:
+                    async with writer.lock:
+                        free = runtime.concurrency - len(running)
+                        claimed = await claim(maker, worker, free, poll=poll)
+                    exhausted = len(claimed) < free
+                    running.update(asyncio.create_task(one(c, http)) for c in claimed)
                 if not running:
                     return summary
                 done, running = await asyncio.wait(

@@ -73,6 +73,7 @@ class StagedFile:
     final: Path
     part: Path
     counts: dict[str, int] = field(default_factory=dict)
+    published: bool = False
 
     @classmethod
     def open_for(cls, data_dir: Path, reference: str, connector: str) -> "StagedFile":
@@ -118,12 +119,14 @@ class StagedFile:
 
     def _publish(self) -> None:
         self.part.replace(self.final)
+        self.published = True
         for stale in self.final.parent.glob(f"{self.final.name}.*{PART_SUFFIX}"):
             stale.unlink(missing_ok=True)
 
     async def discard(self) -> None:
-        """Remove the temporary file (the attempt failed)."""
-        await anyio.to_thread.run_sync(lambda: self.part.unlink(missing_ok=True))
+        """Remove the temporary file (the attempt failed); nothing to do once published."""
+        if not self.published:
+            await anyio.to_thread.run_sync(lambda: self.part.unlink(missing_ok=True))
 
 
 async def publish_all(files: Sequence[StagedFile]) -> None:
