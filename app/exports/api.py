@@ -21,7 +21,7 @@ async def send_export(
     staff: AgentDep,
 ) -> RequestOut:
     """Release a reviewed package, or send a fresh download link (the old one stops working)."""
-    dsr = await requests_service.require_request(session, reference)
+    dsr = await requests_service.require_request(session, reference, lock=True)
     export = await service.pending_export(session, dsr)
     if export is None:
         raise NotFound(f"{dsr.reference} has no export package yet")

@@ -74,7 +74,7 @@ async def attach(
     session: AsyncSession, message: Message, *, reference: str, actor: str
 ) -> DsrRequest:
     """File the message on an existing ticket (a reply that lost its thread)."""
-    dsr = await requests_service.require_request(session, reference)
+    dsr = await requests_service.require_request(session, reference, lock=True)
     message.request_id, message.triage = dsr.id, Triage.OPENED
     dsr.unread = True
     await audit.record(

@@ -220,7 +220,7 @@ async def approve(
     staff: AgentDep,
 ) -> RequestOut:
     """Approve a verified request for fan-out."""
-    dsr = await service.require_request(session, reference)
+    dsr = await service.require_request(session, reference, lock=True)
     await service.approve(session, dsr, actor=actor_of(staff))
     return await detail(session, dsr, settings)
 
@@ -234,7 +234,7 @@ async def deny(
     staff: AgentDep,
 ) -> RequestOut:
     """Refuse the request with a legal ground."""
-    dsr = await service.require_request(session, reference)
+    dsr = await service.require_request(session, reference, lock=True)
     await service.deny(
         session,
         dsr,
@@ -255,7 +255,7 @@ async def extend(
     staff: AgentDep,
 ) -> RequestOut:
     """Extend the deadline once, with a reason, before the first due date."""
-    dsr = await service.require_request(session, reference)
+    dsr = await service.require_request(session, reference, lock=True)
     await deadlines.extend(
         session,
         dsr,
@@ -276,7 +276,7 @@ async def assign(
     staff: AgentDep,
 ) -> RequestOut:
     """Assign the request to a staff member, or unassign it with null."""
-    dsr = await service.require_request(session, reference)
+    dsr = await service.require_request(session, reference, lock=True)
     await service.assign(
         session, dsr, actor=actor_of(staff), staff_email=body.staff_email
     )
@@ -292,7 +292,7 @@ async def add_note(
     staff: AgentDep,
 ) -> RequestOut:
     """Add an internal note to the timeline."""
-    dsr = await service.require_request(session, reference)
+    dsr = await service.require_request(session, reference, lock=True)
     await service.add_note(session, dsr, actor=actor_of(staff), text=body.text)
     return await detail(session, dsr, settings)
 
@@ -306,7 +306,7 @@ async def cancel(
     staff: AgentDep,
 ) -> RequestOut:
     """Cancel an open request."""
-    dsr = await service.require_request(session, reference)
+    dsr = await service.require_request(session, reference, lock=True)
     await service.cancel(session, dsr, actor=actor_of(staff), reason=body.reason)
     return await detail(session, dsr, settings)
 
@@ -320,7 +320,7 @@ async def verify(
     staff: AgentDep,
 ) -> RequestOut:
     """Mark the identity verified by another method (record the method, never the evidence)."""
-    dsr = await service.require_request(session, reference)
+    dsr = await service.require_request(session, reference, lock=True)
     await service.verify(
         session,
         dsr,
@@ -342,7 +342,7 @@ async def retry(
     staff: AgentDep,
 ) -> RequestOut:
     """Queue failed connector tasks again (one with `task_id`, else all of them)."""
-    dsr = await service.require_request(session, reference)
+    dsr = await service.require_request(session, reference, lock=True)
     await fanout_service.retry(session, dsr, body.task_id, actor=actor_of(staff))
     return await detail(session, dsr, settings)
 
@@ -359,7 +359,7 @@ async def complete_task(
     staff: AgentDep,
 ) -> RequestOut:
     """Close a manual task with a note saying what was done."""
-    dsr = await service.require_request(session, reference)
+    dsr = await service.require_request(session, reference, lock=True)
     await fanout_service.complete_manual(
         session, dsr, task_id, note=body.note, actor=actor_of(staff)
     )

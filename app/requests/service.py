@@ -108,15 +108,25 @@ async def _unused_reference(session: AsyncSession) -> str:
             return reference
 
 
-async def get_request(session: AsyncSession, reference: str) -> DsrRequest | None:
-    """The ticket with this reference (case-insensitive), if any."""
+async def get_request(
+    session: AsyncSession, reference: str, *, lock: bool = False
+) -> DsrRequest | None:
+    """The ticket with this reference (case-insensitive), if any.
+
+    With `lock`, the row stays locked until the transaction ends (PostgreSQL), so a staff
+    action and a worker never change one ticket at once (status, audit chain).
+    """
     query = select(DsrRequest).where(DsrRequest.reference == reference.strip().upper())
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def require_request(session: AsyncSession, reference: str) -> DsrRequest:
+async def require_request(
+    session: AsyncSession, reference: str, *, lock: bool = False
+) -> DsrRequest:
     """The ticket with this reference, or NotFound."""
-    dsr = await get_request(session, reference)
+    dsr = await get_request(session, reference, lock=lock)
     if dsr is None:
         raise NotFound(f"no request {reference}")
     return dsr

@@ -1,13 +1,16 @@
 """The transition table is the only way a ticket's status changes, and every move is audited."""
 
+import asyncio
 import itertools
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.errors import InvalidTransition
 from app.requests import lifecycle
+from app.requests import service as requests_service
 from app.requests.enums import Status
 from tests.factories import make_request
 
@@ -76,3 +79,34 @@ async def test_final_states_set_closed_at(session: AsyncSession) -> None:
     event = (await audit.timeline(session, dsr))[-1]
     assert event.data == {"from": "unverified", "to": "closed"}
     assert event.personal == {"reason": "unverified"}
+
+
+@pytest.mark.pg
+async def test_a_locked_ticket_makes_a_concurrent_action_wait_and_see_the_change(
+    app: FastAPI, session: AsyncSession
+) -> None:
+    dsr = await make_request(session, identity_verified=True)
+    maker = app.state.sessionmaker
+    async with maker() as first:
+        mine = await requests_service.require_request(first, dsr.reference, lock=True)
+
+        async def other_approval() -> str:
+            async with maker() as second:
+                theirs = await requests_service.require_request(
+                    second, dsr.reference, lock=True
+                )
+                try:
+                    await requests_service.approve(
+                        second, theirs, actor="staff:b@example.com"
+                    )
+                except InvalidTransition:
+                    return "refused"
+                await second.commit()
+                return "approved"
+
+        waiting = asyncio.create_task(other_approval())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # held by our row lock
+        await requests_service.approve(first, mine, actor="staff:a@example.com")
+        await first.commit()
+    assert await waiting == "refused"  # it saw the approval, not a stale pending_review
