@@ -9,8 +9,6 @@ change.
 
 import hashlib
 import hmac
-import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -21,7 +19,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,6 +28,7 @@ from starlette.routing import Route
 from connectors.base import Connector, Record, Subject
 from connectors.sql import SqlConfig, SqlConnector
 from connectors.webhook import verify_signature
+from tests.fixtures.servers import serve_in_thread
 
 DB_NAME = "dsr_connectors"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -427,22 +425,9 @@ class WebhookReceiver:
 def webhook_server() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     app = Starlette(routes=[Route("/hook", receiver.handle, methods=["POST"])])
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="error", lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake webhook server did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    receiver.url = f"http://127.0.0.1:{port}/hook"
-    yield receiver
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as base:
+        receiver.url = f"{base}/hook"
+        yield receiver
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ by the pages; the browser just proves what a person sees.
 """
 
 import re
-import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page, async_playwright
 from sqlmodel import select
 
@@ -20,7 +18,7 @@ from app.main import create_app, make_app_sessionmaker
 from app.requests.enums import Status
 from app.requests.models import DsrRequest
 from app.settings import Settings
-from tests.fixtures.smtp import free_port
+from tests.fixtures.servers import serve_in_thread
 
 pytestmark = pytest.mark.ui
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,20 +37,8 @@ FLAGS = [
 @pytest.fixture
 def server(settings: Settings) -> Iterator[str]:
     """The whole app under uvicorn on a loopback port, in a thread."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning"
-    )
-    app_server = uvicorn.Server(config)
-    thread = threading.Thread(target=app_server.run, daemon=True)
-    thread.start()
-    while not app_server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the app server did not start")
-        threading.Event().wait(0.05)
-    yield f"http://127.0.0.1:{port}"
-    app_server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(create_app(settings), lifespan="on") as base:
+        yield base
 
 
 @pytest.fixture
