@@ -55,6 +55,13 @@ def _mail(messages: list[EmailMessage], to: str, subject_part: str) -> EmailMess
     return found[-1]
 
 
+def _link(message: EmailMessage, kind: str) -> str:
+    """The path of the /verify/ or /download/ link in a mail's text part."""
+    found = re.search(rf"https?://[^/\s]+(/{kind}/[\w-]+)", _text(message))
+    assert found is not None, _text(message)
+    return found.group(1)
+
+
 async def _form_request(client: httpx.AsyncClient, **fields: str) -> None:
     page = (await client.get("/request")).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -75,9 +82,8 @@ async def test_access_from_the_form_to_a_downloaded_zip(
     fanout.configure(store.block())
     await _form_request(client, type="access", name="Ada Lovelace")
     received = _mail(await _deliver(app, settings, smtp_server), ADA, "")
-    link = re.search(r"https?://[^/\s]+(/verify/[\w-]+)", _text(received))
-    assert link is not None
-    assert (await client.post(link.group(1))).status_code == 200
+    link = _link(received, "verify")
+    assert (await client.post(link)).status_code == 200
     [ticket] = (await client.get("/api/v1/requests", headers=api.headers)).json()[
         "items"
     ]
@@ -87,12 +93,11 @@ async def test_access_from_the_form_to_a_downloaded_zip(
     assert (await api.ticket(reference))["status"] == "completed"
 
     ready = _mail(await _deliver(app, settings, smtp_server), ADA, f"[{reference}]")
-    download = re.search(r"https?://[^/\s]+(/download/[\w-]+)", _text(ready))
-    assert download is not None
-    page = await client.get(download.group(1))
+    download = _link(ready, "download")
+    page = await client.get(download)
     assert page.status_code == 200
     assert "<form" in page.text  # the GET only offers the download
-    response = await client.post(download.group(1))
+    response = await client.post(download)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/zip"
 
@@ -123,10 +128,9 @@ async def test_an_expired_download_link_explains_itself(
     reference = await api.approved("access")
     await fanout.run()
     ready = _mail(await _deliver(app, settings, smtp_server), ADA, f"[{reference}]")
-    download = re.search(r"https?://[^/\s]+(/download/[\w-]+)", _text(ready))
-    assert download is not None
+    download = _link(ready, "download")
     with time_machine.travel(utcnow() + timedelta(days=settings.download_days + 1)):
-        expired = await client.get(download.group(1))
+        expired = await client.get(download)
     assert expired.status_code == 410
     assert "new link" in expired.text
 
@@ -144,11 +148,8 @@ async def test_portability_gets_machine_readable_files_only(
     reference = await api.approved("portability")
     await fanout.run()
     ready = _mail(await _deliver(app, settings, smtp_server), ADA, f"[{reference}]")
-    download = re.search(r"https?://[^/\s]+(/download/[\w-]+)", _text(ready))
-    assert download is not None
-    archive = zipfile.ZipFile(
-        io.BytesIO((await client.post(download.group(1))).content)
-    )
+    download = _link(ready, "download")
+    archive = zipfile.ZipFile(io.BytesIO((await client.post(download)).content))
     assert "index.html" not in archive.namelist()
     assert "data/app_db/orders.csv" in archive.namelist()
 

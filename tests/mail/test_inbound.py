@@ -7,7 +7,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from app.mail.inbound import ingest
+from app.mail.inbound import IngestOutcome, ingest
 from app.mail.models import Direction, Message, Triage
 from app.requests.enums import Channel, RequestType
 from app.requests.models import DsrRequest
@@ -20,6 +20,10 @@ def _eml(name: str) -> bytes:
     return (CORPUS / name).read_bytes()
 
 
+async def _ingest(app: FastAPI, settings: Settings, raw: bytes) -> IngestOutcome:
+    return await ingest(app.state.sessionmaker, raw, settings=settings, source="test")
+
+
 async def _count(session: AsyncSession, model: type, *where: object) -> int:
     query = select(func.count()).select_from(model).where(*where)  # type: ignore[arg-type]
     return int((await session.execute(query)).scalar_one())
@@ -28,18 +32,8 @@ async def _count(session: AsyncSession, model: type, *where: object) -> int:
 async def test_italian_art17_ingested_twice_makes_one_erasure_ticket(
     app: FastAPI, session: AsyncSession, settings: Settings
 ) -> None:
-    first = await ingest(
-        app.state.sessionmaker,
-        _eml("it_art17_erasure.eml"),
-        settings=settings,
-        source="test",
-    )
-    second = await ingest(
-        app.state.sessionmaker,
-        _eml("it_art17_erasure.eml"),
-        settings=settings,
-        source="test",
-    )
+    first = await _ingest(app, settings, _eml("it_art17_erasure.eml"))
+    second = await _ingest(app, settings, _eml("it_art17_erasure.eml"))
     assert (first.kind, second.kind) == ("new_ticket", "duplicate")
     [dsr] = (await session.execute(select(DsrRequest))).scalars().all()
     assert (dsr.type, dsr.channel) == (RequestType.ERASURE, Channel.EMAIL)
@@ -53,12 +47,7 @@ async def test_italian_art17_ingested_twice_makes_one_erasure_ticket(
 async def test_auto_reply_gets_no_answer(
     app: FastAPI, session: AsyncSession, settings: Settings
 ) -> None:
-    outcome = await ingest(
-        app.state.sessionmaker,
-        _eml("auto_ooo_auto_submitted.eml"),
-        settings=settings,
-        source="test",
-    )
+    outcome = await _ingest(app, settings, _eml("auto_ooo_auto_submitted.eml"))
     assert outcome.kind == "triage"
     assert await _count(session, Message, Message.direction == Direction.OUT) == 0
 
@@ -66,12 +55,7 @@ async def test_auto_reply_gets_no_answer(
 async def test_reply_to_the_verification_mail_lands_on_its_ticket(
     app: FastAPI, session: AsyncSession, settings: Settings
 ) -> None:
-    opened = await ingest(
-        app.state.sessionmaker,
-        _eml("en_access_plain.eml"),
-        settings=settings,
-        source="test",
-    )
+    opened = await _ingest(app, settings, _eml("en_access_plain.eml"))
     assert opened.kind == "new_ticket"
     sent = (
         await session.execute(select(Message).where(Message.kind == "received"))
@@ -82,9 +66,7 @@ async def test_reply_to_the_verification_mail_lands_on_its_ticket(
         f"In-Reply-To: <{sent.message_id}>\r\nReferences: <{sent.message_id}>\r\n\r\n"
         "Yes, it was me.\r\n"
     ).encode()
-    outcome = await ingest(
-        app.state.sessionmaker, reply, settings=settings, source="test"
-    )
+    outcome = await _ingest(app, settings, reply)
     assert (outcome.kind, outcome.reference) == ("reply", opened.reference)
     session.expire_all()
     dsr = (await session.execute(select(DsrRequest))).scalar_one()
@@ -94,31 +76,19 @@ async def test_reply_to_the_verification_mail_lands_on_its_ticket(
 async def test_subject_reference_alone_matches_the_ticket(
     app: FastAPI, session: AsyncSession, settings: Settings
 ) -> None:
-    opened = await ingest(
-        app.state.sessionmaker,
-        _eml("en_access_plain.eml"),
-        settings=settings,
-        source="test",
-    )
+    opened = await _ingest(app, settings, _eml("en_access_plain.eml"))
     reply = (
         f"From: x@example.com\r\nSubject: question about {opened.reference}\r\n"
         "Message-ID: <loose@example.com>\r\n\r\nHello\r\n"
     ).encode()
-    outcome = await ingest(
-        app.state.sessionmaker, reply, settings=settings, source="test"
-    )
+    outcome = await _ingest(app, settings, reply)
     assert outcome.reference == opened.reference
 
 
 async def test_unclear_mail_waits_in_triage(
     app: FastAPI, session: AsyncSession, settings: Settings
 ) -> None:
-    outcome = await ingest(
-        app.state.sessionmaker,
-        _eml("ambiguous_billing.eml"),
-        settings=settings,
-        source="test",
-    )
+    outcome = await _ingest(app, settings, _eml("ambiguous_billing.eml"))
     assert outcome.kind == "triage"
     assert await _count(session, Message, Message.triage == Triage.NEW) == 1
     assert await _count(session, DsrRequest) == 0
@@ -141,15 +111,8 @@ async def test_malformed_mail_never_crashes_the_pipeline(
         "header_injection.eml",
         "garbage_not_mail.eml",
     ]
-    outcomes = [
-        await ingest(
-            app.state.sessionmaker, _eml(name), settings=settings, source="test"
-        )
-        for name in names
-    ]
-    outcomes.append(
-        await ingest(app.state.sessionmaker, huge, settings=settings, source="test")
-    )
+    outcomes = [await _ingest(app, settings, _eml(name)) for name in names]
+    outcomes.append(await _ingest(app, settings, huge))
     assert all(
         outcome.kind in {"triage", "new_ticket", "rejected"} for outcome in outcomes
     )
