@@ -19,6 +19,7 @@ from app import ratelimit
 from app.audit import service as audit
 from app.db import session_scope
 from app.logging import log
+from app.mail.bounces import Bounce, read_bounce
 from app.mail.classifier import Classification, classify
 from app.mail.models import Direction, Message, MessageState, Triage
 from app.mail.parser import ParsedMail, find_reference, parse_message
@@ -37,7 +38,7 @@ AUTO_REPLIES_PER_HOUR = 3
 class IngestOutcome:
     """What became of one inbound message."""
 
-    kind: str  # reply | new_ticket | triage | duplicate | rejected
+    kind: str  # reply | new_ticket | bounce | triage | duplicate | rejected
     message_id: str | None
     reference: str | None = None
     reason: str | None = None
@@ -70,7 +71,7 @@ async def ingest(
         async with session_scope(maker) as session:
             if await _known(session, message_id):
                 return IngestOutcome("duplicate", message_id)
-            outcome = await _route(session, parsed, message_id, settings=settings)
+            outcome = await _route(session, parsed, message_id, raw, settings=settings)
     except IntegrityError:  # a concurrent ingest of the same message won the race
         return IngestOutcome("duplicate", message_id)
     log.info(
@@ -85,10 +86,21 @@ async def _known(session: AsyncSession, message_id: str) -> bool:
 
 
 async def _route(
-    session: AsyncSession, parsed: ParsedMail, message_id: str, *, settings: Settings
+    session: AsyncSession,
+    parsed: ParsedMail,
+    message_id: str,
+    raw: bytes,
+    *,
+    settings: Settings,
 ) -> IngestOutcome:
     message = _stored(parsed, message_id)
     session.add(message)
+    bounce = read_bounce(raw) if parsed.is_automatic else None
+    if (
+        bounce is not None
+        and (dsr := await _bounced(session, bounce, message)) is not None
+    ):
+        return IngestOutcome("bounce", message_id, dsr.reference, reason=bounce.reason)
     dsr = await _thread_match(session, parsed)
     if dsr is not None:
         message.request_id = dsr.id
@@ -187,6 +199,33 @@ def _summary(verdict: Classification) -> dict[str, object]:
         "language": verdict.language,
         "matched": list(verdict.matched),
     }
+
+
+async def _bounced(
+    session: AsyncSession, bounce: Bounce, message: Message
+) -> DsrRequest | None:
+    """Mark our returned message failed and file the report on its ticket."""
+    query = select(Message).where(
+        Message.message_id == bounce.message_id, Message.direction == Direction.OUT
+    )
+    original = (await session.execute(query)).scalar_one_or_none()
+    if original is None or original.request_id is None:
+        return None
+    original.state, original.error = MessageState.FAILED, f"bounced: {bounce.reason}"
+    message.request_id = original.request_id
+    dsr = await session.get(DsrRequest, original.request_id)
+    assert dsr is not None  # noqa: S101 - messages cascade with their ticket
+    await session.flush()
+    dsr.unread = True  # staff need another way to reach the requester
+    await audit.record(
+        session,
+        dsr,
+        "mail_bounced",
+        actor="system",
+        data={"message_id": original.message_id, "template": original.kind},
+        personal={"reason": bounce.reason},
+    )
+    return dsr
 
 
 async def _thread_match(session: AsyncSession, parsed: ParsedMail) -> DsrRequest | None:

@@ -153,3 +153,36 @@ async def test_cli_ingest(settings: Settings, app: FastAPI) -> None:
     )
     assert missing.exit_code == 1
     assert "no such file" in missing.stderr
+
+
+async def test_a_bounce_fails_our_message_and_lands_on_its_ticket(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    opened = await _ingest(app, settings, _eml("en_access_plain.eml"))
+    sent = (
+        await session.execute(select(Message).where(Message.kind == "received"))
+    ).scalar_one()
+    report = _eml("bounce_delivery_status.eml").replace(
+        b"<dsr.DSR-4HX8PQ2M.verify@desk.example.com>", f"<{sent.message_id}>".encode()
+    )
+    outcome = await _ingest(app, settings, report)
+    assert (outcome.kind, outcome.reference) == ("bounce", opened.reference)
+    assert "5.4.4" in (outcome.reason or "")
+    session.expire_all()
+    await session.refresh(sent)
+    assert sent.state == "failed"
+    assert (sent.error or "").startswith("bounced: Status: 5.4.4")
+    outbound = (
+        select(func.count())
+        .select_from(Message)
+        .where(Message.direction == Direction.OUT)
+    )
+    before = (await session.execute(outbound)).scalar_one()
+    assert before == 1  # no automatic answer to a bounce
+
+
+async def test_a_bounce_about_unknown_mail_waits_in_triage(
+    app: FastAPI, settings: Settings
+) -> None:
+    outcome = await _ingest(app, settings, _eml("bounce_delivery_status.eml"))
+    assert outcome.kind == "triage"
