@@ -4,9 +4,9 @@ The page is written for someone who is not technical: counts per system, the fie
 few shortened example records per source (never the whole data: that is in the files), then
 everything Art. 15(1)-(2) GDPR requires from `privacy.yaml`. It is one self-contained file
 (inline CSS, no scripts, no remote resources) so it opens offline from the extracted ZIP.
-Wording lives in `templates/export/index.html` inside `{% trans %}` blocks; a language whose
-catalogue in `templates/locale/<lang>/LC_MESSAGES/messages.po` translates the page is used,
-anything else falls back to English.
+Wording lives in `templates/export/index.html` inside `{% trans %}` blocks, in the catalogue the
+emails use (`templates/locale/<lang>/LC_MESSAGES/messages.po`, loaded by `app.i18n`); a language
+whose catalogue translates the page is used, anything else falls back to English.
 """
 
 import functools
@@ -14,17 +14,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from babel.dates import format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
 
+from app.i18n import catalogue, translations
 from app.paths import TEMPLATES_DIR
 from app.privacy import PrivacyFacts
 
@@ -125,15 +121,10 @@ def _supported(language: str) -> str:
         return primary
     # The catalogue is shared with the emails: a language counts once the page is translated,
     # else the page would be English text labelled, for screen readers, as another language.
-    if _catalogue(primary).is_file():
-        translations = _translations(primary)
-        if translations.gettext(_PROBE) != _PROBE:
-            return primary
+    # The file check keeps made-up tags out of the loader's cache.
+    if catalogue(primary).is_file() and translations(primary).gettext(_PROBE) != _PROBE:
+        return primary
     return DEFAULT_LANGUAGE
-
-
-def _catalogue(language: str) -> Path:
-    return TEMPLATES_DIR / "locale" / language / "LC_MESSAGES" / "messages.po"
 
 
 @functools.cache
@@ -149,20 +140,7 @@ def _environment(language: str) -> jinja2.Environment:
     )
     environment.policies["ext.i18n.trimmed"] = True
     environment.install_gettext_translations(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
-        _translations(language), newstyle=True
+        translations(language), newstyle=True
     )
     environment.filters["number"] = functools.partial(format_decimal, locale=language)
     return environment
-
-
-@functools.cache
-def _translations(language: str) -> NullTranslations:
-    """Compile the language's catalogue in memory; English, the source language, needs none."""
-    if language == DEFAULT_LANGUAGE:
-        return NullTranslations()
-    with _catalogue(language).open("rb") as source:
-        catalog = read_po(source, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)

@@ -11,30 +11,24 @@ Template scheme (`templates/email/`):
   `lines` (staff-written text in HTML, line breaks kept).
 
 All wording is English in the templates, inside `{% trans %}` blocks (trimmed, new-style gettext
-with `%(name)s` placeholders). `templates/locale/<lang>/LC_MESSAGES/messages.po` translates it; the
-catalogue is compiled in memory when first used, so no `.mo` binary is kept in the repository.
+with `%(name)s` placeholders). `templates/locale/<lang>/LC_MESSAGES/messages.po` translates it;
+`app.i18n` compiles the catalogue in memory when first used (no `.mo` binary in the repository).
 docs/translating.md explains how to extract strings and add a language.
 """
 
 import functools
-import importlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
-from importlib.resources.abc import Traversable
-from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 from markupsafe import Markup
 
+from app.i18n import translations
+from app.paths import TEMPLATES_DIR
 from app.requests.enums import Channel, DenialReason, Regulation, RequestType
 
 __all__ = ["LANGUAGES", "TEMPLATES", "RenderedEmail", "pick_language", "render_email"]
@@ -248,7 +242,7 @@ def _tidy_text(text: str) -> str:
 def _environment(language: str) -> jinja2.Environment:
     """One environment per language: translations and the date filter are bound to it."""
     environment = jinja2.Environment(
-        loader=_ResourceLoader(_templates_root()),
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "email"),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html",), default_for_string=False, default=False
         ),
@@ -260,7 +254,7 @@ def _environment(language: str) -> jinja2.Environment:
     )
     environment.policies["ext.i18n.trimmed"] = True
     environment.install_gettext_translations(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
-        _translations(language), newstyle=True
+        translations(language), newstyle=True
     )
     environment.filters["date"] = functools.partial(_format_date, locale=language)
     environment.filters["lines"] = _html_lines
@@ -279,48 +273,3 @@ def _html_lines(value: str) -> Markup:
     """Staff-written text for HTML: escaped, its line breaks kept."""
     # join() escapes each plain-str line; only the <br> separators are markup.
     return Markup("<br>\n").join(str(value).splitlines())
-
-
-@functools.cache
-def _translations(language: str) -> Translations:
-    """Compile the language's .po catalogue in memory; English, the source language, needs none."""
-    po_file = _templates_root() / "locale" / language / "LC_MESSAGES" / "messages.po"
-    if not po_file.is_file():
-        return Translations()
-    with po_file.open("rb") as source:
-        catalog = read_po(source, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
-
-
-@functools.cache
-def _templates_root() -> Traversable:
-    """The `templates` data package, editable or installed."""
-    try:
-        return resources.files("templates")
-    except NotADirectoryError:
-        # Python 3.11's namespace reader fails when a setuptools editable install has put its
-        # path-hook entry (not a folder) on the package's __path__: use the real folder instead.
-        package = importlib.import_module("templates")
-        for entry in package.__path__:
-            if (Path(entry) / "email").is_dir():
-                return Path(entry)
-        raise
-
-
-class _ResourceLoader(jinja2.BaseLoader):
-    """Loads templates through importlib.resources, so a zipped install works too."""
-
-    def __init__(self, root: Traversable) -> None:
-        self._root = root / "email"
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool]]:
-        resource = self._root.joinpath(*template.split("/"))
-        if not resource.is_file():
-            raise jinja2.TemplateNotFound(template)
-        # Templates ship with the code and the environment is cached: never stale.
-        return resource.read_text(encoding="utf-8"), None, lambda: True

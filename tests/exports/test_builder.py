@@ -14,12 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
 
 from app.exports.builder import ExportManifest, StagingError, build_export
 from app.exports.staging import EXTRA_COLUMN, MAX_COLUMNS
 from app.privacy import PrivacyFacts, load_privacy
 
 ROOT = Path(__file__).resolve().parents[2]
+LOCALE = ROOT / "templates" / "locale"
 GENERATED_AT = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 REFERENCE = "DSR-2026-0042"
 EMAIL = "zoe.odegard@example.com"
@@ -512,3 +516,88 @@ def test_memory_does_not_grow_with_the_export(tmp_path):
     assert measured["records"] == 300_000
     growth = measured["peak"] - measured["before"]
     assert growth < 60 * 2**20, f"peak RSS grew by {growth / 2**20:.0f} MiB"
+
+
+def export_msgids() -> set[Any]:
+    """Every msgid of templates/export, extracted with the repository's babel.cfg."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    export = ROOT / "templates" / "export"
+
+    def on_the_way(folder: str) -> bool:  # walk down to templates/export only
+        path = Path(folder).resolve()
+        return path in export.parents or path == export or export in path.parents
+
+    return {
+        message
+        for filename, _, message, _, _ in extract_from_dir(
+            ROOT, method_map, options_map, directory_filter=on_the_way
+        )
+        if filename.startswith("templates/export/")
+    }
+
+
+def catalogue(path: Path, locale: str | None = None) -> dict[Any, Any]:
+    with path.open("rb") as source:
+        return {m.id: m for m in read_po(source, locale=locale) if m.id}
+
+
+def test_every_export_msgid_is_in_the_catalogue_and_translated_to_german():
+    used = export_msgids()
+    german = catalogue(LOCALE / "de" / "LC_MESSAGES" / "messages.po", "de")
+    assert len(used) > 50  # the mapping matched the page
+    assert used <= catalogue(LOCALE / "messages.pot").keys()
+    for msgid in used:
+        message = german.get(msgid)
+        assert message is not None, msgid
+        assert not message.fuzzy, msgid
+        strings = (
+            message.string if isinstance(message.string, tuple) else (message.string,)
+        )
+        assert all(strings), msgid
+
+
+def test_a_german_export_page_is_german_and_says_so(facts, tmp_path):
+    staging = write_staging(tmp_path / "staging", STAGED)
+    manifest = build_export(
+        staging,
+        tmp_path / "out.zip",
+        reference=REFERENCE,
+        request_type="access",
+        facts=facts,
+        generated_at=GENERATED_AT,
+        language="de-DE",
+        subject_email=EMAIL,
+    )
+    with zipfile.ZipFile(manifest.path) as archive:
+        page = archive.read("index.html").decode()
+    assert '<html lang="de">' in page
+    for german in (
+        "Was wir über Sie gespeichert haben",
+        "Wir haben 11 Datensätze über Sie in 2 unserer Systeme gefunden.",
+        "Wer für Ihre Daten verantwortlich ist",
+        "<dt>Datenschutzbeauftragter</dt>",
+        "Rechtsgrundlage:",
+        "Art. 6 Abs. 1 lit. b DSGVO",
+        '<h2 id="rights">Ihre Rechte</h2>',
+        "Beschwerde bei einer Aufsichtsbehörde",
+        "10. März 2026",
+    ):
+        assert german in page
+    for english in (
+        "What we hold about you",
+        "Who is responsible for your data",
+        "Data protection officer",
+        "Legal basis:",
+        "GDPR Art. 6(1)",
+        "Your rights",
+        "Complaint to a supervisory authority",
+    ):
+        assert english not in page
+    # No English sentence of the page is left (privacy.yaml's own wording is the operator's).
+    sentences = [
+        m
+        for m in export_msgids()
+        if isinstance(m, str) and len(m) > 20 and "%(" not in m
+    ]
+    assert [sentence for sentence in sentences if sentence in page] == []
