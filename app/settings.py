@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -180,10 +181,12 @@ def load_settings(**overrides: Any) -> Settings:
     return Settings(**overrides)
 
 
-def process_environment() -> Mapping[str, str]:
-    """The process environment: where connectors.yaml's `${VAR}` secrets come from.
+def process_environment(env_file: Path = Path(".env")) -> Mapping[str, str]:
+    """Where connectors.yaml's `${VAR}` secrets come from: the environment, then `.env`.
 
     The one read of the environment outside `Settings` (a test enforces it): connector
-    secrets are named by the operator, so they cannot be fields of this object.
+    secrets are named by the operator, so they cannot be fields of this object. As for the
+    settings, a variable set in the environment wins over the same one in `.env`.
     """
-    return os.environ
+    from_file = dotenv_values(env_file) if env_file.is_file() else {}
+    return {**{k: v for k, v in from_file.items() if v is not None}, **os.environ}

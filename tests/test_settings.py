@@ -59,3 +59,17 @@ def test_every_setting_is_described_and_documented() -> None:
         assert f"DSR_{name.upper()}" in documented, (
             f"DSR_{name.upper()} missing from docs"
         )
+
+
+def test_connector_secrets_come_from_the_environment_then_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.settings import process_environment
+
+    env_file = tmp_path / ".env"
+    env_file.write_text("CRM_TOKEN=from-file\nSHOP_KEY=file-only\n")
+    monkeypatch.setenv("CRM_TOKEN", "from-environment")
+    values = process_environment(env_file)
+    assert values["CRM_TOKEN"] == "from-environment"
+    assert values["SHOP_KEY"] == "file-only"
+    assert "SHOP_KEY" not in process_environment(tmp_path / "missing.env")
