@@ -63,15 +63,9 @@ async def record(
 ) -> Event:
     """Append an event to the ticket's chain; personal values go beside their keyed hashes."""
     assert dsr.id is not None  # noqa: S101 - the ticket is flushed before events are written
-    last = (
-        await session.execute(
-            select(Event.seq, Event.hash)
-            .where(Event.request_id == dsr.id)
-            .order_by(col(Event.seq).desc())
-            .limit(1)
-        )
-    ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    # The ticket row carries the chain's head. Callers hold it locked (or just created it),
+    # and the unique (request_id, seq) constraint turns any race into an error, never a fork.
+    seq, prev_hash = dsr.last_event_seq + 1, dsr.last_event_hash or GENESIS
     key = _key(session)
     personal = dict(personal or {})
     event = Event(
@@ -89,9 +83,10 @@ async def record(
         hash="",
     )
     event.hash = _event_hash(event)
-    dsr.last_event_hash = event.hash
-    session.add(event)
-    await session.flush()
+    dsr.last_event_seq, dsr.last_event_hash = seq, event.hash
+    session.add(
+        event
+    )  # inserted with the next flush: a batch of events costs one round trip
     return event
 
 

@@ -14,6 +14,7 @@ from app.audit import service as audit
 from app.exports.models import Export
 from app.fanout.staging import staging_dir
 from app.identity.models import VerificationToken
+from app.requests import service as requests_service
 from app.requests.enums import OPEN_STATUSES
 from app.requests.models import DsrRequest
 from app.settings import Settings
@@ -46,7 +47,7 @@ async def purge_expired(
     for export in list((await session.execute(expired)).scalars()):
         (settings.data_dir / export.path).unlink(missing_ok=True)
         export.purged_at = now
-        dsr = await session.get(DsrRequest, export.request_id)
+        dsr = await requests_service.lock_request(session, export.request_id)
         if dsr is not None:
             await audit.record(
                 session,

@@ -60,7 +60,7 @@ async def confirm(
     stored = await service.find(session, token, TokenPurpose.VERIFY)
     if stored is None or not service.is_usable(stored):
         return _expired(request)
-    dsr = await session.get(DsrRequest, stored.request_id)
+    dsr = await requests_service.lock_request(session, stored.request_id)
     assert dsr is not None  # noqa: S101
     if dsr.status is not Status.UNVERIFIED:
         return _done(request, dsr)

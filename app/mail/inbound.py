@@ -72,8 +72,13 @@ async def ingest(
             if await _known(session, message_id):
                 return IngestOutcome("duplicate", message_id)
             outcome = await _route(session, parsed, message_id, raw, settings=settings)
-    except IntegrityError:  # a concurrent ingest of the same message won the race
-        return IngestOutcome("duplicate", message_id)
+    except IntegrityError:
+        # A concurrent ingest of the same message won the race: a duplicate. Any other
+        # conflict is re-raised, so the mailbox keeps the message and offers it again.
+        async with session_scope(maker) as session:
+            if await _known(session, message_id):
+                return IngestOutcome("duplicate", message_id)
+        raise
     log.info(
         "mail.ingested", source=source, kind=outcome.kind, reference=outcome.reference
     )
@@ -213,7 +218,7 @@ async def _bounced(
         return None
     original.state, original.error = MessageState.FAILED, f"bounced: {bounce.reason}"
     message.request_id = original.request_id
-    dsr = await session.get(DsrRequest, original.request_id)
+    dsr = await requests_service.lock_request(session, original.request_id)
     assert dsr is not None  # noqa: S101 - messages cascade with their ticket
     await session.flush()
     dsr.unread = True  # staff need another way to reach the requester
@@ -237,12 +242,16 @@ async def _thread_match(session: AsyncSession, parsed: ParsedMail) -> DsrRequest
             .join(Message, col(Message.request_id) == DsrRequest.id)
             .where(col(Message.message_id).in_(ids))
             .limit(1)
+            .with_for_update(of=DsrRequest)  # the reply appends to the ticket's chain
+            .execution_options(populate_existing=True)
         )
         found = (await session.execute(query)).scalar_one_or_none()
         if found is not None:
             return found
     reference = find_reference(parsed.subject)
-    return await requests_service.get_request(session, reference) if reference else None
+    if reference is None:
+        return None
+    return await requests_service.get_request(session, reference, lock=True)
 
 
 async def _attach_reply(

@@ -63,9 +63,9 @@ class DsrRequest(SQLModel, table=True):
     )
     thread_message_id: str | None = Field(default=None, max_length=255)
     unread: bool = False
-    last_event_hash: str | None = Field(
-        default=None, max_length=64
-    )  # anchors the audit chain
+    # The head of the audit chain: appending needs no query, and truncation is detectable.
+    last_event_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_event_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -122,6 +122,17 @@ async def get_request(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def lock_request(session: AsyncSession, request_id: int) -> DsrRequest | None:
+    """The ticket with this id, locked for the rest of the transaction (PostgreSQL)."""
+    query = (
+        select(DsrRequest)
+        .where(col(DsrRequest.id) == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
 async def require_request(
     session: AsyncSession, reference: str, *, lock: bool = False
 ) -> DsrRequest:
