@@ -6,16 +6,19 @@ with Babel, compiled in memory and kept for the life of the process.
 """
 
 import functools
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
+import jinja2
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from app.paths import TEMPLATES_DIR
 
-__all__ = ["catalogue", "translations"]
+__all__ = ["catalogue", "translated_environment", "translations"]
 
 
 def catalogue(language: str) -> Path:
@@ -36,3 +39,28 @@ def translations(language: str) -> Translations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def translated_environment(
+    folder: str,
+    language: str,
+    *,
+    autoescape: bool | Callable[[str | None], bool],
+    **options: Any,
+) -> jinja2.Environment:
+    """A Jinja2 environment for `templates/<folder>` speaking `language` (gettext, trimmed).
+
+    Undefined values are errors: a template must never silently print nothing.
+    """
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / folder),
+        autoescape=autoescape,  # noqa: S701 - every caller chooses it explicitly
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        **options,
+    )
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_gettext_translations(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        translations(language), newstyle=True
+    )
+    return environment

@@ -20,8 +20,7 @@ import jinja2
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
-from app.i18n import catalogue, translations
-from app.paths import TEMPLATES_DIR
+from app.i18n import catalogue, translated_environment, translations
 from app.privacy import PrivacyFacts
 
 __all__ = ["PageSource", "Preview", "preview", "render_index"]
@@ -130,17 +129,12 @@ def _supported(language: str) -> str:
 @functools.cache
 def _environment(language: str) -> jinja2.Environment:
     """One environment per language, with its translations and number filter bound."""
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "export"),
+    environment = translated_environment(
+        "export",
+        language,
         autoescape=True,  # every value on the page came from a vendor system or a config file
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
-    )
-    environment.policies["ext.i18n.trimmed"] = True
-    environment.install_gettext_translations(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
-        translations(language), newstyle=True
     )
     environment.filters["number"] = functools.partial(format_decimal, locale=language)
     return environment

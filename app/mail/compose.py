@@ -27,8 +27,7 @@ import jinja2
 from babel.dates import format_date
 from markupsafe import Markup
 
-from app.i18n import translations
-from app.paths import TEMPLATES_DIR
+from app.i18n import translated_environment
 from app.requests.enums import Channel, DenialReason, Regulation, RequestType
 
 __all__ = ["LANGUAGES", "TEMPLATES", "RenderedEmail", "pick_language", "render_email"]
@@ -241,20 +240,15 @@ def _tidy_text(text: str) -> str:
 @functools.cache
 def _environment(language: str) -> jinja2.Environment:
     """One environment per language: translations and the date filter are bound to it."""
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR / "email"),
+    environment = translated_environment(
+        "email",
+        language,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html",), default_for_string=False, default=False
         ),
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
         # Tag-only lines become empty lines instead of vanishing: the text part's paragraphs are
         # then what they look like in the template (see _tidy_text).
         lstrip_blocks=True,
-    )
-    environment.policies["ext.i18n.trimmed"] = True
-    environment.install_gettext_translations(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
-        translations(language), newstyle=True
     )
     environment.filters["date"] = functools.partial(_format_date, locale=language)
     environment.filters["lines"] = _html_lines
