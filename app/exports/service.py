@@ -27,7 +27,6 @@ from app.identity.models import TokenPurpose, VerificationToken
 from app.mail import outbox
 from app.privacy import facts_for
 from app.requests import lifecycle, suppression
-from app.requests import service as requests_service
 from app.requests.enums import RequestType, Status
 from app.requests.models import DsrRequest
 from app.settings import Settings
@@ -167,7 +166,7 @@ async def open_download(
     stored = await identity.find(session, token, TokenPurpose.DOWNLOAD)
     if stored is None or stored.expires_at <= utcnow():
         return None
-    dsr = await requests_service.lock_request(session, stored.request_id)
+    dsr = await lifecycle.locked(session, stored.request_id)
     export = await pending_export(session, dsr) if dsr else None
     if dsr is None or export is None or export.purged_at is not None:
         return None

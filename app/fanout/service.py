@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -134,22 +133,10 @@ def _dialect(session: AsyncSession) -> str:
 
 async def lock_ticket(session: AsyncSession, request_id: int) -> DsrRequest:
     """Load the ticket for update, serialising everything that may settle it."""
-    if _dialect(session) == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now, so
-        # the task states read next cannot change before this transaction commits.
-        noop = update(DsrRequest).where(col(DsrRequest.id) == request_id)
-        await session.execute(
-            noop.values(id=col(DsrRequest.id)).execution_options(
-                synchronize_session=False
-            )
-        )
-    query = (
-        select(DsrRequest)
-        .where(col(DsrRequest.id) == request_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(query)).scalar_one()
+    dsr = await lifecycle.locked(session, request_id)
+    if dsr is None:
+        raise NotFound(f"no request with id {request_id}")
+    return dsr
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from fastapi.responses import Response
 
 from app.identity import service
 from app.identity.models import TokenPurpose
+from app.requests import lifecycle
 from app.requests import service as requests_service
 from app.requests.enums import Status
 from app.requests.models import DsrRequest
@@ -60,7 +61,7 @@ async def confirm(
     stored = await service.find(session, token, TokenPurpose.VERIFY)
     if stored is None or not service.is_usable(stored):
         return _expired(request)
-    dsr = await requests_service.lock_request(session, stored.request_id)
+    dsr = await lifecycle.locked(session, stored.request_id)
     assert dsr is not None  # noqa: S101
     if dsr.status is not Status.UNVERIFIED:
         return _done(request, dsr)

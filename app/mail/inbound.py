@@ -23,7 +23,7 @@ from app.mail.bounces import Bounce, read_bounce
 from app.mail.classifier import Classification, classify
 from app.mail.models import Direction, Message, MessageState, Triage
 from app.mail.parser import ParsedMail, find_reference, parse_message
-from app.requests import intake
+from app.requests import intake, lifecycle
 from app.requests import service as requests_service
 from app.requests.enums import Channel
 from app.requests.models import DsrRequest
@@ -218,7 +218,7 @@ async def _bounced(
         return None
     original.state, original.error = MessageState.FAILED, f"bounced: {bounce.reason}"
     message.request_id = original.request_id
-    dsr = await requests_service.lock_request(session, original.request_id)
+    dsr = await lifecycle.locked(session, original.request_id)
     assert dsr is not None  # noqa: S101 - messages cascade with their ticket
     await session.flush()
     dsr.unread = True  # staff need another way to reach the requester

@@ -5,8 +5,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.db import utcnow
@@ -50,6 +51,27 @@ def _guard_status(
             "DsrRequest.status is written only by app.requests.lifecycle"
         )
     return value
+
+
+async def locked(session: AsyncSession, request_id: int) -> DsrRequest | None:
+    """The ticket, locked until the transaction ends, so its changes (status, audit chain)
+    are serialised; None if there is no such ticket."""
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database write lock now, so what
+        # is read next cannot change before this transaction commits.
+        noop = update(DsrRequest).where(col(DsrRequest.id) == request_id)
+        await session.execute(
+            noop.values(id=col(DsrRequest.id)).execution_options(
+                synchronize_session=False
+            )
+        )
+    query = (
+        select(DsrRequest)
+        .where(col(DsrRequest.id) == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 def can_transition(current: Status, to: Status) -> bool:

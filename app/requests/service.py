@@ -113,24 +113,16 @@ async def get_request(
 ) -> DsrRequest | None:
     """The ticket with this reference (case-insensitive), if any.
 
-    With `lock`, the row stays locked until the transaction ends (PostgreSQL), so a staff
-    action and a worker never change one ticket at once (status, audit chain).
+    With `lock`, the ticket stays locked until the transaction ends (see
+    `lifecycle.locked`), so a staff action and a worker never change one ticket at once.
     """
     query = select(DsrRequest).where(DsrRequest.reference == reference.strip().upper())
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def lock_request(session: AsyncSession, request_id: int) -> DsrRequest | None:
-    """The ticket with this id, locked for the rest of the transaction (PostgreSQL)."""
-    query = (
-        select(DsrRequest)
-        .where(col(DsrRequest.id) == request_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
+    if not lock:
+        return (await session.execute(query)).scalar_one_or_none()
+    found = (
+        await session.execute(query.with_only_columns(col(DsrRequest.id)))
+    ).scalar()
+    return await lifecycle.locked(session, found) if found is not None else None
 
 
 async def require_request(
