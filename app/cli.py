@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import migrations
 from app.audit import service as audit
 from app.db import make_engine, session_scope
+from app.enums import Regulation
 from app.errors import DsrError
 from app.fanout.config import ConnectorsFileError, FanoutRuntime, load_runtime
 from app.jobs import JobContext, build_scheduler, load_jobs, run_job
 from app.logging import configure_logging
 from app.main import create_app, make_app_sessionmaker
 from app.privacy import PrivacyFileError, facts_for
-from app.requests.enums import Regulation
+from app.requests import tickets
 from app.settings import Settings, load_settings, process_environment
 from app.staff import service as staff_service
 from app.staff.models import Role
@@ -221,7 +222,7 @@ def audit_verify(
     """Check the audit hash chains; exit 1 naming the first broken link."""
 
     async def work(session: AsyncSession) -> tuple[int, list[audit.BrokenLink]]:
-        return await audit.verify(session, reference.upper() if reference else None)
+        return await tickets.verify_audit(session, reference)
 
     checked, broken = _in_session(work)
     if reference and checked == 0:
@@ -430,7 +431,7 @@ def demo() -> None:
     settings = _settings()
     if write_demo_connectors(settings.data_dir, settings.connectors_file):
         typer.echo(f"wrote {settings.connectors_file} with demo connectors")
-    _in_session(seed)
+    _in_session(lambda session: seed(session, settings))
 
 
 def main() -> None:

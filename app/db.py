@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
 
 
@@ -109,3 +110,69 @@ async def try_advisory_lock(session: AsyncSession, name: str) -> bool:
 
     query = text("SELECT pg_try_advisory_xact_lock(hashtext(:name))")
     return bool((await session.execute(query, {"name": name})).scalar_one())
+
+
+# Units of work. Some rows (the ticket) may change only while their owner holds them locked
+# inside one transaction. The owner registers the object on its session; a guard on every
+# column raises on a write to a stored object that is not registered, and the registration
+# ends with the transaction, so "remember to lock first" is a mechanism, not a convention.
+_WRITABLE = "dsr.writable"
+
+
+class UnregisteredWrite(RuntimeError):
+    """A guarded row was changed without being obtained through its unit of work."""
+
+
+def register_writable(session: AsyncSession | Session, obj: object) -> None:
+    """Let `obj` be changed in this session until its transaction ends."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    sync.info.setdefault(_WRITABLE, {})[id(obj)] = obj
+
+
+def registered(session: AsyncSession | Session) -> list[object]:
+    """The objects registered as writable in this session's transaction."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    return list(sync.info.get(_WRITABLE, {}).values())
+
+
+def is_writable(obj: object) -> bool:
+    """Whether `obj` may be changed: still being built, or registered on its session."""
+    state = inspect(obj)
+    if state.transient or state.pending:
+        return True
+    session = state.session
+    return session is not None and id(obj) in session.info.get(_WRITABLE, {})
+
+
+def require_writable(obj: object, what: str) -> None:
+    """Raise `UnregisteredWrite` unless `obj` may be changed now."""
+    if not is_writable(obj):
+        raise UnregisteredWrite(
+            f"{what} on {type(obj).__name__} outside its unit of work: "
+            "obtain the row with its edit() context manager"
+        )
+
+
+def guard_writes(model: type[Any]) -> None:
+    """Make every column of `model` raise when written outside a unit of work."""
+    for attribute in inspect(model).column_attrs:
+        event.listen(
+            getattr(model, attribute.key),
+            "set",
+            _write_check(attribute.key),
+            retval=True,
+        )
+
+
+def _write_check(name: str) -> Any:
+    def check(target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+        require_writable(target, f"setting {name}")
+        return value
+
+    return check
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_registrations(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: its locks are gone
+        session.info.pop(_WRITABLE, None)

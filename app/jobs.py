@@ -48,7 +48,7 @@ JOB_MODULES: tuple[str, ...] = (
     "app.fanout.jobs",
     "app.identity.jobs",
     "app.mail.jobs",
-    "app.requests.jobs",
+    "app.flows.jobs",
 )
 
 

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from app.db import utcnow
+from app.enums import OPEN_STATUSES
 from app.fanout.models import ConnectorTask
 from app.mail.models import Message
 from app.migrations import schema_problem
-from app.requests.enums import OPEN_STATUSES
 from app.requests.models import DsrRequest
 from app.web import SessionDep
 

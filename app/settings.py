@@ -14,7 +14,7 @@ from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.requests.enums import Regulation
+from app.enums import Regulation
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/dsr.db"
 

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from app.audit.models import Event
+from app.audit.models import AuditChain, Event
 from app.exports.models import Export
 from app.fanout.models import ConnectorTask
 from app.identity.models import VerificationToken
@@ -15,6 +15,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken",
+    "AuditChain",
     "ConnectorTask",
     "DsrRequest",
     "Event",

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import Forbidden, Unauthorized
 from app.paths import TEMPLATES_DIR
+from app.requests import tickets
+from app.requests.models import DsrRequest
 from app.settings import Settings
 from app.staff import service as staff_service
 from app.staff.models import Role, StaffUser
@@ -75,12 +78,33 @@ def require_role(role: Role) -> Callable[[StaffUser], Coroutine[Any, Any, StaffU
 AgentDep = Annotated[StaffUser, Depends(require_role(Role.AGENT))]
 
 
+async def edit_ticket(reference: str, session: SessionDep) -> AsyncIterator[DsrRequest]:
+    """The path's ticket in its unit of work (locked and writable) for one route; 404."""
+    async with tickets.edit(session, reference) as dsr:
+        yield dsr
+
+
+# Declare it after the staff dependency, so no ticket is locked for a refused caller.
+TicketDep = Annotated[DsrRequest, Depends(edit_ticket, scope="function")]
+
+
 def actor_of(staff: StaffUser) -> str:
     """How a staff member appears in the audit trail."""
     return f"staff:{staff.email}"
 
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+def message_page(
+    request: Request, heading: str, *paragraphs: str, status: int = 200
+) -> HTMLResponse:
+    """A plain page with a heading and a few paragraphs."""
+    context = {"heading": heading, "paragraphs": paragraphs}
+    return templates.TemplateResponse(
+        request, "public/message.html", context, status_code=status
+    )
+
 
 # CSRF: a signed double-submit token. itsdangerous does the cryptography; the glue is ours
 # because the FastAPI CSRF packages configure themselves through process-global class state,

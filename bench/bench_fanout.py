@@ -21,12 +21,12 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import migrations
-from app.deadlines.rules import BusinessCalendar
+from app.enums import Channel, Regulation, RequestType
 from app.fanout import runner
 from app.fanout.config import RUNTIME_KEY, FanoutRuntime, load_runtime
+from app.flows import intake, review
 from app.main import make_app_sessionmaker
-from app.requests import service as requests_service
-from app.requests.enums import Channel, Regulation, RequestType
+from app.requests import tickets
 from app.settings import Settings
 from connectors.base import (
     Capability,
@@ -67,23 +67,23 @@ async def one_ticket(
 ) -> tuple[float, str]:
     """Approve one ticket, then run the fan-out; return (seconds, final status)."""
     async with maker() as session:
-        dsr = await requests_service.create_request(
+        dsr = await intake.create_request(
             session,
             type=kind,
             regulation=Regulation.GDPR,
             email="bench.person@example.com",
             channel=Channel.STAFF,
             actor="bench",
-            calendar=BusinessCalendar(),
+            settings=settings,
             identity_verified=True,
         )
-        await requests_service.approve(session, dsr, actor="bench")  # plans the tasks
+        await review.approve(session, dsr, actor="bench")  # plans the tasks
         await session.commit()
     started = time.perf_counter()
     await runner.run_due(maker, runtime, data_dir=settings.data_dir)
     elapsed = time.perf_counter() - started
     async with maker() as session:
-        found = await requests_service.require_request(session, dsr.reference)
+        found = await tickets.require(session, dsr.reference)
         return elapsed, found.status.value
 
 

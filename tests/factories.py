@@ -5,10 +5,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.deadlines.rules import BusinessCalendar
-from app.requests import service as requests_service
-from app.requests.enums import Channel, Regulation, RequestType
+from app.enums import Channel, Regulation, RequestType
+from app.flows import intake
 from app.requests.models import DsrRequest
+from app.settings import Settings
 from app.staff import service as staff_service
 from app.staff.models import Role, StaffUser
 
@@ -41,15 +41,15 @@ async def make_request(
     identity_verified: bool = False,
     **overrides: Any,
 ) -> DsrRequest:
-    """A ticket opened by staff, committed."""
-    dsr = await requests_service.create_request(
+    """A ticket opened by staff, committed (UTC business days, no holidays)."""
+    dsr = await intake.create_request(
         session,
         type=RequestType(type),
         regulation=Regulation(regulation),
         email=email,
         channel=Channel.STAFF,
         actor="staff:test@example.com",
-        calendar=BusinessCalendar(),
+        settings=Settings(_env_file=None, secret_key="x" * 40),  # type: ignore[call-arg]
         received_at=received_at,
         identity_verified=identity_verified,
         **overrides,

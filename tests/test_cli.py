@@ -94,8 +94,9 @@ async def test_request_log_and_yearly_metrics(
 ) -> None:
     from datetime import UTC, datetime
 
-    from app.requests import service as requests_service
-    from app.requests.enums import DenialReason
+    from app.enums import DenialReason
+    from app.flows import review
+    from app.requests import tickets
     from tests.factories import make_request
 
     done = await make_request(
@@ -104,23 +105,23 @@ async def test_request_log_and_yearly_metrics(
     await make_request(
         session, type="erasure", received_at=datetime(2026, 3, 3, tzinfo=UTC)
     )
-    await requests_service.cancel(
-        session, done, actor="staff:a@example.com", reason="x"
-    )
+    async with tickets.edit(session, done.reference) as dsr:
+        await review.cancel(session, dsr, actor="staff:a@example.com", reason="x")
     refused = await make_request(
         session,
         type="rectification",
         received_at=datetime(2026, 4, 4, tzinfo=UTC),
         identity_verified=True,
     )
-    await requests_service.deny(
-        session,
-        refused,
-        actor="staff:a@example.com",
-        reason_code=DenialReason.EXCESSIVE,
-        message="Fourth identical request this month.",
-        settings=settings,
-    )
+    async with tickets.edit(session, refused.reference) as dsr:
+        await review.deny(
+            session,
+            dsr,
+            actor="staff:a@example.com",
+            reason_code=DenialReason.EXCESSIVE,
+            message="Fourth identical request this month.",
+            settings=settings,
+        )
     await session.commit()
 
     log = await _dsr(settings, "requests", "export-csv", "--since", "2026-03-01")

@@ -1,22 +1,46 @@
-"""Recording audit events and verifying each ticket's SHA-256 hash chain."""
+"""Appending audit events to SHA-256 hash chains, and verifying every chain.
+
+Each ticket has its own chain (`ticket:<id>`); events about no single ticket (staff log-ins,
+role and configuration changes, record exports) go to named chains. Audit knows no ticket
+model: a ticket's events are written only while the ticket is in its unit of work
+(`app.requests.tickets.edit`), which `record` checks, so the ticket lock serialises them.
+"""
 
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy import event as sa_event
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import col, select
 
-from app.audit.models import Event
-from app.db import utcnow
-from app.requests.models import DsrRequest
+from app.audit.models import AuditChain, Event
+from app.db import require_writable, utcnow
 
 GENESIS = "0" * 64
 AUDIT_KEY = "audit_key"  # session.info entry holding the key for personal-value hashes
+_HEADS = (
+    "audit.heads"  # session.info: chain heads read (and locked) in this transaction
+)
+TICKET_PREFIX = "ticket:"
+
+
+class Ticket(Protocol):
+    """What audit needs of a ticket: its id (the chain's name)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
+def ticket_chain(ticket_id: int) -> str:
+    """The name of a ticket's chain."""
+    return f"{TICKET_PREFIX}{ticket_id}"
 
 
 def _keyed_hash(key: bytes, value: str) -> str:
@@ -24,7 +48,7 @@ def _keyed_hash(key: bytes, value: str) -> str:
 
 
 def _event_hash(event: Event) -> str:
-    facts = {
+    facts: dict[str, Any] = {
         "request_id": event.request_id,
         "seq": event.seq,
         "at": event.at.isoformat(),
@@ -34,6 +58,9 @@ def _event_hash(event: Event) -> str:
         "personal_hashes": event.personal_hashes,
         "prev_hash": event.prev_hash,
     }
+    if event.request_id is None:
+        # Ticket events hash as they always have; other chains also bind their name.
+        facts["chain"] = event.chain
     canonical = json.dumps(
         facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
@@ -51,26 +78,57 @@ def _key(session: AsyncSession) -> bytes:
     return key
 
 
-async def record(
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_heads(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # another transaction may move the heads next
+        session.info.pop(_HEADS, None)
+
+
+async def _head(session: AsyncSession, chain: str) -> AuditChain:
+    """The chain's head, read and locked once per transaction (created on first use)."""
+    heads: dict[str, AuditChain] = session.info.setdefault(_HEADS, {})
+    if chain in heads:
+        return heads[chain]
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database write lock now.
+        await session.execute(
+            update(AuditChain)
+            .where(col(AuditChain.chain) == chain)
+            .values(seq=col(AuditChain.seq))
+            .execution_options(synchronize_session=False)
+        )
+    query = (
+        select(AuditChain)
+        .where(col(AuditChain.chain) == chain)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    head = (await session.execute(query)).scalar_one_or_none()
+    if head is None:  # a new chain; two creators at once collide on the primary key
+        head = AuditChain(chain=chain)
+        session.add(head)
+    heads[chain] = head
+    return head
+
+
+async def _append(
     session: AsyncSession,
-    dsr: DsrRequest,
+    chain: str,
     kind: str,
     *,
+    request_id: int | None,
     actor: str,
-    data: Mapping[str, Any] | None = None,
-    personal: Mapping[str, str] | None = None,
-    at: datetime | None = None,
+    data: Mapping[str, Any] | None,
+    personal: Mapping[str, str] | None,
+    at: datetime | None,
 ) -> Event:
-    """Append an event to the ticket's chain; personal values go beside their keyed hashes."""
-    assert dsr.id is not None  # noqa: S101 - the ticket is flushed before events are written
-    # The ticket row carries the chain's head. Callers hold it locked (or just created it),
-    # and the unique (request_id, seq) constraint turns any race into an error, never a fork.
-    seq, prev_hash = dsr.last_event_seq + 1, dsr.last_event_hash or GENESIS
+    head = await _head(session, chain)
     key = _key(session)
     personal = dict(personal or {})
     event = Event(
-        request_id=dsr.id,
-        seq=seq,
+        chain=chain,
+        request_id=request_id,
+        seq=head.seq + 1,
         at=at or utcnow(),
         actor=actor,
         kind=kind,
@@ -79,80 +137,148 @@ async def record(
         personal_hashes={
             name: _keyed_hash(key, value) for name, value in personal.items()
         },
-        prev_hash=prev_hash,
+        prev_hash=head.head or GENESIS,
         hash="",
     )
     event.hash = _event_hash(event)
-    dsr.last_event_seq, dsr.last_event_hash = seq, event.hash
-    session.add(
-        event
-    )  # inserted with the next flush: a batch of events costs one round trip
+    head.seq, head.head = event.seq, event.hash
+    session.add(event)  # inserted with the next flush: a batch costs one round trip
     return event
 
 
-async def timeline(session: AsyncSession, dsr: DsrRequest) -> list[Event]:
-    """The ticket's events, oldest first."""
+async def record(
+    session: AsyncSession,
+    dsr: Ticket,
+    kind: str,
+    *,
+    actor: str,
+    data: Mapping[str, Any] | None = None,
+    personal: Mapping[str, str] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Append an event to the ticket's chain; personal values go beside their keyed hashes.
+
+    Raises `UnregisteredWrite` unless the ticket is in its unit of work (locked).
+    """
+    require_writable(dsr, f"audit event {kind!r}")
+    assert dsr.id is not None  # noqa: S101 - registered tickets are flushed
+    return await _append(
+        session,
+        ticket_chain(dsr.id),
+        kind,
+        request_id=dsr.id,
+        actor=actor,
+        data=data,
+        personal=personal,
+        at=at,
+    )
+
+
+async def record_in(
+    session: AsyncSession,
+    chain: str,
+    kind: str,
+    *,
+    actor: str,
+    data: Mapping[str, Any] | None = None,
+    personal: Mapping[str, str] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Append an event about no single ticket to a named chain (e.g. `staff`)."""
+    if chain.startswith(TICKET_PREFIX):
+        raise ValueError("a ticket's events are written with record()")
+    return await _append(
+        session,
+        chain,
+        kind,
+        request_id=None,
+        actor=actor,
+        data=data,
+        personal=personal,
+        at=at,
+    )
+
+
+async def events_of(session: AsyncSession, chain: str) -> list[Event]:
+    """A chain's events, oldest first."""
     result = await session.execute(
-        select(Event).where(Event.request_id == dsr.id).order_by(col(Event.seq))
+        select(Event).where(col(Event.chain) == chain).order_by(col(Event.seq))
     )
     return list(result.scalars())
 
 
+async def timeline(session: AsyncSession, dsr: Ticket) -> list[Event]:
+    """The ticket's events, oldest first."""
+    assert dsr.id is not None  # noqa: S101 - a stored ticket
+    return await events_of(session, ticket_chain(dsr.id))
+
+
 @dataclass(frozen=True, slots=True)
 class BrokenLink:
-    """The first place a ticket's chain does not hold."""
+    """The first place a chain does not hold; `name` is how to show the chain."""
 
-    reference: str
+    chain: str
     seq: int
     reason: str
+    name: str = ""
 
     def __str__(self) -> str:
-        return f"{self.reference} event #{self.seq}: {self.reason}"
+        return f"{self.name or self.chain} event #{self.seq}: {self.reason}"
 
 
 def check_chain(
-    reference: str, events: list[Event], head: str | None, key: bytes
+    chain: str, events: list[Event], head: str | None, key: bytes
 ) -> BrokenLink | None:
-    """Find the first broken link in one ticket's events, or None when the chain holds."""
+    """Find the first broken link in one chain's events, or None when the chain holds."""
     prev = GENESIS
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
-            return BrokenLink(reference, expected_seq, "event missing (sequence gap)")
+            return BrokenLink(chain, expected_seq, "event missing (sequence gap)")
         if event.prev_hash != prev:
             return BrokenLink(
-                reference, event.seq, "previous-hash link broken (reordered or removed)"
+                chain, event.seq, "previous-hash link broken (reordered or removed)"
             )
         if _event_hash(event) != event.hash:
             return BrokenLink(
-                reference, event.seq, "content does not match its hash (altered)"
+                chain, event.seq, "content does not match its hash (altered)"
             )
         for name, value in event.personal.items():
             if _keyed_hash(key, value) != event.personal_hashes.get(name):
-                return BrokenLink(
-                    reference, event.seq, f"personal value {name!r} altered"
-                )
+                return BrokenLink(chain, event.seq, f"personal value {name!r} altered")
         prev = event.hash
-    if head is not None and head != prev:
+    if head != (prev if events else None):
         return BrokenLink(
-            reference, len(events) + 1, "chain head missing (events removed at the end)"
+            chain, len(events) + 1, "chain head missing (events removed at the end)"
         )
     return None
 
 
 async def verify(
-    session: AsyncSession, reference: str | None = None
+    session: AsyncSession, chains: Sequence[str] | None = None
 ) -> tuple[int, list[BrokenLink]]:
-    """Check every ticket's chain (or one ticket's); return tickets checked and broken links."""
-    query = select(DsrRequest).order_by(col(DsrRequest.id))
-    if reference is not None:
-        query = query.where(DsrRequest.reference == reference)
+    """Check every chain (or the named ones); return chains checked and broken links.
+
+    A chain with events but no head row, or a head with fewer events than it names, is
+    broken: deleting rows cannot hide history.
+    """
+    heads = {
+        row.chain: row.head
+        for row in (await session.execute(select(AuditChain))).scalars()
+    }
+    names = set(heads) | set(
+        (await session.execute(select(Event.chain).distinct())).scalars()
+    )
+    if chains is not None:
+        names = set(chains)
     key = _key(session)
-    checked, broken = 0, []
-    for dsr in (await session.execute(query)).scalars():
-        checked += 1
+    broken = []
+    for chain in sorted(names):
+        if chain not in heads and chains is None:
+            broken.append(BrokenLink(chain, 1, "chain head missing (head row removed)"))
+            continue
         link = check_chain(
-            dsr.reference, await timeline(session, dsr), dsr.last_event_hash, key
+            chain, await events_of(session, chain), heads.get(chain), key
         )
         if link is not None:
             broken.append(link)
-    return checked, broken
+    return len(names), broken

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from app.requests.enums import Regulation, RequestType
+from app.enums import Regulation, RequestType
 
 Counting = Literal["calendar_month", "calendar_days", "business_days"]
 ClockStart = Literal["receipt", "receipt_or_identity"]

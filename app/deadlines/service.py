@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.deadlines import rules
+from app.enums import OPEN_STATUSES, Regulation, RequestType
 from app.errors import Conflict, ValidationFailed
 from app.mail import outbox
-from app.requests.enums import OPEN_STATUSES
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
@@ -28,12 +28,30 @@ def calendar_for(settings: Settings) -> rules.BusinessCalendar:
 
 def due_at_for(dsr: DsrRequest, calendar: rules.BusinessCalendar) -> datetime:
     """The legal due moment of a ticket: end of its due day in the business timezone."""
-    day = rules.due_date(
+    return due_moment(
         dsr.regulation,
         dsr.type,
-        dsr.received_at,
-        calendar=calendar,
+        received_at=dsr.received_at,
         verified_at=dsr.verified_at,
+        calendar=calendar,
+    )
+
+
+def due_moment(
+    regulation: Regulation,
+    request_type: RequestType,
+    *,
+    received_at: datetime,
+    verified_at: datetime | None,
+    calendar: rules.BusinessCalendar,
+) -> datetime:
+    """The legal due moment of a request not yet a ticket: end of its due day."""
+    day = rules.due_date(
+        regulation,
+        request_type,
+        received_at,
+        calendar=calendar,
+        verified_at=verified_at,
     )
     return rules.end_of_day(day, calendar)
 

@@ -7,7 +7,7 @@ conditional UPDATE, so a stage is escalated (and mailed) exactly once whatever r
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -15,8 +15,9 @@ from app.audit import service as audit
 from app.db import try_advisory_lock
 from app.deadlines import rules
 from app.deadlines.service import calendar_for, due_day, due_state, extension_available
+from app.enums import OPEN_STATUSES
 from app.mail import outbox
-from app.requests.enums import OPEN_STATUSES
+from app.requests import tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 from app.staff.models import Role, StaffUser
@@ -76,25 +77,11 @@ async def sweep(
 
 
 async def _claim(session: AsyncSession, dsr: DsrRequest, stage: str) -> bool:
-    result = await session.execute(
-        update(DsrRequest)
-        .where(
-            col(DsrRequest.id) == dsr.id,
-            or_(
-                col(DsrRequest.escalation_stage).is_(None),
-                col(DsrRequest.escalation_stage) != stage,
-            ),
-            or_(
-                col(DsrRequest.escalation_stage).is_(None),
-                col(DsrRequest.escalation_stage) != "overdue",
-            ),
-        )
-        .values(escalation_stage=stage, escalated=True)
-        .execution_options(synchronize_session=False)
-    )
-    if not getattr(result, "rowcount", 0):
+    # Locked, then re-read: of two sweeps at once, the second sees the stage and skips.
+    locked = await tickets.edit_or_none(session, dsr.id or 0)
+    if locked is None or locked.escalation_stage in (stage, "overdue"):
         return False
-    await session.refresh(dsr)
+    locked.escalation_stage, locked.escalated = stage, True
     return True
 
 

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.db import session_scope, try_advisory_lock, utcnow
+from app.enums import RequestType, Status
 from app.exports import service
 from app.exports.models import Export
 from app.fanout.models import ConnectorTask, TaskStatus
-from app.requests import lifecycle
-from app.requests.enums import RequestType, Status
+from app.requests import lifecycle, tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
@@ -37,13 +37,17 @@ def _ready() -> list[ColumnElement[bool]]:
 
 async def _claim_ready(session: AsyncSession) -> list[DsrRequest]:
     query = (
-        select(DsrRequest)
+        select(DsrRequest.id)
         .where(*_ready())
         .order_by(col(DsrRequest.id))
         .limit(BATCH)
         .with_for_update(skip_locked=True)
     )
-    return list((await session.execute(query)).scalars())
+    found = []
+    for ident in list((await session.execute(query)).scalars()):
+        if (dsr := await tickets.edit_or_none(session, ident)) is not None:
+            found.append(dsr)
+    return found
 
 
 async def answer_ready(
@@ -60,7 +64,6 @@ async def answer_ready(
             if dsr.type is RequestType.ERASURE:
                 await service.erasure_report(session, dsr, settings=settings)
             await lifecycle.transition(session, dsr, Status.COMPLETED, actor="system")
-            dsr.outcome = "complied"
             answered += 1
         exports = [dsr.id for dsr in ready if dsr.type in service.EXPORT_TYPES]
     for ident in exports:
@@ -78,9 +81,9 @@ async def _answer_with_export(
         return 0
     manifest = await service.build(dsr, settings=settings, now=utcnow())
     async with session_scope(maker) as session:
-        query = select(DsrRequest).where(col(DsrRequest.id) == ident, *_ready())
-        fresh = (await session.execute(query.with_for_update())).scalar_one_or_none()
-        if fresh is None:  # answered meanwhile (another worker, staff): keep theirs
-            return 0
+        fresh = await tickets.edit_or_none(session, ident or 0)
+        still = select(DsrRequest.id).where(col(DsrRequest.id) == ident, *_ready())
+        if fresh is None or (await session.execute(still)).first() is None:
+            return 0  # answered meanwhile (another worker, staff): keep theirs
         await service.record(session, fresh, manifest, settings=settings)
     return 1

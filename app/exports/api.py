@@ -2,26 +2,24 @@
 
 from fastapi import APIRouter
 
+from app import presenter
 from app.errors import NotFound
 from app.exports import service
-from app.requests import api as requests_api
-from app.requests import service as requests_service
 from app.requests.schemas import EmptyBody, RequestOut
-from app.web import AgentDep, SessionDep, SettingsDep, actor_of
+from app.web import AgentDep, SessionDep, SettingsDep, TicketDep, actor_of
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
 
 
 @router.post("/requests/{reference}/export/send", response_model_by_alias=True)
 async def send_export(
-    reference: str,
     _body: EmptyBody,
     session: SessionDep,
     settings: SettingsDep,
     staff: AgentDep,
+    dsr: TicketDep,
 ) -> RequestOut:
     """Release a reviewed package, or send a fresh download link (the old one stops working)."""
-    dsr = await requests_service.require_request(session, reference, lock=True)
     export = await service.pending_export(session, dsr)
     if export is None:
         raise NotFound(f"{dsr.reference} has no export package yet")
@@ -31,4 +29,4 @@ async def send_export(
         )
     else:
         await service.resend(session, dsr, settings=settings, actor=actor_of(staff))
-    return await requests_api.detail(session, dsr, settings)
+    return await presenter.detail(session, dsr, settings)

@@ -11,11 +11,11 @@ from sqlmodel import col, select
 
 from app import ratelimit
 from app.audit import service as audit
+from app.enums import OPEN_STATUSES
 from app.exports.models import Export
 from app.fanout.staging import staging_dir
 from app.identity.models import VerificationToken
-from app.requests import lifecycle
-from app.requests.enums import OPEN_STATUSES
+from app.requests import tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
@@ -47,7 +47,7 @@ async def purge_expired(
     for export in list((await session.execute(expired)).scalars()):
         (settings.data_dir / export.path).unlink(missing_ok=True)
         export.purged_at = now
-        dsr = await lifecycle.locked(session, export.request_id)
+        dsr = await tickets.edit_or_none(session, export.request_id)
         if dsr is not None:
             await audit.record(
                 session,

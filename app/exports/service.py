@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from app.audit import service as audit
 from app.db import utcnow
 from app.deadlines.service import calendar_for
+from app.enums import RequestType, Status
 from app.errors import Conflict, NotFound
 from app.exports.builder import ExportManifest, build_export
 from app.exports.models import Export
@@ -26,8 +27,7 @@ from app.identity import service as identity
 from app.identity.models import TokenPurpose, VerificationToken
 from app.mail import outbox
 from app.privacy import facts_for
-from app.requests import lifecycle, suppression
-from app.requests.enums import RequestType, Status
+from app.requests import lifecycle, suppression, tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
@@ -145,7 +145,6 @@ async def send(
     )
     if dsr.status is Status.IN_PROGRESS:
         await lifecycle.transition(session, dsr, Status.COMPLETED, actor=actor)
-        dsr.outcome = "complied"
 
 
 async def resend(
@@ -162,25 +161,28 @@ async def resend(
 async def open_download(
     session: AsyncSession, token: str
 ) -> tuple[VerificationToken, DsrRequest, Export] | None:
-    """The live link, its ticket and package; None when unknown, expired or purged."""
+    """The live link, its ticket and package (read-only); None when unknown, revoked,
+    expired or purged."""
     stored = await identity.find(session, token, TokenPurpose.DOWNLOAD)
-    if stored is None or stored.expires_at <= utcnow():
+    if stored is None or not identity.is_usable(stored):
         return None
-    dsr = await lifecycle.locked(session, stored.request_id)
+    dsr = await session.get(DsrRequest, stored.request_id)
     export = await pending_export(session, dsr) if dsr else None
     if dsr is None or export is None or export.purged_at is not None:
         return None
     return stored, dsr, export
 
 
-async def count_download(
-    session: AsyncSession, dsr: DsrRequest, export: Export
-) -> None:
+async def count_download(session: AsyncSession, export: Export) -> None:
     """Audit one download."""
-    export.downloads += 1
-    await audit.record(
-        session, dsr, "downloaded", actor="requester", data={"export_id": export.id}
-    )
+    async with tickets.edit(session, export.request_id) as dsr:
+        await session.refresh(
+            export
+        )  # read under the lock: parallel downloads all count
+        export.downloads += 1
+        await audit.record(
+            session, dsr, "downloaded", actor="requester", data={"export_id": export.id}
+        )
 
 
 async def erasure_report(

@@ -4,8 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from app.exports import service
-from app.requests.views import message_page
-from app.web import SessionDep, SettingsDep, templates
+from app.web import SessionDep, SettingsDep, message_page, templates
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 
@@ -48,7 +47,7 @@ async def download(
     path = settings.data_dir / export.path
     if not path.is_file():
         return _gone(request)
-    await service.count_download(session, dsr, export)
+    await service.count_download(session, export)
     return FileResponse(
         path,
         media_type="application/zip",

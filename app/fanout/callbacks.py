@@ -14,13 +14,13 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from app.enums import Status
 from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from app.fanout.config import FanoutRuntime
 from app.fanout.models import ConnectorTask, TaskStatus
 from app.fanout.schemas import WebhookCallback
 from app.fanout.service import Outcome, apply_outcome, lock_ticket, settle
 from app.fanout.staging import StagedFile
-from app.requests.enums import Status
 from app.requests.models import DsrRequest
 from connectors.base import Capability, Record
 from connectors.webhook import WebhookConfig, verify_signature

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.db import session_scope, utcnow
+from app.enums import Status
 from app.fanout import outcomes
 from app.fanout import service as fanout_service
 from app.fanout.config import FanoutRuntime
@@ -36,7 +37,6 @@ from app.fanout.outcomes import Claimed
 from app.fanout.service import Outcome
 from app.fanout.staging import StagedFile, publish_all
 from app.logging import log
-from app.requests.enums import Status
 from app.requests.models import DsrRequest
 
 T = TaskStatus

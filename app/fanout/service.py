@@ -24,11 +24,11 @@ from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.db import utcnow
+from app.enums import RequestType, Status
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.fanout.config import STAFF, FanoutRuntime, runtime_of
 from app.fanout.models import ConnectorTask, TaskStatus
-from app.requests import lifecycle
-from app.requests.enums import RequestType, Status
+from app.requests import lifecycle, tickets
 from app.requests.models import DsrRequest
 from connectors.base import Capability
 
@@ -133,7 +133,7 @@ def _dialect(session: AsyncSession) -> str:
 
 async def lock_ticket(session: AsyncSession, request_id: int) -> DsrRequest:
     """Load the ticket for update, serialising everything that may settle it."""
-    dsr = await lifecycle.locked(session, request_id)
+    dsr = await tickets.edit_or_none(session, request_id)
     if dsr is None:
         raise NotFound(f"no request with id {request_id}")
     return dsr
@@ -282,14 +282,19 @@ async def settle_open(session: AsyncSession) -> int:
 
 async def plan_unplanned(session: AsyncSession, runtime: FanoutRuntime) -> int:
     """Plan in-progress tickets that have no task yet (approved without a runtime)."""
-    query = select(DsrRequest).where(
+    query = select(DsrRequest.id).where(
         DsrRequest.status == Status.IN_PROGRESS,
         col(DsrRequest.id).not_in(select(ConnectorTask.request_id)),
     )
-    tickets = list((await session.execute(query)).scalars())
-    for dsr in tickets:
-        await plan(session, dsr, runtime)
-    return len(tickets)
+    planned = 0
+    for ident in list((await session.execute(query)).scalars()):
+        dsr = await tickets.edit_or_none(session, ident)
+        if dsr is not None and dsr.status is Status.IN_PROGRESS:
+            await plan(
+                session, dsr, runtime
+            )  # idempotent: a second planner adds nothing
+            planned += 1
+    return planned
 
 
 def _task_of(tasks: Sequence[ConnectorTask], task_id: int) -> ConnectorTask:

@@ -14,11 +14,11 @@ from sqlmodel import col, select
 from app.audit import service as audit
 from app.db import try_advisory_lock
 from app.deadlines.service import calendar_for
+from app.enums import Status
 from app.identity import service as identity
 from app.identity.models import TokenPurpose
 from app.mail import outbox
-from app.requests import intake, lifecycle
-from app.requests.enums import Status
+from app.requests import lifecycle, tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
@@ -62,16 +62,22 @@ async def remind_and_close(
 async def _locked(
     session: AsyncSession, *conditions: ColumnElement[bool]
 ) -> list[DsrRequest]:
-    # Row locks (PostgreSQL) keep a concurrent run from handling the same ticket twice.
-    query = select(DsrRequest).where(*conditions).with_for_update(skip_locked=True)
-    return list((await session.execute(query)).scalars())
+    # Row locks (PostgreSQL) keep a concurrent run from handling the same ticket twice;
+    # each still matching ticket is then taken into its unit of work.
+    query = select(DsrRequest.id).where(*conditions).with_for_update(skip_locked=True)
+    found = []
+    for ident in (await session.execute(query)).scalars():
+        dsr = await tickets.edit_or_none(session, ident)
+        if dsr is not None:
+            found.append(dsr)
+    return found
 
 
 async def _remind(
     session: AsyncSession, dsr: DsrRequest, *, settings: Settings, now: datetime
 ) -> None:
     dsr.reminded_at = now
-    context = await intake.verification_context(session, dsr, settings=settings)
+    context = await identity.verification_context(session, dsr, settings=settings)
     closes_at = dsr.created_at + timedelta(days=2 * settings.verify_days)
     context["closes_on"] = closes_at.astimezone(calendar_for(settings).timezone).date()
     await outbox.to_requester(
@@ -94,7 +100,6 @@ async def _close(
         actor="system",
         data={"why": "identity_not_verified"},
     )
-    dsr.outcome = "unverified"
     await identity.revoke_all(session, dsr, TokenPurpose.VERIFY)
     await outbox.to_requester(
         session,

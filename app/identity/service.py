@@ -5,6 +5,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,8 +14,6 @@ from sqlmodel import col, select
 from app.db import utcnow
 from app.deadlines import service as deadlines
 from app.identity.models import TokenPurpose, VerificationToken
-from app.mail import outbox
-from app.requests import service as requests_service
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
@@ -154,31 +153,17 @@ async def revoke_all(
     )
 
 
-async def confirm(
-    session: AsyncSession,
-    dsr: DsrRequest,
-    stored: VerificationToken,
-    *,
-    method: str,
-    settings: Settings,
-) -> bool:
-    """Spend the token and verify the ticket; False if the token was already spent."""
-    if not await spend(session, stored):
-        return False
-    await requests_service.verify(
-        session,
-        dsr,
-        actor="requester",
-        method=method,
-        calendar=deadlines.calendar_for(settings),
-        auto_approve=settings.auto_approve,
+async def verification_context(
+    session: AsyncSession, dsr: DsrRequest, *, settings: Settings
+) -> dict[str, Any]:
+    """Issue a fresh verification link and code, for a mail's template context."""
+    issued = await issue(
+        session, dsr, TokenPurpose.VERIFY, days=settings.verify_days, with_code=True
     )
-    await revoke_all(session, dsr, TokenPurpose.VERIFY)
-    await outbox.to_requester(
-        session,
-        dsr,
-        "verified",
-        settings=settings,
-        context={"due_on": deadlines.due_day(dsr, deadlines.calendar_for(settings))},
-    )
-    return True
+    calendar = deadlines.calendar_for(settings)
+    return {
+        "verify_url": f"{settings.base_url}/verify/{issued.token}",
+        "code": issued.code,
+        "code_url": f"{settings.base_url}/verify",
+        "expires_on": issued.expires_at.astimezone(calendar.timezone).date(),
+    }

@@ -3,19 +3,17 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.flows import verification
 from app.identity import service
 from app.identity.models import TokenPurpose
-from app.requests import lifecycle
-from app.requests import service as requests_service
-from app.requests.enums import Status
 from app.requests.models import DsrRequest
-from app.requests.views import message_page
 from app.web import (
     CSRF_FIELD,
     SessionDep,
     SettingsDep,
     csrf_token,
     csrf_valid,
+    message_page,
     set_csrf_cookie,
     templates,
 )
@@ -58,15 +56,8 @@ async def confirm(
     token: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """Verify the request. The unguessable token in the URL is the proof, so no CSRF token."""
-    stored = await service.find(session, token, TokenPurpose.VERIFY)
-    if stored is None or not service.is_usable(stored):
-        return _expired(request)
-    dsr = await lifecycle.locked(session, stored.request_id)
-    assert dsr is not None  # noqa: S101
-    if dsr.status is not Status.UNVERIFIED:
-        return _done(request, dsr)
-    await service.confirm(session, dsr, stored, method="email_link", settings=settings)
-    return _done(request, dsr)
+    result = await verification.confirm_link(session, token, settings=settings)
+    return _expired(request) if result.dsr is None else _done(request, result.dsr)
 
 
 @router.get("/verify")
@@ -105,23 +96,9 @@ async def enter_code(
             reference=reference,
             error="The form expired. Please try again.",
         )
-    dsr = (
-        await requests_service.get_request(session, reference)
-        if reference.strip()
-        else None
+    result = await verification.confirm_code(
+        session, reference, code if isinstance(code, str) else "", settings=settings
     )
-    if dsr is None or dsr.status is not Status.UNVERIFIED or not isinstance(code, str):
-        # The same words whether or not the reference exists: references are not to be probed.
-        return _code_form(
-            request,
-            settings,
-            reference=reference,
-            error="That code is not right. Please check it and try again.",
-        )
-    check = await service.check_code(session, dsr, code)
-    if check.token is None:
-        return _code_form(request, settings, reference=reference, error=check.problem)
-    await service.confirm(
-        session, dsr, check.token, method="email_code", settings=settings
-    )
-    return _done(request, dsr)
+    if result.dsr is None:
+        return _code_form(request, settings, reference=reference, error=result.problem)
+    return _done(request, result.dsr)

@@ -6,8 +6,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from app.mail import triage
-from app.requests.enums import Regulation, RequestType
+from app.enums import Regulation, RequestType
+from app.flows import triage
 from app.web import AgentDep, ApiStaffDep, SessionDep, SettingsDep, actor_of
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])

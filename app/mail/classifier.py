@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from app.enums import Regulation, RequestType
 from app.mail import cues
-from app.requests.enums import Regulation, RequestType
 
 THRESHOLD = 3.0  # one STRONG cue, or a CLEAR plus a HINT
 NOISE_STEP = 1.0  # each distinct customer-service cue raises the threshold by this

@@ -27,8 +27,8 @@ import jinja2
 from babel.dates import format_date
 from markupsafe import Markup
 
+from app.enums import Channel, DenialReason, Regulation, RequestType
 from app.i18n import translated_environment
-from app.requests.enums import Channel, DenialReason, Regulation, RequestType
 
 __all__ = ["LANGUAGES", "TEMPLATES", "RenderedEmail", "pick_language", "render_email"]
 

@@ -10,7 +10,7 @@ supports other cues.
 
 from typing import Final
 
-from app.requests.enums import Regulation, RequestType
+from app.enums import Regulation, RequestType
 
 STRONG: Final = 3.0
 CLEAR: Final = 2.0

@@ -18,14 +18,14 @@ from sqlmodel import col, select
 from app import ratelimit
 from app.audit import service as audit
 from app.db import session_scope
+from app.enums import Channel
+from app.flows import intake
 from app.logging import log
 from app.mail.bounces import Bounce, read_bounce
 from app.mail.classifier import Classification, classify
 from app.mail.models import Direction, Message, MessageState, Triage
 from app.mail.parser import ParsedMail, find_reference, parse_message
-from app.requests import intake, lifecycle
-from app.requests import service as requests_service
-from app.requests.enums import Channel
+from app.requests import tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings, derived_key
 from app.staff import service as staff_service
@@ -218,7 +218,7 @@ async def _bounced(
         return None
     original.state, original.error = MessageState.FAILED, f"bounced: {bounce.reason}"
     message.request_id = original.request_id
-    dsr = await lifecycle.locked(session, original.request_id)
+    dsr = await tickets.edit_or_none(session, original.request_id)
     assert dsr is not None  # noqa: S101 - messages cascade with their ticket
     await session.flush()
     dsr.unread = True  # staff need another way to reach the requester
@@ -238,20 +238,19 @@ async def _thread_match(session: AsyncSession, parsed: ParsedMail) -> DsrRequest
     ids = [ref for ref in (parsed.in_reply_to, *parsed.references) if ref]
     if ids:
         query = (
-            select(DsrRequest)
-            .join(Message, col(Message.request_id) == DsrRequest.id)
-            .where(col(Message.message_id).in_(ids))
+            select(Message.request_id)
+            .where(
+                col(Message.message_id).in_(ids), col(Message.request_id).is_not(None)
+            )
             .limit(1)
-            .with_for_update(of=DsrRequest)  # the reply appends to the ticket's chain
-            .execution_options(populate_existing=True)
         )
         found = (await session.execute(query)).scalar_one_or_none()
-        if found is not None:
-            return found
+        if found is not None:  # the reply appends to the ticket's chain: lock it
+            return await tickets.edit_or_none(session, found)
     reference = find_reference(parsed.subject)
     if reference is None:
         return None
-    return await requests_service.get_request(session, reference, lock=True)
+    return await tickets.edit_or_none(session, reference)
 
 
 async def _attach_reply(

@@ -25,7 +25,7 @@ from app.mail.compose import render_email
 from app.mail.models import Direction, Message, MessageState
 from app.mail.transport import PermanentFailure, TransientFailure, Transport
 from app.privacy import PrivacyFileError, facts_for
-from app.requests import lifecycle
+from app.requests import tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
@@ -247,7 +247,7 @@ async def _send_one(
 async def _record_failure(session: AsyncSession, message: Message) -> None:
     if message.request_id is None:
         return
-    dsr = await lifecycle.locked(session, message.request_id)
+    dsr = await tickets.edit_or_none(session, message.request_id)
     if dsr is not None:
         await audit.record(
             session,

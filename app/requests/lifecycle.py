@@ -1,18 +1,18 @@
-"""The ticket state machine: the one transition table and the only writer of `status`."""
+"""The ticket state machine: the one transition table, and the only writer of `status`
+and `outcome` (each final status carries the outcome it ends with)."""
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.db import utcnow
+from app.db import require_writable, utcnow
+from app.enums import Outcome, Status
 from app.errors import InvalidTransition
-from app.requests.enums import Status
 from app.requests.models import DsrRequest
 
 S = Status
@@ -29,12 +29,19 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = {
 }
 INITIAL = frozenset({S.UNVERIFIED, S.PENDING_REVIEW})
 FINAL = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
+# How a ticket that reaches a final status ended.
+OUTCOMES: Mapping[Status, Outcome] = {
+    S.COMPLETED: Outcome.COMPLIED,
+    S.DENIED: Outcome.DENIED,
+    S.CANCELED: Outcome.CANCELED,
+    S.CLOSED: Outcome.UNVERIFIED,
+}
 
 _writing = ContextVar("lifecycle_writing", default=False)
 
 
 @contextmanager
-def _status_write() -> Iterator[None]:
+def _lifecycle_write() -> Iterator[None]:
     token = _writing.set(True)
     try:
         yield
@@ -42,36 +49,19 @@ def _status_write() -> Iterator[None]:
         _writing.reset(token)
 
 
-@event.listens_for(DsrRequest.status, "set")
-def _guard_status(
-    _target: DsrRequest, value: Status, _old: Any, _initiator: Any
-) -> Status:
-    if not _writing.get():
-        raise RuntimeError(
-            "DsrRequest.status is written only by app.requests.lifecycle"
-        )
-    return value
-
-
-async def locked(session: AsyncSession, request_id: int) -> DsrRequest | None:
-    """The ticket, locked until the transaction ends, so its changes (status, audit chain)
-    are serialised; None if there is no such ticket."""
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now, so what
-        # is read next cannot change before this transaction commits.
-        noop = update(DsrRequest).where(col(DsrRequest.id) == request_id)
-        await session.execute(
-            noop.values(id=col(DsrRequest.id)).execution_options(
-                synchronize_session=False
+def _guard(name: str) -> Any:
+    def check(_target: DsrRequest, value: Any, _old: Any, _initiator: Any) -> Any:
+        if not _writing.get():
+            raise RuntimeError(
+                f"DsrRequest.{name} is written only by app.requests.lifecycle"
             )
-        )
-    query = (
-        select(DsrRequest)
-        .where(col(DsrRequest.id) == request_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
+        return value
+
+    return check
+
+
+for _name in ("status", "outcome"):
+    event.listen(getattr(DsrRequest, _name), "set", _guard(_name), retval=True)
 
 
 def can_transition(current: Status, to: Status) -> bool:
@@ -83,29 +73,8 @@ def new_ticket(status: Status, **fields: Any) -> DsrRequest:
     """Build a ticket in one of the initial statuses (the first write of `status`)."""
     if status not in INITIAL:
         raise ValueError(f"a ticket cannot start as {status}")
-    with _status_write():
+    with _lifecycle_write():
         return DsrRequest(status=status, **fields)
-
-
-async def opened(
-    session: AsyncSession,
-    dsr: DsrRequest,
-    *,
-    actor: str,
-    data: Mapping[str, Any],
-    personal: Mapping[str, str],
-) -> None:
-    """Persist a new ticket and write its `created` event."""
-    session.add(dsr)
-    await session.flush()
-    await audit.record(
-        session,
-        dsr,
-        "created",
-        actor=actor,
-        data={"status": dsr.status, **data},
-        personal=personal,
-    )
 
 
 async def transition(
@@ -117,7 +86,12 @@ async def transition(
     reason: str | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> None:
-    """Move the ticket to `to` and audit it in the same transaction; 409 if not allowed."""
+    """Move the ticket to `to` and audit it in the same transaction; 409 if not allowed.
+
+    The ticket must be in its unit of work (`tickets.edit`); a final status also sets the
+    outcome it ends with.
+    """
+    require_writable(dsr, f"transition to {to}")
     current = dsr.status
     if not can_transition(current, to):
         raise InvalidTransition(
@@ -126,8 +100,10 @@ async def transition(
             target=to,
         )
     now = utcnow()
-    with _status_write():
+    with _lifecycle_write():
         dsr.status = to
+        if to in FINAL:
+            dsr.outcome = OUTCOMES[to]
     dsr.updated_at = now
     if to in FINAL:
         dsr.closed_at = now

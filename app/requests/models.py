@@ -5,12 +5,17 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, enum_column, utcnow
-from app.requests.enums import Channel, DenialReason, Regulation, RequestType, Status
+from app.db import UTCDateTime, enum_column, guard_writes, utcnow
+from app.enums import Channel, DenialReason, Outcome, Regulation, RequestType, Status
 
 
 class DsrRequest(SQLModel, table=True):
-    """A data-subject request: who asked for what, under which law, and where it stands."""
+    """A data-subject request: who asked for what, under which law, and where it stands.
+
+    A stored ticket changes only inside `app.requests.tickets.edit` (or as it is created):
+    every column raises `UnregisteredWrite` otherwise. Status and outcome are written only
+    by `app.requests.lifecycle`.
+    """
 
     __tablename__ = "dsr_request"
     __table_args__ = (
@@ -22,7 +27,7 @@ class DsrRequest(SQLModel, table=True):
     reference: str = Field(max_length=12, unique=True)
     type: RequestType = Field(sa_type=enum_column(RequestType))
     regulation: Regulation = Field(sa_type=enum_column(Regulation))
-    # Written only by app.requests.lifecycle.transition (a test enforces it).
+    # Written only by app.requests.lifecycle.transition (a guard enforces it).
     status: Status = Field(sa_type=enum_column(Status))
     channel: Channel = Field(sa_type=enum_column(Channel))
     subject_email: str = Field(max_length=320)  # as given, trimmed, domain lower-cased
@@ -57,15 +62,12 @@ class DsrRequest(SQLModel, table=True):
     purged_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime
     )  # retention purge
-    outcome: str | None = Field(default=None, max_length=32)
+    outcome: Outcome | None = Field(default=None, sa_type=enum_column(Outcome))
     denial_reason: DenialReason | None = Field(
         default=None, sa_type=enum_column(DenialReason)
     )
     thread_message_id: str | None = Field(default=None, max_length=255)
     unread: bool = False
-    # The head of the audit chain: appending needs no query, and truncation is detectable.
-    last_event_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    last_event_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -73,6 +75,9 @@ class DsrRequest(SQLModel, table=True):
     def effective_due_at(self) -> datetime:
         """The due moment in force: the extended one once extended."""
         return self.extended_due_at or self.due_at
+
+
+guard_writes(DsrRequest)
 
 
 class Suppression(SQLModel, table=True):

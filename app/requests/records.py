@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.requests.enums import Regulation, RequestType, Status
+from app.enums import Regulation, RequestType, Status
 from app.requests.models import DsrRequest
 
 LOG_COLUMNS = (

@@ -5,8 +5,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.enums import Channel, DenialReason, Outcome, Regulation, RequestType, Status
 from app.requests.emails import is_valid_email
-from app.requests.enums import Channel, DenialReason, Regulation, RequestType, Status
 
 
 class RequestCreate(BaseModel):
@@ -83,7 +83,7 @@ class RequestOut(BaseModel):
     escalated: bool
     unread: bool
     closed_at: datetime | None
-    outcome: str | None
+    outcome: Outcome | None
     denial_reason: DenialReason | None
     tasks: list[TaskOut] | None = None
     messages: list[MessageOut] | None = None

@@ -4,12 +4,12 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from app import ratelimit
+from app.enums import Channel, RequestType
+from app.flows import intake
 from app.logging import log
-from app.requests import intake
-from app.requests.enums import Channel, RequestType
 from app.requests.schemas import LOCATIONS, TYPE_LABELS, RequestForm, form_errors
 from app.settings import Settings, derived_key
 from app.web import (
@@ -19,6 +19,7 @@ from app.web import (
     client_ip,
     csrf_token,
     csrf_valid,
+    message_page,
     set_csrf_cookie,
     templates,
 )
@@ -49,16 +50,6 @@ def render_form(
     )
     set_csrf_cookie(response, nonce, settings)
     return response
-
-
-def message_page(
-    request: Request, heading: str, *paragraphs: str, status: int = 200
-) -> HTMLResponse:
-    """A plain page with a heading and a few paragraphs."""
-    context = {"heading": heading, "paragraphs": paragraphs}
-    return templates.TemplateResponse(
-        request, "public/message.html", context, status_code=status
-    )
 
 
 @router.get("/request")

@@ -3,7 +3,9 @@
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
+import anyio
 from pwdlib import PasswordHash
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,9 @@ from app.staff.models import ApiToken, Role, StaffUser
 _passwords = PasswordHash.recommended()
 TOKEN_PREFIX = "dsr_"  # noqa: S105 - a public prefix, not a secret
 MIN_PASSWORD = 12
+# Token use is recorded at most this often: every API read writing the row would make
+# concurrent readers of one token wait on its row lock.
+LAST_USED_EVERY = timedelta(minutes=1)
 
 
 def hash_token(token: str) -> str:
@@ -51,9 +56,8 @@ async def add_staff(
         raise Conflict(f"a staff account {display} already exists")
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed(f"password: use at least {MIN_PASSWORD} characters")
-    staff = StaffUser(
-        email=display, name=name, role=role, password_hash=_passwords.hash(password)
-    )
+    digest = await anyio.to_thread.run_sync(_passwords.hash, password)
+    staff = StaffUser(email=display, name=name, role=role, password_hash=digest)
     session.add(staff)
     await session.flush()
     return staff
@@ -62,14 +66,19 @@ async def add_staff(
 async def authenticate_password(
     session: AsyncSession, email: str, password: str
 ) -> StaffUser | None:
-    """The active account matching email and password, or None."""
+    """The active account matching email and password, or None.
+
+    Argon2 runs in a worker thread: it is slow on purpose and must not stall the loop.
+    """
     staff = await get_staff(session, email)
     if staff is None or not staff.active:
-        _passwords.hash(
-            password
-        )  # spend the same time whether or not the account exists
+        # Spend the same time whether or not the account exists.
+        await anyio.to_thread.run_sync(_passwords.hash, password)
         return None
-    return staff if _passwords.verify(password, staff.password_hash) else None
+    matches = await anyio.to_thread.run_sync(
+        _passwords.verify, password, staff.password_hash
+    )
+    return staff if matches else None
 
 
 async def create_token(session: AsyncSession, staff: StaffUser, *, name: str) -> str:
@@ -96,5 +105,10 @@ async def authenticate_token(session: AsyncSession, token: str) -> StaffUser | N
     # The lookup is by hash; compare again in constant time as a belt-and-braces check.
     if not hmac.compare_digest(api_token.token_hash, digest) or not staff.active:
         return None
-    api_token.last_used_at = utcnow()
+    now = utcnow()
+    if (
+        api_token.last_used_at is None
+        or now - api_token.last_used_at >= LAST_USED_EVERY
+    ):
+        api_token.last_used_at = now
     return staff

@@ -23,7 +23,7 @@ from app.deadlines.rules import (
     is_overdue,
     rule_for,
 )
-from app.requests.enums import Regulation, RequestType
+from app.enums import Regulation, RequestType
 
 UTC_CAL = BusinessCalendar()
 BERLIN = BusinessCalendar(timezone=ZoneInfo("Europe/Berlin"))

@@ -7,16 +7,16 @@ from fastapi import FastAPI
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.audit import service as audit
 from app.audit.models import Event
 from app.db import session_scope, utcnow
 from app.exports.models import Export
 from app.exports.purge import purge_expired
+from app.flows.retention import PURGED_EMAIL, purge_closed
 from app.mail.models import Message
+from app.requests import tickets
 from app.requests.models import DsrRequest
-from app.requests.retention import PURGED_EMAIL, purge_closed
 from app.settings import Settings
-from tests.fixtures.fanout import Api, Fanout, Store
+from tests.fixtures.fanout import ADA, Api, Fanout, Store
 
 
 async def _answered_access(api: Api, fanout: Fanout, store: Store) -> str:
@@ -67,11 +67,11 @@ async def test_retention_purge_keeps_only_anonymous_facts(
     async with session_scope(app.state.sessionmaker) as session:
         assert (await purge_closed(session, settings=settings, now=later)).purged == 0
     async with app.state.sessionmaker() as session:
-        tickets = {
+        found = {
             dsr.reference: dsr
             for dsr in (await session.execute(select(DsrRequest))).scalars()
         }
-        purged, kept = tickets[old], tickets[open_ticket]
+        purged, kept = found[old], found[open_ticket]
         assert purged.subject_email == PURGED_EMAIL
         assert purged.subject_name is None
         assert (purged.type, purged.status, purged.outcome) == (
@@ -87,6 +87,45 @@ async def test_retention_purge_keeps_only_anonymous_facts(
         assert (await session.execute(messages)).scalar_one() == 0
         personal = select(Event.personal).where(Event.request_id == purged.id)
         assert all(value == {} for value in (await session.execute(personal)).scalars())
-        assert (await audit.verify(session, old))[1] == []  # the chain still holds
+        assert (await tickets.verify_audit(session, old))[
+            1
+        ] == []  # the chain still holds
         assert kept.subject_email == "bob@example.com"
         assert kept.subject_name == "Ada Lovelace"
+
+
+async def test_retention_purge_leaves_nothing_personal_in_any_table(
+    app: FastAPI, api: Api, fanout: Fanout, store: Store, settings: Settings
+) -> None:
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    from app.mail.inbound import ingest
+
+    reference = await _answered_access(api, fanout, store)
+    note = "Ada Lovelace called: she also uses ada@work.example.com"
+    assert (await api.post(f"{reference}/notes", {"text": note})).status_code == 200
+    reply = (
+        f"From: Ada Lovelace <{ADA}>\r\nTo: privacy@localhost\r\n"
+        f"Subject: Re: [{reference}] your data\r\nMessage-ID: <r1@example.com>\r\n\r\n"
+        "Thank you, Ada Lovelace\r\n"
+    ).encode()
+    await ingest(app.state.sessionmaker, reply, settings=settings, source="test")
+    async with session_scope(app.state.sessionmaker) as session:
+        # A vendor error and a manual instruction that quote the person, as they can.
+        await session.execute(
+            text("UPDATE connector_task SET error = :e, instructions = :e"),
+            {"e": f"422 from vendor: contact {ADA} (Ada Lovelace) exists twice"},
+        )
+    later = utcnow() + timedelta(days=settings.retention_days + 1)
+    async with session_scope(app.state.sessionmaker) as session:
+        assert (await purge_closed(session, settings=settings, now=later)).purged == 1
+    needles = (ADA.lower(), "lovelace", "ada@work.example.com", "thank you")
+    found = []
+    async with app.state.sessionmaker() as session:
+        for table in SQLModel.metadata.sorted_tables:
+            rows = await session.execute(text(f'SELECT * FROM "{table.name}"'))
+            for row in rows:
+                cells = " ".join(str(value) for value in row).lower()
+                found += [(table.name, n) for n in needles if n in cells]
+    assert found == []

@@ -4,8 +4,9 @@ from sqlmodel import select
 
 from app.fanout import service as fanout_service
 from app.fanout.models import ConnectorTask
+from app.flows import review
 from app.main import make_app_sessionmaker
-from app.requests import service as requests_service
+from app.requests import tickets
 from tests.factories import make_request
 
 
@@ -42,7 +43,7 @@ async def test_portability_is_an_access_task(fanout, api):
 async def test_planning_twice_adds_nothing(fanout, api, session):
     runtime = fanout.configure(fanout.scripted("crm", "warehouse"))
     reference = await api.approved("erasure")
-    dsr = await requests_service.require_request(session, reference)
+    dsr = await tickets.require(session, reference)
 
     tasks = await fanout_service.plan(session, dsr, runtime)
     await session.commit()
@@ -88,8 +89,9 @@ async def test_the_job_plans_a_ticket_approved_without_a_runtime(fanout, api, se
     bare = make_app_sessionmaker(settings)  # sessions that carry no connectors
     try:
         async with bare() as session:
-            dsr = await make_request(session, type="erasure", identity_verified=True)
-            await requests_service.approve(session, dsr, actor="system")
+            made = await make_request(session, type="erasure", identity_verified=True)
+            async with tickets.edit(session, made.reference) as dsr:
+                await review.approve(session, dsr, actor="system")
             await session.commit()
     finally:
         await bare.kw["bind"].dispose()

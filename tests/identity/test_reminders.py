@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from app.db import session_scope
+from app.enums import Status
 from app.identity.reminders import remind_and_close
 from app.mail.models import Message
-from app.requests.enums import Status
 from app.requests.models import DsrRequest
 from app.settings import Settings
 from tests.factories import make_request

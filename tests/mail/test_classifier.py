@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from app.enums import Regulation, RequestType
 from app.mail import cues
 from app.mail.classifier import classify, normalise
 from app.mail.parser import parse_message
-from app.requests.enums import Regulation, RequestType
 
 CORPUS = Path(__file__).parents[1] / "data" / "mail"
 REQUIRED_LANGUAGES = {"en", "de", "fr", "es", "it", "nl", "pt"}

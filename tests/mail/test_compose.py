@@ -12,6 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from app.enums import DenialReason, Regulation, RequestType
 from app.mail.compose import (
     LANGUAGES,
     TEMPLATES,
@@ -19,7 +20,6 @@ from app.mail.compose import (
     pick_language,
     render_email,
 )
-from app.requests.enums import DenialReason, Regulation, RequestType
 
 ROOT = Path(__file__).parents[2]
 LOCALE = ROOT / "templates" / "locale"

@@ -7,9 +7,9 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from app.enums import Channel, RequestType
 from app.mail.inbound import IngestOutcome, ingest
 from app.mail.models import Direction, Message, Triage
-from app.requests.enums import Channel, RequestType
 from app.requests.models import DsrRequest
 from app.settings import Settings
 

@@ -12,6 +12,7 @@ from app.db import utcnow
 from app.mail import outbox
 from app.mail.models import Message, MessageState
 from app.mail.transport import SmtpTransport
+from app.requests import tickets
 from app.settings import Security, Settings
 from tests.factories import make_request
 from tests.fixtures.smtp import SmtpServer
@@ -28,23 +29,24 @@ def _smtp_settings(settings: Settings, server: SmtpServer) -> Settings:
 
 
 async def _queue_two(session: AsyncSession, settings: Settings) -> str:
-    dsr = await make_request(session)
-    for template in ("verify", "verify_reminder"):
-        await outbox.queue(
-            session,
-            settings=settings,
-            template=template,
-            to=dsr.subject_email,
-            dsr=dsr,
-            context={
-                "verify_url": "https://desk.example.com/verify/abc",
-                "code": "7K3MQ9",
-                "code_url": "https://desk.example.com/verify",
-                "expires_on": utcnow().date(),
-                "closes_on": utcnow().date(),
-                "due_on": utcnow().date(),
-            },
-        )
+    made = await make_request(session)
+    async with tickets.edit(session, made.reference) as dsr:
+        for template in ("verify", "verify_reminder"):
+            await outbox.queue(
+                session,
+                settings=settings,
+                template=template,
+                to=dsr.subject_email,
+                dsr=dsr,
+                context={
+                    "verify_url": "https://desk.example.com/verify/abc",
+                    "code": "7K3MQ9",
+                    "code_url": "https://desk.example.com/verify",
+                    "expires_on": utcnow().date(),
+                    "closes_on": utcnow().date(),
+                    "due_on": utcnow().date(),
+                },
+            )
     await session.commit()
     return dsr.reference
 
@@ -111,9 +113,9 @@ async def test_permanent_refusal_fails_with_the_reason_on_the_ticket(
         app.state.sessionmaker, SmtpTransport(_smtp_settings(settings, smtp_server))
     )
     assert run.failed == 2
-    from app.requests.service import require_request
+    from app.requests.tickets import require
 
-    dsr = await require_request(session, reference)
+    dsr = await require(session, reference)
     failures = [
         e for e in await audit.timeline(session, dsr) if e.kind == "mail_failed"
     ]

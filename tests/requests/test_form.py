@@ -7,9 +7,10 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from app.enums import Status
 from app.mail.models import Message
-from app.requests.enums import Status
 from app.requests.models import DsrRequest
+from app.settings import Settings
 
 
 async def _form(client: httpx.AsyncClient) -> dict[str, str]:
@@ -196,3 +197,17 @@ async def test_authorised_agent_is_recorded(
     )
     [dsr] = await _tickets(session)
     assert (dsr.agent_name, dsr.agent_email) == ("Grace Agent", "grace@agents.example")
+
+
+async def test_a_returning_erased_person_is_flagged_once(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    from app.audit import service as audit
+    from app.requests import suppression
+
+    await suppression.suppress(session, "ada@example.com", settings=settings)
+    await session.commit()
+    assert (await _submit(client)).status_code == 303
+    [dsr] = await _tickets(session)
+    kinds = [event.kind for event in await audit.timeline(session, dsr)]
+    assert kinds.count("previously_erased") == 1

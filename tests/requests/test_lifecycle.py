@@ -8,11 +8,12 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.enums import Outcome, Status
 from app.errors import InvalidTransition
-from app.requests import lifecycle
-from app.requests import service as requests_service
-from app.requests.enums import Status
+from app.flows import review
+from app.requests import lifecycle, tickets
 from tests.factories import make_request
+from tests.fixtures.db import until_blocked
 
 ALLOWED = {
     ("unverified", "pending_review"),
@@ -50,10 +51,11 @@ def test_tickets_start_only_unverified_or_pending_review() -> None:
 async def test_transition_writes_an_event_in_the_same_transaction(
     session: AsyncSession,
 ) -> None:
-    dsr = await make_request(session, identity_verified=True)
-    await lifecycle.transition(
-        session, dsr, Status.IN_PROGRESS, actor="staff:a@example.com"
-    )
+    made = await make_request(session, identity_verified=True)
+    async with tickets.edit(session, made.reference) as dsr:
+        await lifecycle.transition(
+            session, dsr, Status.IN_PROGRESS, actor="staff:a@example.com"
+        )
     await session.rollback()
     await session.refresh(dsr)
     assert dsr.status == Status.PENDING_REVIEW
@@ -63,50 +65,63 @@ async def test_transition_writes_an_event_in_the_same_transaction(
 async def test_illegal_transition_raises_and_changes_nothing(
     session: AsyncSession,
 ) -> None:
-    dsr = await make_request(session)
-    with pytest.raises(InvalidTransition):
-        await lifecycle.transition(session, dsr, Status.COMPLETED, actor="system")
-    assert dsr.status == Status.UNVERIFIED
-    assert len(await audit.timeline(session, dsr)) == 1
+    made = await make_request(session)
+    async with tickets.edit(session, made.reference) as dsr:
+        with pytest.raises(InvalidTransition):
+            await lifecycle.transition(session, dsr, Status.COMPLETED, actor="system")
+        assert dsr.status == Status.UNVERIFIED
+        assert len(await audit.timeline(session, dsr)) == 1
 
 
-async def test_final_states_set_closed_at(session: AsyncSession) -> None:
-    dsr = await make_request(session)
-    await lifecycle.transition(
-        session, dsr, Status.CLOSED, actor="system", reason="unverified"
-    )
+@pytest.mark.parametrize(
+    ("target", "outcome"),
+    [
+        (Status.CLOSED, Outcome.UNVERIFIED),
+        (Status.CANCELED, Outcome.CANCELED),
+    ],
+)
+async def test_final_states_set_closed_at_and_their_outcome(
+    session: AsyncSession, target: Status, outcome: Outcome
+) -> None:
+    made = await make_request(session)
+    async with tickets.edit(session, made.reference) as dsr:
+        await lifecycle.transition(session, dsr, target, actor="system", reason="why")
     assert dsr.closed_at is not None
+    assert dsr.outcome is outcome
     event = (await audit.timeline(session, dsr))[-1]
-    assert event.data == {"from": "unverified", "to": "closed"}
-    assert event.personal == {"reason": "unverified"}
+    assert event.data == {"from": "unverified", "to": target.value}
+    assert event.personal == {"reason": "why"}
+
+
+def test_outcome_cannot_be_assigned_outside_the_lifecycle() -> None:
+    dsr = lifecycle.new_ticket(Status.UNVERIFIED, reference="DSR-22222222")
+    with pytest.raises(RuntimeError, match=r"only by app\.requests\.lifecycle"):
+        dsr.outcome = Outcome.COMPLIED
 
 
 @pytest.mark.pg
 async def test_a_locked_ticket_makes_a_concurrent_action_wait_and_see_the_change(
     app: FastAPI, session: AsyncSession
 ) -> None:
-    dsr = await make_request(session, identity_verified=True)
+    made = await make_request(session, identity_verified=True)
     maker = app.state.sessionmaker
     async with maker() as first:
-        mine = await requests_service.require_request(first, dsr.reference, lock=True)
+        async with tickets.edit(first, made.reference) as mine:
 
-        async def other_approval() -> str:
-            async with maker() as second:
-                theirs = await requests_service.require_request(
-                    second, dsr.reference, lock=True
-                )
-                try:
-                    await requests_service.approve(
-                        second, theirs, actor="staff:b@example.com"
-                    )
-                except InvalidTransition:
-                    return "refused"
-                await second.commit()
-                return "approved"
+            async def other_approval() -> str:
+                async with maker() as second:
+                    async with tickets.edit(second, made.reference) as theirs:
+                        try:
+                            await review.approve(
+                                second, theirs, actor="staff:b@example.com"
+                            )
+                        except InvalidTransition:
+                            return "refused"
+                    await second.commit()
+                    return "approved"
 
-        waiting = asyncio.create_task(other_approval())
-        await asyncio.sleep(0.3)
-        assert not waiting.done()  # held by our row lock
-        await requests_service.approve(first, mine, actor="staff:a@example.com")
+            waiting = asyncio.create_task(other_approval())
+            await until_blocked(maker)  # the other approval waits on our row lock
+            await review.approve(first, mine, actor="staff:a@example.com")
         await first.commit()
     assert await waiting == "refused"  # it saw the approval, not a stale pending_review

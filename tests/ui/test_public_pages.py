@@ -13,9 +13,9 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 from sqlmodel import select
 
+from app.enums import Status
 from app.mail.models import Message
 from app.main import create_app, make_app_sessionmaker
-from app.requests.enums import Status
 from app.requests.models import DsrRequest
 from app.settings import Settings
 from tests.fixtures.servers import serve_in_thread

@@ -3,9 +3,9 @@
 from apscheduler.triggers.cron import CronTrigger
 
 from app.db import session_scope, utcnow
+from app.flows.retention import purge_closed
 from app.jobs import JobContext, job
 from app.logging import log
-from app.requests.retention import purge_closed
 
 
 @job("retention-purge", CronTrigger(hour=3, minute=30))

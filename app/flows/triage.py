@@ -4,11 +4,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.enums import Channel, Regulation, RequestType
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.flows import intake
 from app.mail.models import Direction, Message, Triage
-from app.requests import intake
-from app.requests import service as requests_service
-from app.requests.enums import Channel, Regulation, RequestType
+from app.requests import tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
@@ -74,12 +74,16 @@ async def attach(
     session: AsyncSession, message: Message, *, reference: str, actor: str
 ) -> DsrRequest:
     """File the message on an existing ticket (a reply that lost its thread)."""
-    dsr = await requests_service.require_request(session, reference, lock=True)
-    message.request_id, message.triage = dsr.id, Triage.OPENED
-    dsr.unread = True
-    await audit.record(
-        session, dsr, "triaged", actor=actor, data={"message_id": message.message_id}
-    )
+    async with tickets.edit(session, reference) as dsr:
+        message.request_id, message.triage = dsr.id, Triage.OPENED
+        dsr.unread = True
+        await audit.record(
+            session,
+            dsr,
+            "triaged",
+            actor=actor,
+            data={"message_id": message.message_id},
+        )
     return dsr
 
 

@@ -1,4 +1,8 @@
-"""The contract strings of a request: its type, regulation, status and channel."""
+"""Shared enums: the contract strings that settings and several domains use.
+
+A ticket's type, regulation, status, channel, outcome and denial grounds live here, below
+every domain, so that `settings.py` and each domain can name them without importing one.
+"""
 
 from enum import StrEnum
 
@@ -64,6 +68,15 @@ class DenialReason(StrEnum):
         "rights_of_others"  # Art. 15(4): redact rather than refuse where possible
     )
     IDENTITY_NOT_VERIFIED = "identity_not_verified"
+
+
+class Outcome(StrEnum):
+    """How a closed ticket ended; written by the lifecycle together with the final status."""
+
+    COMPLIED = "complied"
+    DENIED = "denied"
+    CANCELED = "canceled"
+    UNVERIFIED = "unverified"  # closed because the requester never confirmed
 
 
 OPEN_STATUSES = frozenset(

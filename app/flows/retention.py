@@ -1,5 +1,9 @@
 """The retention purge: closed tickets keep personal data for `DSR_RETENTION_DAYS` (CCPA's
 24 months by default), then only the anonymous facts needed for metrics and the audit chain.
+
+Every place a ticket's personal data can sit is scrubbed: the ticket's own fields, its mail,
+tokens, the personal part of its audit events, and the free text of its connector tasks
+(errors and instructions may quote the person).
 """
 
 from dataclasses import dataclass
@@ -12,9 +16,11 @@ from sqlmodel import col, select
 from app.audit import service as audit
 from app.audit.models import Event
 from app.db import try_advisory_lock
+from app.enums import OPEN_STATUSES
+from app.fanout.models import ConnectorTask
 from app.identity.models import VerificationToken
 from app.mail.models import Message
-from app.requests.enums import OPEN_STATUSES
+from app.requests import tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
@@ -38,7 +44,7 @@ async def purge_closed(
         return RetentionRun(skipped=True)
     cutoff = now - timedelta(days=settings.retention_days)
     query = (
-        select(DsrRequest)
+        select(DsrRequest.id)
         .where(
             col(DsrRequest.status).not_in(OPEN_STATUSES),
             col(DsrRequest.closed_at) < cutoff,
@@ -47,10 +53,13 @@ async def purge_closed(
         .limit(BATCH)
         .with_for_update(skip_locked=True)
     )
-    tickets = list((await session.execute(query)).scalars())
-    for dsr in tickets:
-        await _scrub(session, dsr, now)
-    return RetentionRun(purged=len(tickets))
+    purged = 0
+    for ident in list((await session.execute(query)).scalars()):
+        dsr = await tickets.edit_or_none(session, ident)
+        if dsr is not None:
+            await _scrub(session, dsr, now)
+            purged += 1
+    return RetentionRun(purged=purged)
 
 
 async def _scrub(session: AsyncSession, dsr: DsrRequest, now: datetime) -> None:
@@ -63,6 +72,11 @@ async def _scrub(session: AsyncSession, dsr: DsrRequest, now: datetime) -> None:
     await session.execute(delete(Message).where(col(Message.request_id) == dsr.id))
     await session.execute(
         delete(VerificationToken).where(col(VerificationToken.request_id) == dsr.id)
+    )
+    await session.execute(
+        update(ConnectorTask)
+        .where(col(ConnectorTask.request_id) == dsr.id)
+        .values(error=None, instructions=None)
     )
     # The chain covers keyed hashes of personal values, so emptying them keeps it valid.
     await session.execute(

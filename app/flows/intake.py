@@ -14,13 +14,13 @@ from sqlmodel import col, select
 from app.audit import service as audit
 from app.db import utcnow
 from app.deadlines import service as deadlines
+from app.enums import OPEN_STATUSES, Channel, Regulation, RequestType, Status
+from app.errors import ValidationFailed
+from app.flows import review
 from app.identity import service as identity
-from app.identity.models import TokenPurpose
 from app.mail import outbox
-from app.requests import service as requests_service
-from app.requests import suppression
+from app.requests import suppression, tickets
 from app.requests.emails import normalise_email
-from app.requests.enums import OPEN_STATUSES, Channel, Regulation, RequestType, Status
 from app.requests.models import DsrRequest
 from app.settings import Settings
 from app.staff.models import Role, StaffUser
@@ -59,56 +59,121 @@ def needs_verification(submission: Submission) -> bool:
     )
 
 
-async def open_duplicate(
-    session: AsyncSession, submission: Submission
-) -> DsrRequest | None:
-    """An open ticket of the same type for the same address, if any."""
-    _, key = normalise_email(submission.email)
-    query = select(DsrRequest).where(
-        DsrRequest.subject_email_key == key,
-        DsrRequest.type == submission.type,
-        col(DsrRequest.status).in_(OPEN_STATUSES),
+async def create_request(
+    session: AsyncSession,
+    *,
+    type: RequestType,
+    regulation: Regulation,
+    email: str,
+    channel: Channel,
+    actor: str,
+    settings: Settings,
+    name: str | None = None,
+    details: str | None = None,
+    language: str = "en",
+    received_at: datetime | None = None,
+    identity_verified: bool = False,
+) -> DsrRequest:
+    """Open a ticket with its legal due date; pre-verified ones start at `pending_review`.
+
+    The ticket is not yet acknowledged: `submit` and the API call `acknowledge` next.
+    """
+    now = utcnow()
+    received_at = received_at or now
+    if received_at.tzinfo is None:
+        raise ValidationFailed(
+            "received_at: give a timezone (e.g. 2026-03-02T09:00:00Z)"
+        )
+    if received_at > now:
+        raise ValidationFailed("received_at: cannot be in the future")
+    display, key = normalise_email(email)
+    due_at = deadlines.due_moment(
+        regulation,
+        type,
+        received_at=received_at,
+        verified_at=received_at if identity_verified else None,
+        calendar=deadlines.calendar_for(settings),
     )
-    return (
-        await session.execute(query.order_by(col(DsrRequest.id)).limit(1))
-    ).scalar_one_or_none()
+    subject_name = (name or "").strip() or None
+    dsr = await tickets.create(
+        session,
+        Status.PENDING_REVIEW if identity_verified else Status.UNVERIFIED,
+        actor=actor,
+        data={
+            "type": type,
+            "regulation": regulation,
+            "channel": channel,
+            "received_at": received_at.isoformat(),
+            "due_at": due_at.isoformat(),
+            "identity_verified": identity_verified,
+        },
+        personal={"email": display, **({"name": subject_name} if subject_name else {})},
+        type=type,
+        regulation=regulation,
+        channel=channel,
+        subject_email=display,
+        subject_email_key=key,
+        subject_name=subject_name,
+        details=details,
+        language=language,
+        received_at=received_at,
+        verified_at=received_at if identity_verified else None,
+        verification_method="pre_verified" if identity_verified else None,
+        due_at=due_at,
+        created_at=now,
+        updated_at=now,
+    )
+    if await suppression.is_suppressed(session, key, settings=settings):
+        # An erased person is back: whatever systems show for them may have synced back.
+        await audit.record(session, dsr, "previously_erased", actor="system")
+    if identity_verified and settings.auto_approve:
+        await review.approve(session, dsr, actor="system")
+    return dsr
 
 
 async def submit(
     session: AsyncSession, submission: Submission, *, settings: Settings, actor: str
 ) -> IntakeResult:
     """Open (or join) a ticket, and queue the acknowledgement with the verification step."""
-    existing = await open_duplicate(session, submission)
+    _, key = normalise_email(submission.email)
+    existing = await _open_duplicate(session, key, submission.type)
     if existing is not None:
         await _join(session, existing, submission, settings=settings, actor=actor)
         return IntakeResult(existing, joined=True)
     verify = needs_verification(submission)
-    dsr = await requests_service.create_request(
+    dsr = await create_request(
         session,
         type=submission.type,
         regulation=submission.regulation,
         email=submission.email,
         channel=submission.channel,
         actor=actor,
-        calendar=deadlines.calendar_for(settings),
+        settings=settings,
         name=submission.name,
         details=submission.details,
         language=submission.language,
         received_at=submission.received_at,
         identity_verified=not verify,
-        auto_approve=settings.auto_approve,
     )
     dsr.agent_name, dsr.agent_email = submission.agent_name, submission.agent_email
     dsr.agent_details = submission.agent_details
     if not verify:
         dsr.verification_method = "not_required"
-    if await suppression.is_suppressed(
-        session, dsr.subject_email_key, settings=settings
-    ):
-        # An erased person is back: whatever systems show for them may have synced back.
-        await audit.record(session, dsr, "previously_erased", actor="system")
     await acknowledge(session, dsr, settings=settings)
     return IntakeResult(dsr, joined=False)
+
+
+async def _open_duplicate(
+    session: AsyncSession, email_key: str, type: RequestType
+) -> DsrRequest | None:
+    """The open duplicate, locked; re-checked under the lock, since it may just have closed."""
+    while ident := await tickets.open_duplicate_id(
+        session, email_key=email_key, type=type
+    ):
+        dsr = await tickets.edit_or_none(session, ident)
+        if dsr is not None and dsr.status in OPEN_STATUSES:
+            return dsr
+    return None
 
 
 async def acknowledge(
@@ -118,16 +183,11 @@ async def acknowledge(
 
     It states the legal due date: for CCPA this is the 10-business-day confirmation.
     """
-    if await suppression.is_suppressed(
-        session, dsr.subject_email_key, settings=settings
-    ):
-        # An erased person is back: whatever systems show for them may have synced back.
-        await audit.record(session, dsr, "previously_erased", actor="system")
     context: dict[str, Any] = {
         "due_on": deadlines.due_day(dsr, deadlines.calendar_for(settings))
     }
     if dsr.status is Status.UNVERIFIED:
-        context |= await verification_context(session, dsr, settings=settings)
+        context |= await identity.verification_context(session, dsr, settings=settings)
     await outbox.to_requester(
         session,
         dsr,
@@ -140,22 +200,6 @@ async def acknowledge(
         session, dsr, "acknowledged", actor="system", data={"template": "received"}
     )
     await notify_staff(session, dsr, settings=settings)
-
-
-async def verification_context(
-    session: AsyncSession, dsr: DsrRequest, *, settings: Settings
-) -> dict[str, Any]:
-    """Issue a fresh verification link and code, for a mail's template context."""
-    issued = await identity.issue(
-        session, dsr, TokenPurpose.VERIFY, days=settings.verify_days, with_code=True
-    )
-    calendar = deadlines.calendar_for(settings)
-    return {
-        "verify_url": f"{settings.base_url}/verify/{issued.token}",
-        "code": issued.code,
-        "code_url": f"{settings.base_url}/verify",
-        "expires_on": issued.expires_at.astimezone(calendar.timezone).date(),
-    }
 
 
 async def _join(
