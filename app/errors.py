@@ -47,14 +47,6 @@ class ValidationFailed(DsrError):
     status, slug, title = 422, "validation-failed", "Invalid input"
 
 
-class RateLimited(DsrError):
-    status, slug, title = 429, "rate-limited", "Too many requests"
-
-
-class NotAvailable(DsrError):
-    status, slug, title = 501, "not-available", "Not available yet"
-
-
 def problem(
     status: int, slug: str, title: str, detail: str, **extra: Any
 ) -> JSONResponse:
