@@ -188,7 +188,7 @@ def staff_add(
 
     async def work(session: AsyncSession) -> None:
         await staff_service.add_staff(
-            session, email=email, role=role, password=password, name=name
+            session, email=email, role=role, password=password, name=name, actor="cli"
         )
 
     _in_session(work)
@@ -393,8 +393,18 @@ def requests_export_csv(
     async def work(session: AsyncSession) -> None:
         writer = csv.writer(sys.stdout)
         writer.writerow(LOG_COLUMNS)
+        rows = 0
         async for row in request_log(session, since=since.date() if since else None):
             writer.writerow(row)
+            rows += 1
+        # Who took a copy of the request log, and how much of it: kept like any event.
+        await audit.record_in(
+            session,
+            "records",
+            "request_log_exported",
+            actor="cli",
+            data={"since": since.date().isoformat() if since else None, "rows": rows},
+        )
 
     _in_session(work)
 

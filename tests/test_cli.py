@@ -131,6 +131,14 @@ async def test_request_log_and_yearly_metrics(
     assert len(rows) == 2  # received since March: the erasure and the rectification
     assert ",erasure,gdpr,staff,unverified," in rows[0]
     assert ",rectification,gdpr,staff,denied," in rows[1]
+    from app.audit import service as audit
+
+    session.expire_all()
+    [exported] = await audit.events_of(session, "records")  # a copy is accounted for
+    assert (exported.kind, exported.data) == (
+        "request_log_exported",
+        {"since": "2026-03-01", "rows": 2},
+    )
 
     figures = await _dsr(settings, "metrics", "--year", "2026")
     assert figures.exit_code == 0, figures.output

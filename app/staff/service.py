@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, ValidationFailed
 from app.requests.emails import normalise_email
@@ -19,6 +20,7 @@ from app.staff.models import ApiToken, Role, StaffUser
 _passwords = PasswordHash.recommended()
 TOKEN_PREFIX = "dsr_"  # noqa: S105 - a public prefix, not a secret
 MIN_PASSWORD = 12
+STAFF_CHAIN = "staff"  # the audit chain of account events
 # Token use is recorded at most this often: every API read writing the row would make
 # concurrent readers of one token wait on its row lock.
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -49,8 +51,10 @@ async def add_staff(
     role: Role,
     password: str,
     name: str | None = None,
+    actor: str = "system",
 ) -> StaffUser:
-    """Create a staff account; the password is kept only as an argon2 hash."""
+    """Create a staff account (audited on the `staff` chain); the password is kept only
+    as an argon2 hash."""
     display, _ = normalise_email(email)
     if await get_staff(session, display) is not None:
         raise Conflict(f"a staff account {display} already exists")
@@ -60,6 +64,14 @@ async def add_staff(
     staff = StaffUser(email=display, name=name, role=role, password_hash=digest)
     session.add(staff)
     await session.flush()
+    await audit.record_in(
+        session,
+        STAFF_CHAIN,
+        "staff_added",
+        actor=actor,
+        data={"staff_id": staff.id, "role": role},
+        personal={"email": display},
+    )
     return staff
 
 
