@@ -39,6 +39,7 @@ from app.mail.transport import (
     PermanentFailure,
     TransientFailure,
     Transport,
+    Unreachable,
 )
 from app.privacy import PrivacyFileError, facts_for
 from app.requests import lifecycle
@@ -214,9 +215,8 @@ async def deliver_due(
             if lease is None:
                 break
             started = loop.time()
-            kept = await _deliver_batch(maker, connection, lease, data_dir, tally)
-            if not kept:
-                break  # the lease could not be renewed: the database is in trouble
+            if not await _deliver_batch(maker, connection, lease, data_dir, tally):
+                break
             # Claim next what can be sent well inside one lease at the pace just seen.
             pace = (loop.time() - started) / len(lease.messages)
             size = max(1, min(limit, int(lease_seconds / 2 / max(pace, 1e-3))))
@@ -235,20 +235,28 @@ async def _deliver_batch(
     data_dir: Path | None,
     tally: Counter[str],
 ) -> bool:
-    """Send one claimed batch in order; False when the lease ran short and it stopped."""
-    kept = True
+    """Send one claimed batch in order; False when the run should stop after it.
+
+    It stops when renewals kept failing (the database is in trouble) or when the server
+    cannot be reached: one message per run then finds out, and the rest keep their
+    attempts rather than each being counted against a relay that is down.
+    """
+    go_on = True
     async with lease.renewed():
         for message in lease.messages:
             if not lease.holds(message):
                 continue  # a renewal found that another worker has it now
             if lease.running_short():
-                kept = False
+                go_on = False
                 break
             outcome = await _send_one(connection, message, data_dir, lease)
             tally[await _settle(maker, lease.worker, message, outcome)] += 1
             lease.done(message)
+            if isinstance(outcome, Unreachable):
+                go_on = False
+                break
     await lease.release()
-    return kept
+    return go_on
 
 
 async def _send_one(

@@ -29,6 +29,10 @@ class TransientFailure(Exception):
     """The server is down or asked us to come back later (4xx, timeouts)."""
 
 
+class Unreachable(TransientFailure):
+    """No session could be opened: nothing else will get through for now either."""
+
+
 class Connection(Protocol):
     """An open way out: sends one message or raises PermanentFailure / TransientFailure."""
 
@@ -65,8 +69,8 @@ class SmtpConnection:
         self._settings = settings
         self._timeout = timeout
         self._client: aiosmtplib.SMTP | None = None
-        # Once the server cannot be reached, the rest of the batch fails at once rather
-        # than each message waiting out its own connect timeout.
+        # Once the server cannot be reached, later sends fail at once rather than each
+        # waiting out its own connect timeout.
         self._unreachable: str | None = None
         self.opened = 0  # sessions opened so far
 
@@ -91,7 +95,7 @@ class SmtpConnection:
         if self._client is not None and self._client.is_connected:
             return True
         if self._unreachable is not None:
-            raise TransientFailure(self._unreachable)
+            raise Unreachable(self._unreachable)
         settings = self._settings
         password = (
             settings.smtp_password.get_secret_value()
@@ -113,7 +117,7 @@ class SmtpConnection:
             # Refused, unreachable, TLS or AUTH trouble: a matter of configuration or
             # of the server's health, never of the message, so it is retried.
             self._unreachable = f"cannot open an SMTP session: {_describe(exc)}"
-            raise TransientFailure(self._unreachable) from None
+            raise Unreachable(self._unreachable) from None
         self._client = client
         self.opened += 1
         return False

@@ -26,7 +26,7 @@ from app.db import utcnow
 from app.mail import outbox
 from app.mail.lease import LEASE_SECONDS
 from app.mail.models import Message, MessageState
-from app.mail.transport import SmtpTransport
+from app.mail.transport import DevOutbox, SmtpTransport
 from app.main import make_app_sessionmaker
 from app.settings import Security, Settings
 from tests.factories import make_request
@@ -209,14 +209,28 @@ async def test_server_down_then_back_delivers_everything_once(
     transport = SmtpTransport(_smtp_settings(settings, smtp_server), timeout=2)
     smtp_server.stop()
     down = await outbox.deliver_due(app.state.sessionmaker, transport)
-    assert (down.sent, down.retrying) == (0, 2)
-    states = (await session.execute(select(Message.state))).scalars().all()
-    assert set(states) == {MessageState.QUEUED}
+    # One message finds the server down; the other keeps its attempts for later.
+    assert (down.sent, down.retrying) == (0, 1)
+    rows = (await session.execute(select(Message))).scalars().all()
+    assert {row.state for row in rows} == {MessageState.QUEUED}
+    assert sorted(row.attempts for row in rows) == [0, 1]
+    assert all(row.claimed_by is None for row in rows)  # released, not leased
     smtp_server.start()
     with time_machine.travel(utcnow() + timedelta(minutes=2)):
         early = await outbox.deliver_due(app.state.sessionmaker, transport)
     assert early.sent == 2  # the first backoff is at most a minute
     assert len(smtp_server.mailbox.messages) == 2
+
+
+async def test_the_dev_outbox_marks_mail_sent(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    await _queue_two(session, settings)
+
+    run = await outbox.deliver_due(app.state.sessionmaker, DevOutbox())
+
+    assert run.sent == 2
+    assert await _states(app.state.sessionmaker) == {"sent": 2}
 
 
 async def test_temporary_refusal_is_retried(
