@@ -217,9 +217,11 @@ async def deliver_due(
             started = loop.time()
             if not await _deliver_batch(maker, connection, lease, data_dir, tally):
                 break
-            # Claim next what can be sent well inside one lease at the pace just seen.
-            pace = (loop.time() - started) / len(lease.messages)
-            size = max(1, min(limit, int(lease_seconds / 2 / max(pace, 1e-3))))
+            # Claim next what can be sent, at the pace just seen, well inside one lease
+            # and inside what is left of the run.
+            pace = max((loop.time() - started) / len(lease.messages), 1e-3)
+            budget = min(lease_seconds / 2, ends - loop.time())
+            size = max(1, min(limit, int(budget / pace)))
     run = DeliveryRun(tally["sent"], tally["retrying"], tally["failed"])
     if tally:
         log.info(
