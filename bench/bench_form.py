@@ -103,13 +103,36 @@ async def _fresh_postgres() -> str:
     return f"{PG_SERVER}/{PG_DATABASE}"
 
 
-async def main(clients: int, database: str) -> None:
+async def load(base: str, clients: int) -> None:
+    """Post forms from every client at once, then hit /healthz the same way."""
+    await _wait_up(base)
+    posts: list[float] = []
+    codes: list[int] = []
+    started = time.perf_counter()
+    await asyncio.gather(*(_poster(base, i, posts, codes) for i in range(clients)))
+    form_rate = _figures("form POST", posts, time.perf_counter() - started)
+    health: list[float] = []
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(_health(base, PER_ADDRESS * 5, health) for _ in range(clients))
+    )
+    health_rate = _figures("/healthz", health, time.perf_counter() - started)
+    bad = [code for code in codes if code != 303]
+    print(f"form posts not answered 303: {len(bad)} {sorted(set(bad))}")
+    print(
+        f"form / healthz = {form_rate / health_rate:.1%} (goal >= 10 %), "
+        f"median post {statistics.median(posts) * 1000:.1f} ms"
+    )
+
+
+def run(clients: int, database: str) -> None:
+    """Serve a fresh database with `dsr serve` (web, scheduler and worker) and load it."""
     print(f"== {database}, {clients} clients")
     with tempfile.TemporaryDirectory() as tmp:
         url = (
             f"sqlite+aiosqlite:///{tmp}/dsr.db"
             if database == "sqlite"
-            else await _fresh_postgres()
+            else asyncio.run(_fresh_postgres())
         )
         env = {
             **os.environ,
@@ -119,9 +142,8 @@ async def main(clients: int, database: str) -> None:
             "DSR_CONNECTORS_FILE": f"{tmp}/none.yaml",
             "DSR_PRIVACY_FILE": str(Path(__file__).parents[1] / "privacy.example.yaml"),
         }
-        subprocess.run(
-            [str(DSR), "db", "upgrade"], env=env, check=True, capture_output=True
-        )  # noqa: S603
+        upgrade = [str(DSR), "db", "upgrade"]
+        subprocess.run(upgrade, env=env, check=True, capture_output=True)  # noqa: S603
         port = _free_port()
         server = subprocess.Popen(  # noqa: S603 - our own CLI
             [str(DSR), "serve", "--port", str(port)],
@@ -129,43 +151,8 @@ async def main(clients: int, database: str) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        base = f"http://127.0.0.1:{port}"
         try:
-            await _wait_up(base)
-            if os.environ.get("BENCH_PROFILE"):
-                subprocess.Popen(  # noqa: S603, S607 - a developer's profiler, when asked
-                    [
-                        "py-spy",
-                        "record",
-                        "-p",
-                        str(server.pid),
-                        "-d",
-                        "15",
-                        "-f",
-                        "raw",
-                        "-o",
-                        os.environ["BENCH_PROFILE"],
-                    ]
-                )
-            posts: list[float] = []
-            codes: list[int] = []
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(_poster(base, i, posts, codes) for i in range(clients))
-            )
-            form_rate = _figures("form POST", posts, time.perf_counter() - started)
-            health: list[float] = []
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(_health(base, PER_ADDRESS * 5, health) for _ in range(clients))
-            )
-            health_rate = _figures("/healthz", health, time.perf_counter() - started)
-            bad = [code for code in codes if code != 303]
-            print(f"form posts not answered 303: {len(bad)} {sorted(set(bad))}")
-            print(
-                f"form ÷ /healthz = {form_rate / health_rate:.1%} (goal ≥ 10 %), "
-                f"{clients} concurrent clients, median post {statistics.median(posts) * 1000:.1f} ms"
-            )
+            asyncio.run(load(f"http://127.0.0.1:{port}", clients))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -181,4 +168,4 @@ if __name__ == "__main__":
     for name in (
         ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     ):
-        asyncio.run(main(args.clients, name))
+        run(args.clients, name)

@@ -4,6 +4,12 @@ A message is stored exactly once (by Message-ID), then: a reply joins its ticket
 In-Reply-To/References, then by the reference in the subject); a confidently classified request
 opens a ticket like the web form does; anything else waits in the triage inbox. Nothing is
 dropped, and automatic mail (auto-replies, bulk, bounces) never gets an automatic answer.
+
+Reading a message (MIME parsing, the bounce check, the classifier) is pure CPU work that takes
+a good fraction of a second for a 25 MB message, so it runs in a worker thread: the web app,
+the scheduler and the other SMTP sessions keep the event loop meanwhile. A caller's timeout
+(the SMTP receiver's) interrupts the wait at once; the thread then finishes on its own and its
+result is dropped, which is harmless because reading writes nothing.
 """
 
 import hashlib
@@ -11,6 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
 
+import anyio
+import anyio.to_thread
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
@@ -32,6 +40,9 @@ from app.staff import service as staff_service
 
 MAX_RAW_BYTES = 30_000_000  # beyond any sane request; the SMTP receiver refuses earlier
 AUTO_REPLIES_PER_HOUR = 3
+# Reading is CPU work under the GIL: more threads at it than cores only add memory (a parse
+# holds several times the message). Abandoned reads give their token back early.
+_READERS = anyio.CapacityLimiter(2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +53,27 @@ class IngestOutcome:
     message_id: str | None
     reference: str | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What the raw bytes say, worked out away from the event loop."""
+
+    parsed: ParsedMail
+    message_id: str
+    bounce: Bounce | None
+    verdict: Classification
+
+
+def _read(raw: bytes) -> _Reading:
+    """Parse, bounce-check and classify; no I/O and no side effects (see the docstring)."""
+    parsed = parse_message(raw)
+    return _Reading(
+        parsed=parsed,
+        message_id=_message_id(parsed, raw),
+        bounce=read_bounce(raw) if parsed.is_automatic else None,
+        verdict=classify(parsed.subject, parsed.text),
+    )
 
 
 def _message_id(parsed: ParsedMail, raw: bytes) -> str:
@@ -65,13 +97,15 @@ async def ingest(
         return IngestOutcome(
             "rejected", None, reason=f"message larger than {MAX_RAW_BYTES} bytes"
         )
-    parsed = parse_message(raw)
-    message_id = _message_id(parsed, raw)
+    reading = await anyio.to_thread.run_sync(
+        _read, raw, abandon_on_cancel=True, limiter=_READERS
+    )
+    message_id = reading.message_id
     try:
         async with session_scope(maker) as session:
             if await _known(session, message_id):
                 return IngestOutcome("duplicate", message_id)
-            outcome = await _route(session, parsed, message_id, raw, settings=settings)
+            outcome = await _route(session, reading, settings=settings)
     except IntegrityError:
         # A concurrent ingest of the same message won the race: a duplicate. Any other
         # conflict is re-raised, so the mailbox keeps the message and offers it again.
@@ -91,16 +125,11 @@ async def _known(session: AsyncSession, message_id: str) -> bool:
 
 
 async def _route(
-    session: AsyncSession,
-    parsed: ParsedMail,
-    message_id: str,
-    raw: bytes,
-    *,
-    settings: Settings,
+    session: AsyncSession, reading: _Reading, *, settings: Settings
 ) -> IngestOutcome:
+    parsed, message_id, bounce = reading.parsed, reading.message_id, reading.bounce
     message = _stored(parsed, message_id)
     session.add(message)
-    bounce = read_bounce(raw) if parsed.is_automatic else None
     if (
         bounce is not None
         and (dsr := await _bounced(session, bounce, message)) is not None
@@ -111,7 +140,7 @@ async def _route(
         message.request_id = dsr.id
         await _attach_reply(session, dsr, message)
         return IngestOutcome("reply", message_id, dsr.reference)
-    verdict = classify(parsed.subject, parsed.text)
+    verdict = reading.verdict
     message.classification = _summary(verdict)
     sender = await _requester(session, parsed, settings)
     if (

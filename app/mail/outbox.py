@@ -1,12 +1,21 @@
 """The outbox: handlers queue rendered messages as rows; a worker job claims and sends them.
 
-Delivery is at-least-once: a row is claimed (SKIP LOCKED on PostgreSQL, with a lease) before it
-is sent and marked sent after. A crash between the two re-sends the same message with the same
-Message-ID after the lease expires, which receiving clients collapse; nothing is ever dropped.
+A run claims a batch of due messages under a short lease (app.mail.lease), renewed while it
+sends them one after the other over one SMTP connection, then claims the next batch, until
+nothing is due or the run's time is up. Each message is settled in its own transaction:
+sent, rescheduled with backoff (4xx, connection trouble) or failed for good (5xx, with an
+audit event on its ticket), so one message's failure never touches the others.
+
+Delivery is at-least-once. Once the server has answered 250, marking the message sent is
+retried on new connections for minutes (never the send); a send can only be repeated when
+the worker dies, or loses the database for longer than that, between the server's 250 and
+the mark. It then goes out again with the same Message-ID, which receiving clients collapse.
 """
 
+import asyncio
 import random
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -14,24 +23,34 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_
+import anyio.to_thread
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import col
 
 from app.audit import service as audit
 from app.db import session_scope, utcnow
 from app.logging import log
 from app.mail.compose import render_email
+from app.mail.lease import LEASE_SECONDS, Lease, claim, with_database_retries
 from app.mail.models import Direction, Message, MessageState
-from app.mail.transport import PermanentFailure, TransientFailure, Transport
+from app.mail.transport import (
+    Connection,
+    PermanentFailure,
+    TransientFailure,
+    Transport,
+    Unreachable,
+)
 from app.privacy import PrivacyFileError, facts_for
 from app.requests import tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 25  # with the backoff below: about a day of retrying before giving up
 MAX_BACKOFF_SECONDS = 3600
+FIRST_BATCH = 10  # later batches are sized by the pace of the previous one
+# The job runs every 15 s: a run stops claiming before the next tick comes round.
+RUN_SECONDS = 12.0
 
 
 def controller_context(settings: Settings) -> dict[str, Any]:
@@ -166,27 +185,6 @@ class DeliveryRun:
     failed: int = 0
 
 
-async def _claim(session: AsyncSession, worker: str, limit: int) -> list[Message]:
-    now = utcnow()
-    query = (
-        select(Message)
-        .where(
-            Message.state == MessageState.QUEUED,
-            col(Message.next_attempt_at) <= now,
-            or_(col(Message.claimed_until).is_(None), col(Message.claimed_until) < now),
-        )
-        .order_by(col(Message.id))
-        .limit(limit)
-        .with_for_update(
-            skip_locked=True
-        )  # ignored by SQLite, whose writers are serialised
-    )
-    claimed = list((await session.execute(query)).scalars())
-    for message in claimed:
-        message.claimed_by, message.claimed_until = worker, now + LEASE
-    return claimed
-
-
 def _backoff(attempts: int) -> timedelta:
     ceiling = min(MAX_BACKOFF_SECONDS, 30 * 2 ** min(attempts, 12))
     return timedelta(seconds=ceiling * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
@@ -197,51 +195,152 @@ async def deliver_due(
     transport: Transport,
     *,
     data_dir: Path | None = None,
-    limit: int = 50,
+    limit: int = 100,
+    lease_seconds: float = LEASE_SECONDS,
+    run_seconds: float = RUN_SECONDS,
 ) -> DeliveryRun:
-    """Send queued messages that are due: sent, rescheduled with backoff, or failed for good."""
+    """Send queued messages that are due: sent, rescheduled with backoff, or failed for good.
+
+    Batches of at most `limit` are claimed one after the other over one connection until
+    nothing is due or `run_seconds` have passed; see the module docstring for the lease.
+    """
     worker = f"outbox-{secrets.token_hex(4)}"
-    async with session_scope(maker) as session:
-        claimed = await _claim(session, worker, limit)
-    sent = retrying = failed = 0
-    for message in claimed:
-        outcome = await _send_one(transport, message, data_dir)
-        async with session_scope(maker) as session:
-            row = await session.get(Message, message.id)
-            if row is None or row.claimed_by != worker:
-                continue  # our lease expired and another worker took over
-            row.attempts += 1
-            row.claimed_by = row.claimed_until = None
-            if outcome is None:
-                row.state, row.sent_at, row.error = MessageState.SENT, utcnow(), None
-                sent += 1
-            elif isinstance(outcome, TransientFailure) and row.attempts < MAX_ATTEMPTS:
-                row.next_attempt_at, row.error = (
-                    utcnow() + _backoff(row.attempts),
-                    str(outcome),
-                )
-                retrying += 1
-            else:
-                row.state, row.error = MessageState.FAILED, str(outcome)
-                await _record_failure(session, row)
-                failed += 1
-    if claimed:
-        log.info("mail.outbox.run", sent=sent, retrying=retrying, failed=failed)
-    return DeliveryRun(sent, retrying, failed)
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + run_seconds
+    tally: Counter[str] = Counter()
+    size = min(FIRST_BATCH, limit)
+    async with transport.connect() as connection:
+        while loop.time() < ends:
+            lease = await claim(maker, worker, size, lease_seconds)
+            if lease is None:
+                break
+            started = loop.time()
+            if not await _deliver_batch(maker, connection, lease, data_dir, tally):
+                break
+            # Claim next what can be sent, at the pace just seen, well inside one lease
+            # and inside what is left of the run.
+            pace = max((loop.time() - started) / len(lease.messages), 1e-3)
+            budget = min(lease_seconds / 2, ends - loop.time())
+            size = max(1, min(limit, int(budget / pace)))
+    run = DeliveryRun(tally["sent"], tally["retrying"], tally["failed"])
+    if tally:
+        log.info(
+            "mail.outbox.run", sent=run.sent, retrying=run.retrying, failed=run.failed
+        )
+    return run
+
+
+async def _deliver_batch(
+    maker: async_sessionmaker[AsyncSession],
+    connection: Connection,
+    lease: Lease,
+    data_dir: Path | None,
+    tally: Counter[str],
+) -> bool:
+    """Send one claimed batch in order; False when the run should stop after it.
+
+    It stops when renewals kept failing (the database is in trouble) or when the server
+    cannot be reached: one message per run then finds out, and the rest keep their
+    attempts rather than each being counted against a relay that is down.
+    """
+    go_on = True
+    async with lease.renewed():
+        for message in lease.messages:
+            if not lease.holds(message):
+                continue  # a renewal found that another worker has it now
+            if lease.running_short():
+                go_on = False
+                break
+            outcome = await _send_one(connection, message, data_dir, lease)
+            tally[await _settle(maker, lease.worker, message, outcome)] += 1
+            lease.done(message)
+            if isinstance(outcome, Unreachable):
+                go_on = False
+                break
+    await lease.release()
+    return go_on
 
 
 async def _send_one(
-    transport: Transport, message: Message, data_dir: Path | None
+    connection: Connection, message: Message, data_dir: Path | None, lease: Lease
 ) -> Exception | None:
     try:
-        email = build_email(message, data_dir)
+        if message.attachment_path:  # reading the package from disk: not on the loop
+            email = await anyio.to_thread.run_sync(build_email, message, data_dir)
+        else:
+            email = build_email(message, data_dir)
     except OSError as exc:  # the attached package was purged before the mail went out
         return PermanentFailure(f"attachment unreadable: {type(exc).__name__}")
+    except ValueError as exc:  # a header the email package refuses to write
+        return PermanentFailure(f"message cannot be built: {exc}")
     try:
-        await transport.send(email)
+        async with lease.sending(message):
+            await connection.send(email)
     except (PermanentFailure, TransientFailure) as exc:
         return exc
+    except TimeoutError:
+        # Cut because our lease was about to end: the server may or may not have it.
+        return TransientFailure("no answer from the SMTP server within our lease")
     return None
+
+
+async def _settle(
+    maker: async_sessionmaker[AsyncSession],
+    worker: str,
+    message: Message,
+    outcome: Exception | None,
+) -> str:
+    """Record what became of a send: sent, retrying, failed, or lost (taken over)."""
+    assert message.id is not None  # noqa: S101 - claimed rows are stored
+    if outcome is None:
+        # The server has the message: whatever happens to the database now, this is the
+        # one write that must land, or the message is sent again after the lease.
+        await with_database_retries(_mark_sent, maker, message.id)
+        return "sent"
+    return await with_database_retries(
+        _mark_failure, maker, worker, message.id, outcome
+    )
+
+
+async def _mark_sent(maker: async_sessionmaker[AsyncSession], message_id: int) -> None:
+    async with session_scope(maker) as session:
+        # Whoever holds the claim now: the message is out, so it is sent.
+        await session.execute(
+            update(Message)
+            .where(
+                col(Message.id) == message_id,
+                col(Message.state) == MessageState.QUEUED,
+            )
+            .values(
+                state=MessageState.SENT,
+                sent_at=utcnow(),
+                error=None,
+                attempts=col(Message.attempts) + 1,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+
+
+async def _mark_failure(
+    maker: async_sessionmaker[AsyncSession],
+    worker: str,
+    message_id: int,
+    outcome: Exception,
+) -> str:
+    async with session_scope(maker) as session:
+        row = await session.get(Message, message_id)
+        if row is None or row.claimed_by != worker or row.state != MessageState.QUEUED:
+            return "lost"  # our lease ended and another worker took the message over
+        row.attempts += 1
+        row.claimed_by = row.claimed_until = None
+        row.error = str(outcome)
+        if isinstance(outcome, TransientFailure) and row.attempts < MAX_ATTEMPTS:
+            row.next_attempt_at = utcnow() + _backoff(row.attempts)
+            return "retrying"
+        row.state = MessageState.FAILED
+        await _record_failure(session, row)
+        return "failed"
 
 
 async def _record_failure(session: AsyncSession, message: Message) -> None:

@@ -4,8 +4,10 @@ It accepts mail for any recipient and never relays: everything it receives goes 
 `ingest`, nowhere else. It sits behind an MX (or a forward) and offers neither AUTH nor
 STARTTLS. The reply to DATA tells the sending MTA what to do: 250 after `ingest` has
 committed (or found the message already stored), 451 when storing failed for a reason that
-may pass (the MTA keeps the message and retries), 554 when `ingest` refused the message, and
-552 from aiosmtpd itself when the message is larger than the limit.
+may pass (the MTA keeps the message and retries) or took longer than the receiver's timeout,
+554 when `ingest` refused the message, and 552 from aiosmtpd itself when the message is
+larger than the limit. `ingest` reads the message in a worker thread, so the timeout can cut
+even a message whose parsing hangs, and other sessions are served meanwhile.
 
 The server runs on the caller's event loop rather than in aiosmtpd's threaded `Controller`:
 the app's sessionmaker and its pooled connections belong to that loop, and a second loop
@@ -41,10 +43,14 @@ class InboundHandler:
     """aiosmtpd handler: every message that reaches DATA is handed to `ingest`."""
 
     def __init__(
-        self, maker: async_sessionmaker[AsyncSession], settings: Settings
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        timeout: float = INGEST_TIMEOUT_SECONDS,
     ) -> None:
         self._maker = maker
         self._settings = settings
+        self._timeout = timeout
 
     async def handle_DATA(
         self, server: SMTP, session: Session, envelope: Envelope
@@ -54,10 +60,14 @@ class InboundHandler:
         if not isinstance(raw, bytes):  # decode_data=False always gives bytes
             raw = str(raw).encode("utf-8", "surrogateescape")
         try:
-            async with asyncio.timeout(INGEST_TIMEOUT_SECONDS):
+            async with asyncio.timeout(self._timeout):
                 outcome = await ingest(
                     self._maker, raw, settings=self._settings, source="smtp"
                 )
+        except TimeoutError:
+            # The MTA keeps the message and offers it again later; nothing was stored.
+            log.warning("mail.smtpd.timed_out", size=len(raw), seconds=self._timeout)
+            return TRY_AGAIN
         except Exception as exc:
             # Database down, timeout or a bug: the MTA keeps the message and retries.
             # Only the type and place are logged: messages may quote the mail.
@@ -114,8 +124,12 @@ async def start_receiver(
     hostname: str = "127.0.0.1",
     port: int | None = None,
     max_bytes: int = MAX_MESSAGE_BYTES,
+    ingest_timeout: float = INGEST_TIMEOUT_SECONDS,
 ) -> Receiver:
-    """Listen for SMTP on `hostname` and `port` (default `DSR_INBOUND_SMTP_PORT`; 0 = any)."""
+    """Listen for SMTP on `hostname` and `port` (default `DSR_INBOUND_SMTP_PORT`; 0 = any).
+
+    A message not stored within `ingest_timeout` seconds of its DATA is answered 451.
+    """
     if port is None:
         if not settings.inbound_smtp_port:
             raise ValueError("the SMTP receiver is off: DSR_INBOUND_SMTP_PORT is 0")
@@ -123,7 +137,7 @@ async def start_receiver(
     # aiosmtpd logs peers and recipients at INFO and raw commands at DEBUG: addresses
     # are personal data, so only its warnings pass.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    handler = InboundHandler(maker, settings)
+    handler = InboundHandler(maker, settings, ingest_timeout)
     greeting_name = urlsplit(settings.base_url).hostname or "localhost"
     sessions: WeakSet[SMTP] = WeakSet()
     loop = asyncio.get_running_loop()

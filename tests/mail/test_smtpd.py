@@ -1,15 +1,22 @@
 """The embedded SMTP receiver: 250 only after the message is stored, 4xx when it is not."""
 
 import asyncio
+import random
+import subprocess
+import sys
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import aiosmtplib
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import select
 
 from app.mail.models import Direction, Message
-from app.mail.smtpd import Receiver, start_receiver
+from app.mail.smtpd import MAX_MESSAGE_BYTES, Receiver, start_receiver
 from app.main import make_app_sessionmaker
 from app.settings import Settings
 from tests.fixtures.mail import CORPUS
@@ -200,3 +207,123 @@ async def test_a_receiver_that_is_off_does_not_start(
 ) -> None:
     with pytest.raises(ValueError, match="DSR_INBOUND_SMTP_PORT"):
         await start_receiver(db_maker, settings)
+
+
+# An MTA in a process of its own, as in production: its work is not on our loop.
+_MTA = """
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=120) as smtp:
+    try:
+        smtp.sendmail("mx-test@example.net", ["support@example.com"], open(sys.argv[2], "rb").read())
+        print(250)
+    except smtplib.SMTPDataError as refused:
+        print(refused.smtp_code)
+"""
+
+
+def _big_request(path: Path) -> Path:
+    """A 25 MB request: a short text asking for access, and two scanned ID documents."""
+    message = EmailMessage()
+    message["From"] = "Ana Example <ana@example.org>"
+    message["To"] = SUPPORT
+    message["Subject"] = "Data access request"
+    message["Message-ID"] = "<big-request-1@mail.example.org>"
+    message["Date"] = "Mon, 01 Jun 2026 10:00:00 +0000"
+    message.set_content(
+        "Hello,\n\nunder Article 15 GDPR I request access to all personal data you"
+        " hold about me. My ID is attached.\n\nAna Example\n"
+    )
+    for side in ("front", "back"):
+        scan = random.Random(side).randbytes(9_000_000)
+        message.add_attachment(
+            scan, maintype="image", subtype="jpeg", filename=f"id-{side}.jpg"
+        )
+    path.write_bytes(message.as_bytes(policy=policy.SMTP))
+    assert 24_000_000 < path.stat().st_size < MAX_MESSAGE_BYTES
+    return path
+
+
+async def _deliver_from_mta(port: int, path: Path) -> int:
+    mta = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _MTA, str(port), str(path), stdout=subprocess.PIPE
+    )
+    out, _ = await mta.communicate()
+    return int(out)
+
+
+async def _worst_lag(done: asyncio.Event) -> float:
+    """The longest the loop was late to wake a 5 ms timer, until `done`."""
+    worst = 0.0
+    loop = asyncio.get_running_loop()
+    while not done.is_set():
+        asked = loop.time()
+        await asyncio.sleep(0.005)
+        worst = max(worst, loop.time() - asked - 0.005)
+    return worst
+
+
+async def _slowest_health_check(
+    client: httpx.AsyncClient, done: asyncio.Event
+) -> float:
+    """The slowest `/healthz` answer, asked for every 20 ms until `done`.
+
+    Counted from when the request was due: an in-process client cannot even send while the
+    loop is stuck, just as a remote client's request would wait in the socket meanwhile.
+    """
+    slowest = 0.0
+    loop = asyncio.get_running_loop()
+    while not done.is_set():
+        due = loop.time() + 0.02
+        await asyncio.sleep(0.02)
+        response = await client.get("/healthz")
+        assert response.status_code == 200
+        slowest = max(slowest, loop.time() - due)
+    return slowest
+
+
+@pytest.mark.slow
+async def test_the_web_app_stays_responsive_while_a_25_mb_message_is_received(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    raw = _big_request(tmp_path / "big.eml")
+    maker = app.state.sessionmaker
+    running = await start_receiver(maker, settings, port=0)
+    done = asyncio.Event()
+    try:
+        lag = asyncio.create_task(_worst_lag(done))
+        health = asyncio.create_task(_slowest_health_check(client, done))
+        code = await _deliver_from_mta(running.port, raw)
+        done.set()
+        worst_lag, slowest_health = await lag, await health
+    finally:
+        await running.stop()
+
+    assert code == 250
+    [stored] = await _inbound(maker)
+    assert stored.attachments[0]["filename"] == "id-front.jpg"
+    # Parsing this message takes ~0.3-0.5 s of CPU; on the loop it froze both for as long.
+    # Generous bounds: the machine running the suite may be busy with other work.
+    assert worst_lag < 0.25, f"the event loop stalled for {worst_lag:.3f} s"
+    assert slowest_health < 0.25, f"/healthz took {slowest_health:.3f} s"
+
+
+async def test_a_message_not_stored_within_the_timeout_gets_a_temporary_failure(
+    db_maker: Maker, settings: Settings, tmp_path: Path
+) -> None:
+    raw = _big_request(tmp_path / "big.eml")
+    # Far shorter than reading 25 MB takes: the wait for the reading thread is cut.
+    hasty = await start_receiver(db_maker, settings, port=0, ingest_timeout=0.01)
+    try:
+        first = await _deliver_from_mta(hasty.port, raw)
+    finally:
+        await hasty.stop()
+    assert await _inbound(db_maker) == []
+
+    patient = await start_receiver(db_maker, settings, port=0)
+    try:
+        retried = await _deliver_from_mta(patient.port, raw)  # the MTA tries again
+    finally:
+        await patient.stop()
+
+    assert (first, retried) == (451, 250)
+    assert len(await _inbound(db_maker)) == 1
