@@ -9,7 +9,7 @@ from app.jobs import JobContext, job
 from app.logging import log
 
 
-@job("results", IntervalTrigger(seconds=30))
+@job("results", IntervalTrigger(seconds=10), wake_on="results")
 async def results(context: JobContext) -> None:
     """Build and send access packages, confirm erasures, complete answered tickets."""
     answered = await answer_ready(context.sessionmaker, settings=context.settings)

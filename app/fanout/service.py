@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app import wakeup
 from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -121,10 +122,12 @@ async def plan(
 
 
 async def plan_approved(session: AsyncSession, dsr: DsrRequest) -> None:
-    """Plan an approved ticket when the app runs with connectors (else the job will)."""
+    """Plan an approved ticket when the app runs with connectors (else the job will);
+    the worker starts on it as soon as the approval commits."""
     runtime = runtime_of(session)
     if runtime is not None:
         await plan(session, dsr, runtime)
+    await wakeup.notify(session, "fanout")
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -256,6 +259,7 @@ async def fanout_completed(
     await audit.record(
         session, dsr, "fanout_completed", actor="system", data={"tasks": summary}
     )
+    await wakeup.notify(session, "results")
 
 
 async def settle_open(session: AsyncSession) -> int:
@@ -336,6 +340,7 @@ async def retry(
         await lifecycle.transition(
             session, dsr, Status.IN_PROGRESS, actor=actor, reason=reason
         )
+    await wakeup.notify(session, "fanout")
     return chosen
 
 
