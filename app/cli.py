@@ -19,7 +19,7 @@ from app.db import make_engine, session_scope
 from app.enums import Regulation
 from app.errors import DsrError
 from app.fanout.config import ConnectorsFileError, FanoutRuntime, load_runtime
-from app.jobs import JobContext, build_scheduler, load_jobs, run_job
+from app.jobs import JobContext, Worker, load_jobs, run_job
 from app.logging import configure_logging
 from app.main import create_app, make_app_sessionmaker
 from app.privacy import PrivacyFileError, facts_for
@@ -135,13 +135,13 @@ def worker() -> None:
 
     async def main() -> None:
         maker = _app_sessionmaker(settings)
-        scheduler = build_scheduler(JobContext(settings, maker))
-        scheduler.start()
-        typer.echo(f"dsr worker: {len(scheduler.get_jobs())} jobs scheduled", err=True)
+        runner = Worker(JobContext(settings, maker))
+        await runner.start()
+        typer.echo(f"dsr worker: {len(runner.jobs)} jobs scheduled", err=True)
         try:
             await asyncio.Event().wait()
         finally:
-            scheduler.shutdown(wait=False)
+            await runner.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
@@ -243,7 +243,8 @@ def jobs_list() -> None:
     settings = _settings()
     for registered in jobs.values():
         trigger = registered.trigger_for(settings)
-        typer.echo(f"{registered.name}\t{trigger}\t{registered.description}")
+        woken = f" or when woken ({registered.wake_on})" if registered.wake_on else ""
+        typer.echo(f"{registered.name}\t{trigger}{woken}\t{registered.description}")
 
 
 @jobs_cli.command("run")

@@ -1,14 +1,26 @@
-"""The job registry: domains declare periodic jobs with `@job`; APScheduler runs them."""
+"""The job registry and the worker: domains declare jobs with `@job`; `Worker` runs them.
 
-from collections.abc import Awaitable, Callable
+Periodic jobs run on APScheduler. A job declared with `wake_on` (a `app.wakeup` channel)
+runs in a loop of its own instead: at start, as soon as its channel is woken, and at least
+once per interval of its trigger as the safety net. APScheduler cannot do the middle
+part: a run requested while one is in progress is skipped (`max_instances`), so work
+announced during a run would wait for the next poll.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import import_module
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import wakeup
 from app.errors import NotFound
+from app.logging import log
 from app.settings import Settings
 
 
@@ -34,6 +46,7 @@ class Job:
     func: JobFunc
     trigger: TriggerFactory
     description: str
+    wake_on: str | None = None
 
     def trigger_for(self, settings: Settings) -> BaseTrigger:
         """The concrete trigger under these settings."""
@@ -53,16 +66,18 @@ JOB_MODULES: tuple[str, ...] = (
 
 
 def job(
-    name: str, trigger: BaseTrigger | TriggerFactory
+    name: str, trigger: BaseTrigger | TriggerFactory, *, wake_on: str | None = None
 ) -> Callable[[JobFunc], JobFunc]:
-    """Register an idempotent job under `name`, run on `trigger`."""
+    """Register an idempotent job under `name`, run on `trigger` (and when woken)."""
+    if wake_on is not None and wake_on not in wakeup.CHANNELS:
+        raise ValueError(f"job {name!r}: unknown wake-up channel {wake_on!r}")
 
     def register(func: JobFunc) -> JobFunc:
         if name in JOBS:
             raise ValueError(f"job {name!r} is registered twice")
         summary = (func.__doc__ or "").strip().split("\n")[0]
         factory = trigger if callable(trigger) else (lambda _settings: trigger)
-        JOBS[name] = Job(name, func, factory, summary)
+        JOBS[name] = Job(name, func, factory, summary, wake_on)
         return func
 
     return register
@@ -84,12 +99,122 @@ async def run_job(name: str, context: JobContext) -> None:
     await jobs[name].func(context)
 
 
-def build_scheduler(context: JobContext) -> AsyncIOScheduler:
-    """An in-memory scheduler with every registered job; state lives in our own tables."""
+def build_scheduler(
+    context: JobContext, jobs: Mapping[str, Job] | None = None
+) -> AsyncIOScheduler:
+    """An in-memory scheduler with these (default: all) jobs; state lives in our tables."""
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
-    for registered in load_jobs().values():
+    for registered in (jobs if jobs is not None else load_jobs()).values():
         trigger = registered.trigger_for(context.settings)
         scheduler.add_job(registered.func, trigger, args=[context], id=registered.name)
     return scheduler
+
+
+class _Loop:
+    """One wakeable job: runs, then waits for its wake-up event or the poll interval."""
+
+    def __init__(
+        self,
+        registered: Job,
+        context: JobContext,
+        woken: asyncio.Event,
+        interval: float | None,
+        changed: asyncio.Condition,
+    ) -> None:
+        self.job, self.context, self.woken = registered, context, woken
+        self.interval, self.changed = interval, changed
+        self.busy = True
+
+    @property
+    def idle(self) -> bool:
+        """Waiting, with no wake-up pending."""
+        return not self.busy and not self.woken.is_set()
+
+    async def run(self) -> None:
+        while True:
+            # Cleared before the run: work announced during it makes it run again.
+            self.woken.clear()
+            await self._set_busy(True)
+            try:
+                await self.job.func(self.context)
+            except Exception as exc:  # the next wake-up or poll tries again
+                log.exception(
+                    "jobs.failed", job=self.job.name, error=type(exc).__name__
+                )
+            await self._set_busy(False)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.woken.wait(), self.interval)
+
+    async def _set_busy(self, busy: bool) -> None:
+        async with self.changed:
+            self.busy = busy
+            self.changed.notify_all()
+
+
+def _interval(registered: Job, settings: Settings) -> float:
+    interval = getattr(registered.trigger_for(settings), "interval", None)
+    if not isinstance(interval, timedelta):
+        raise ValueError(f"job {registered.name!r}: a wakeable job needs an interval")
+    return interval.total_seconds()
+
+
+class Worker:
+    """Runs jobs in this process: the periodic ones on APScheduler, wakeable ones in loops.
+
+    On PostgreSQL it also listens for other processes' wake-ups. `poll=False` leaves the
+    wakeable jobs to wake-ups alone (tests prove with it that no poll was needed).
+    """
+
+    def __init__(
+        self,
+        context: JobContext,
+        *,
+        jobs: Mapping[str, Job] | None = None,
+        poll: bool = True,
+    ) -> None:
+        self.context = context
+        self.jobs = dict(jobs if jobs is not None else load_jobs())
+        self.poll = poll
+        maker = context.sessionmaker
+        # Without one in the sessionmaker nothing wakes this worker: it polls.
+        self.signal = wakeup.signal_of(maker) or wakeup.Wakeup()
+        self._changed = asyncio.Condition()
+        self._loops: list[_Loop] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._scheduler: AsyncIOScheduler | None = None
+        self._listener: wakeup.Listener | None = None
+
+    async def start(self) -> None:
+        """Listen for wake-ups, start the scheduler and run every wakeable job once now."""
+        settings = self.context.settings
+        if settings.database_url.startswith("postgresql"):
+            self._listener = wakeup.Listener(settings.database_url, self.signal)
+            await self._listener.start()
+        periodic = {n: j for n, j in self.jobs.items() if j.wake_on is None}
+        self._scheduler = build_scheduler(self.context, periodic)
+        self._scheduler.start()
+        for registered in self.jobs.values():
+            if registered.wake_on is None:
+                continue
+            interval = _interval(registered, settings) if self.poll else None
+            woken = self.signal.event(registered.wake_on)
+            loop = _Loop(registered, self.context, woken, interval, self._changed)
+            self._loops.append(loop)
+            self._tasks.append(asyncio.create_task(loop.run()))
+
+    async def stop(self) -> None:
+        """Stop every job (runs in progress are cancelled) and the listener."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._listener is not None:
+            await self._listener.stop()
+
+    async def idle(self) -> None:
+        """Return once every wakeable job waits with nothing announced (tests, benchmarks)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: all(loop.idle for loop in self._loops))

@@ -15,23 +15,28 @@ from app.exports import views as exports_views
 from app.fanout import api as fanout_api
 from app.fanout.config import RUNTIME_KEY, FanoutRuntime, load_runtime
 from app.identity import views as identity_views
-from app.jobs import JobContext, build_scheduler
+from app.jobs import JobContext, Worker
 from app.mail import api as mail_api
 from app.mail import views as mail_views
 from app.mail.smtpd import start_receiver
 from app.requests import api as requests_api
 from app.requests import views as requests_views
 from app.settings import Settings, derived_key, process_environment
+from app.wakeup import WAKEUP_KEY, Wakeup
 
 
 def make_app_sessionmaker(
     settings: Settings, runtime: FanoutRuntime | None = None
 ) -> async_sessionmaker[AsyncSession]:
-    """Sessions on the configured database, carrying the audit key and the connectors.
+    """Sessions on the configured database, carrying the audit key, the connectors and
+    this process's wake-up events.
 
-    Services reach both through `session.info`, so they stay free of HTTP and globals.
+    Services reach them through `session.info`, so they stay free of HTTP and globals.
     """
-    info: dict[str, object] = {AUDIT_KEY: derived_key(settings, "dsr-desk audit v1")}
+    info: dict[str, object] = {
+        AUDIT_KEY: derived_key(settings, "dsr-desk audit v1"),
+        WAKEUP_KEY: Wakeup(),
+    }
     if runtime is not None:
         info[RUNTIME_KEY] = runtime
     engine = make_engine(settings.database_url)
@@ -59,14 +64,14 @@ def create_app(
         receiver = None
         if settings.inbound_smtp_port:
             receiver = await start_receiver(maker, settings, hostname=smtp_host)
-        scheduler = build_scheduler(JobContext(settings, maker)) if run_worker else None
-        if scheduler is not None:
-            scheduler.start()
+        worker = Worker(JobContext(settings, maker)) if run_worker else None
+        if worker is not None:
+            await worker.start()
         try:
             yield
         finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
+            if worker is not None:
+                await worker.stop()
             if receiver is not None:
                 await receiver.stop()
             await app.state.engine.dispose()

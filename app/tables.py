@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from app.audit.models import AuditChain, Event
 from app.exports.models import Export
-from app.fanout.models import ConnectorTask
+from app.fanout.models import ConnectorTask, ResultsWork
 from app.identity.models import VerificationToken
 from app.mail.models import MailboxState, Message
 from app.ratelimit import RateHit
@@ -23,6 +23,7 @@ __all__ = [
     "MailboxState",
     "Message",
     "RateHit",
+    "ResultsWork",
     "StaffUser",
     "Suppression",
     "VerificationToken",

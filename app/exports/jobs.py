@@ -3,13 +3,13 @@
 from apscheduler.triggers.interval import IntervalTrigger
 
 from app.db import session_scope, utcnow
-from app.exports.answer import answer_ready
 from app.exports.purge import purge_expired
+from app.flows.answer import answer_ready
 from app.jobs import JobContext, job
 from app.logging import log
 
 
-@job("results", IntervalTrigger(seconds=30))
+@job("results", IntervalTrigger(seconds=10), wake_on="results")
 async def results(context: JobContext) -> None:
     """Build and send access packages, confirm erasures, complete answered tickets."""
     answered = await answer_ready(context.sessionmaker, settings=context.settings)

@@ -19,7 +19,7 @@ async def _runtime(maker: async_sessionmaker[AsyncSession]) -> FanoutRuntime | N
     return runtime
 
 
-@job("fanout", IntervalTrigger(seconds=5))
+@job("fanout", IntervalTrigger(seconds=5), wake_on="fanout")
 async def run_fanout(context: JobContext) -> None:
     """Plan approved tickets, run due connector tasks, and move finished tickets on."""
     runtime = await _runtime(context.sessionmaker)

@@ -52,3 +52,40 @@ class ConnectorTask(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WorkStatus(StrEnum):
+    """Where a ticket's results step stands (contract strings)."""
+
+    PENDING = "pending"  # due at next_attempt_at (or at once)
+    RUNNING = "running"  # leased by a worker
+    DONE = "done"
+    FAILED = "failed"  # gave up: the ticket went to action_required
+
+
+class ResultsWork(SQLModel, table=True):
+    """A ticket whose tasks all succeeded, to be answered: leased work like a task.
+
+    Written once, when the fan-out completes (with the `fanout_completed` event); the
+    results step claims it, and staff's retry queues a failed one again.
+    """
+
+    __tablename__ = "results_work"
+    __table_args__ = (
+        Index("ix_results_work_status_next", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(
+        foreign_key="dsr_request.id", ondelete="CASCADE", unique=True
+    )
+    status: WorkStatus = Field(sa_type=enum_column(WorkStatus))
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The last failure's kind (exception type and OS reason), never its message, which
+    # may quote personal data (that goes to the audit event's erasable part).
+    error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

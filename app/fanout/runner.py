@@ -3,12 +3,14 @@
 Claiming selects due tasks of in-progress tickets with `FOR UPDATE SKIP LOCKED` on
 PostgreSQL (ignored by SQLite, whose writers are serialised) and writes a lease (owner,
 expiry) in the same transaction, so two workers never hold the same task. The lease is
-renewed while the task runs; a crashed worker's lease expires and any worker resumes the
-task. Results are written only while the lease is still ours, so a worker that lost its
-task cannot overwrite the one that took over.
+short (`LEASE`) and a heartbeat renews it while the task runs, so a crashed worker's
+tasks are resumed by another within seconds. Results are written only while the lease
+is still ours, so a worker that lost its task cannot overwrite the one that took over.
 
 Connector I/O runs outside transactions, at most `runtime.concurrency` tasks at once per
-worker and under each connector's rate limit. One shared HTTP client serves a run.
+worker and under each connector's rate limit. The worker claims again whenever a slot
+frees and whenever new work is announced (`app.wakeup`), so one slow vendor call holds
+one slot, not the tickets behind it. One shared HTTP client serves a run.
 """
 
 import asyncio
@@ -27,6 +29,7 @@ from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
+from app import wakeup
 from app.db import session_scope, utcnow
 from app.enums import Status
 from app.fanout import outcomes
@@ -40,8 +43,10 @@ from app.logging import log
 from app.requests.models import DsrRequest
 
 T = TaskStatus
-LEASE = timedelta(minutes=5)
-HEARTBEAT_SECONDS = 60.0
+# Short, so a dead worker's tasks are taken over within seconds; the heartbeat renews it
+# three times per lease, so a live worker keeps its tasks through a stall of ~7 s.
+LEASE = timedelta(seconds=10)
+HEARTBEAT_SECONDS = 3.0
 
 
 def new_worker_id() -> str:
@@ -61,7 +66,16 @@ class RunSummary:
         return sum(self.outcomes.values())
 
 
-def _run_due(now: datetime) -> ColumnElement[bool]:
+def _abandoned(now: datetime, worker: str) -> ColumnElement[bool]:
+    # A lease of our own that expired (a stalled heartbeat) is still running here:
+    # taking it again would run the task twice in this worker.
+    return and_(
+        col(ConnectorTask.lease_expires_at) < now,
+        col(ConnectorTask.lease_owner) != worker,
+    )
+
+
+def _run_due(now: datetime, worker: str) -> ColumnElement[bool]:
     return or_(
         and_(
             col(ConnectorTask.status) == T.PENDING,
@@ -70,20 +84,17 @@ def _run_due(now: datetime) -> ColumnElement[bool]:
                 col(ConnectorTask.next_attempt_at) <= now,
             ),
         ),
-        and_(
-            col(ConnectorTask.status) == T.RUNNING,
-            col(ConnectorTask.lease_expires_at) < now,
-        ),
+        and_(col(ConnectorTask.status) == T.RUNNING, _abandoned(now, worker)),
     )
 
 
-def _poll_due(now: datetime) -> ColumnElement[bool]:
+def _poll_due(now: datetime, worker: str) -> ColumnElement[bool]:
     return and_(
         col(ConnectorTask.status) == T.WAITING,
         col(ConnectorTask.next_attempt_at) <= now,
         or_(
             col(ConnectorTask.lease_expires_at).is_(None),
-            col(ConnectorTask.lease_expires_at) < now,
+            _abandoned(now, worker),
         ),
     )
 
@@ -95,7 +106,7 @@ async def claim(
     if limit <= 0:
         return []
     now = utcnow()
-    due = _poll_due(now) if poll else _run_due(now)
+    due = _poll_due(now, worker) if poll else _run_due(now, worker)
     query = (
         select(ConnectorTask, DsrRequest)
         .join(DsrRequest, col(DsrRequest.id) == ConnectorTask.request_id)
@@ -247,19 +258,29 @@ class _Writer:
             return None
 
 
+async def renew_leases(maker: async_sessionmaker[AsyncSession], worker: str) -> int:
+    """Extend the leases `worker` holds on running or polled tasks; how many."""
+    async with session_scope(maker) as session:
+        result = await session.execute(
+            update(ConnectorTask)
+            .where(
+                col(ConnectorTask.lease_owner) == worker,
+                col(ConnectorTask.status).in_([T.RUNNING, T.WAITING]),
+            )
+            .values(lease_expires_at=utcnow() + LEASE)
+        )
+    return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult
+
+
 async def _heartbeat(writer: _Writer) -> None:
     """Keep this worker's leases alive while its tasks run."""
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        async with writer.lock, session_scope(writer.maker) as session:
-            await session.execute(
-                update(ConnectorTask)
-                .where(
-                    col(ConnectorTask.lease_owner) == writer.worker,
-                    col(ConnectorTask.status).in_([T.RUNNING, T.WAITING]),
-                )
-                .values(lease_expires_at=utcnow() + LEASE)
-            )
+        try:
+            async with writer.lock:
+                await renew_leases(writer.maker, writer.worker)
+        except Exception as exc:  # the next beat tries again; the lease check guards
+            log.warning("fanout.heartbeat_failed", error=type(exc).__name__)
 
 
 Attempt = Callable[[Claimed, httpx.AsyncClient], Coroutine[Any, Any, Finished]]
@@ -272,12 +293,19 @@ async def _drain(
     *,
     poll: bool,
     attempt: Attempt,
+    woken: asyncio.Event | None = None,
 ) -> RunSummary:
-    """Claim and run due tasks, keeping every slot busy, until none are due."""
+    """Claim and run due tasks, keeping every slot busy, until none are due.
+
+    It claims again whenever a slot frees (a retry may have come due, a dead worker's
+    lease expired) and whenever `woken` announces new work, so a slow task holds up
+    nothing but its own slot.
+    """
     summary = RunSummary()
     writer = _Writer(maker, worker)
     running: set[asyncio.Task[str]] = set()
     beat = asyncio.create_task(_heartbeat(writer))
+    wake: asyncio.Task[Any] | None = None
 
     async def one(claimed: Claimed, http: httpx.AsyncClient) -> str:
         try:
@@ -290,26 +318,29 @@ async def _drain(
 
     try:
         async with runtime.http_client() as http:
-            exhausted = False
             while True:
-                # Once a claim comes back short, nothing else is due: stop asking the
-                # database on every completion and just let the running tasks finish.
-                if not exhausted:
-                    async with writer.lock:
-                        free = runtime.concurrency - len(running)
-                        claimed = await claim(maker, worker, free, poll=poll)
-                    exhausted = len(claimed) < free
-                    running.update(asyncio.create_task(one(c, http)) for c in claimed)
+                async with writer.lock:
+                    if woken is not None:  # cleared first: a later wake-up is seen
+                        woken.clear()
+                    free = runtime.concurrency - len(running)
+                    claimed = await claim(maker, worker, free, poll=poll)
+                running.update(asyncio.create_task(one(c, http)) for c in claimed)
                 if not running:
                     return summary
-                done, running = await asyncio.wait(
-                    running, return_when=asyncio.FIRST_COMPLETED
+                if woken is not None and (wake is None or wake.done()):
+                    wake = asyncio.create_task(woken.wait())
+                waiting: set[asyncio.Task[Any]] = {*running, *([wake] if wake else [])}
+                done, _ = await asyncio.wait(
+                    waiting, return_when=asyncio.FIRST_COMPLETED
                 )
-                summary.outcomes.update(task.result() for task in done)
+                finished = {task for task in running if task in done}
+                running -= finished
+                summary.outcomes.update(task.result() for task in finished)
     finally:
-        for task in (*running, beat):
+        extra = [wake] if wake is not None else []
+        for task in (*running, beat, *extra):
             task.cancel()
-        await asyncio.gather(*running, beat, return_exceptions=True)
+        await asyncio.gather(*running, beat, *extra, return_exceptions=True)
 
 
 async def run_due(
@@ -328,7 +359,11 @@ async def run_due(
         )
         return Finished(claimed, outcome, staged)
 
-    summary = await _drain(maker, runtime, owner, poll=False, attempt=attempt)
+    signal = wakeup.signal_of(maker)
+    woken = signal.event("fanout") if signal is not None else None
+    summary = await _drain(
+        maker, runtime, owner, poll=False, attempt=attempt, woken=woken
+    )
     if summary.total:
         log.info("fanout.run", worker=owner, **summary.outcomes)
     return summary

@@ -8,9 +8,11 @@ instructions, so a person always owns the outcome. Planning is idempotent: the u
 (request, connector, action) constraint makes a second plan insert nothing.
 
 Settling: when every task has ended (succeeded, failed or manual), an `in_progress`
-ticket moves on: all succeeded → `fanout_completed` event (the results step completes it); otherwise
-`action_required` with the reason. Staff retry failed tasks and complete manual ones;
-both resume the ticket. Every status change goes through `lifecycle.transition`.
+ticket moves on: all succeeded → its `results_work` row and the `fanout_completed` event,
+once (the results step answers and completes it); otherwise `action_required` with the
+reason. Staff retry failed tasks (or a failed results step) and complete manual ones;
+both resume the ticket. Every status change goes through `lifecycle.transition`. New
+work wakes the worker when the transaction commits (`app.wakeup`).
 """
 
 from collections.abc import Mapping, Sequence
@@ -22,12 +24,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app import wakeup
 from app.audit import service as audit
 from app.db import utcnow
 from app.enums import RequestType, Status
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.fanout.config import STAFF, FanoutRuntime, runtime_of
-from app.fanout.models import ConnectorTask, TaskStatus
+from app.fanout.models import ConnectorTask, ResultsWork, TaskStatus, WorkStatus
 from app.requests import lifecycle, tickets
 from app.requests.models import DsrRequest
 from connectors.base import Capability
@@ -121,10 +124,12 @@ async def plan(
 
 
 async def plan_approved(session: AsyncSession, dsr: DsrRequest) -> None:
-    """Plan an approved ticket when the app runs with connectors (else the job will)."""
+    """Plan an approved ticket when the app runs with connectors (else the job will);
+    the worker starts on it as soon as the approval commits."""
     runtime = runtime_of(session)
     if runtime is not None:
         await plan(session, dsr, runtime)
+    await wakeup.notify(session, "fanout")
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -247,15 +252,31 @@ def _blocked_reason(task: ConnectorTask) -> str:
 async def fanout_completed(
     session: AsyncSession, dsr: DsrRequest, tasks: Sequence[ConnectorTask]
 ) -> None:
-    """Every task succeeded: record `fanout_completed`; the results step answers the ticket.
+    """Every task succeeded: queue the ticket's answer and record `fanout_completed`, once.
 
-    The ticket stays in progress until `app.exports.answer` has built and sent the access
+    The ticket stays in progress until `app.flows.answer` has built and sent the access
     package, or confirmed the erasure, and completed it.
     """
+    now = utcnow()
+    dialect = postgresql if _dialect(session) == "postgresql" else sqlite
+    statement = (
+        dialect.insert(ResultsWork)
+        .values(
+            request_id=dsr.id,
+            status=WorkStatus.PENDING,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    if not (await session.execute(statement)).rowcount:  # type: ignore[attr-defined]  # CursorResult
+        return  # queued before: the event was written then
     summary = [{**_describe(task), "counts": task.counts} for task in tasks]
     await audit.record(
         session, dsr, "fanout_completed", actor="system", data={"tasks": summary}
     )
+    await wakeup.notify(session, "results")
 
 
 async def settle_open(session: AsyncSession) -> int:
@@ -269,6 +290,8 @@ async def settle_open(session: AsyncSession) -> int:
             DsrRequest.status == Status.IN_PROGRESS,
             col(DsrRequest.id).in_(select(ConnectorTask.request_id)),
             col(DsrRequest.id).not_in(open_ids),
+            # Completed fan-outs are the results step's now: settled once, not per sweep.
+            col(DsrRequest.id).not_in(select(ResultsWork.request_id)),
         )
         .order_by(col(DsrRequest.id))  # one lock order for every writer
     )
@@ -327,6 +350,8 @@ async def retry(
     else:
         chosen = [task for task in tasks if task.status is T.FAILED]
         if not chosen:
+            if await _retry_answer(session, dsr, actor=actor):
+                return []
             raise Conflict(f"{dsr.reference} has no failed task to retry")
     now = utcnow()
     for task in chosen:
@@ -336,12 +361,34 @@ async def retry(
         await audit.record(
             session, dsr, "task_retried", actor=actor, data=_describe(task)
         )
+    await _resume(session, dsr, actor=actor, reason="failed tasks queued again")
+    await wakeup.notify(session, "fanout")
+    return chosen
+
+
+async def _retry_answer(session: AsyncSession, dsr: DsrRequest, *, actor: str) -> bool:
+    """Queue a results step that gave up again; False when there is none."""
+    query = select(ResultsWork).where(ResultsWork.request_id == dsr.id)
+    work = (await session.execute(query.with_for_update())).scalar_one_or_none()
+    if work is None or work.status is not WorkStatus.FAILED:
+        return False
+    data = {"attempts": work.attempts, "error": work.error}
+    work.status, work.attempts, work.error = WorkStatus.PENDING, 0, None
+    work.next_attempt_at = work.lease_owner = work.lease_expires_at = None
+    work.updated_at = utcnow()
+    await audit.record(session, dsr, "results_retried", actor=actor, data=data)
+    await _resume(session, dsr, actor=actor, reason="the answer is tried again")
+    await wakeup.notify(session, "results")
+    return True
+
+
+async def _resume(
+    session: AsyncSession, dsr: DsrRequest, *, actor: str, reason: str
+) -> None:
     if dsr.status is Status.ACTION_REQUIRED:
-        reason = "failed tasks queued again"
         await lifecycle.transition(
             session, dsr, Status.IN_PROGRESS, actor=actor, reason=reason
         )
-    return chosen
 
 
 async def complete_manual(

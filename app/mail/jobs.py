@@ -10,7 +10,7 @@ from app.mail.transport import transport_for
 from app.settings import Settings
 
 
-@job("outbox", IntervalTrigger(seconds=15))
+@job("outbox", IntervalTrigger(seconds=15), wake_on="outbox")
 async def send_outbox(context: JobContext) -> None:
     """Send queued mail that is due; failures are rescheduled with backoff."""
     await outbox.deliver_due(

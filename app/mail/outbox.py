@@ -28,6 +28,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from app import wakeup
 from app.audit import service as audit
 from app.db import session_scope, utcnow
 from app.logging import log
@@ -126,6 +127,7 @@ async def queue(
     )
     session.add(message)
     await session.flush()
+    await wakeup.notify(session, "outbox")  # sent once this transaction commits
     return message
 
 

@@ -17,7 +17,14 @@ from collections.abc import AsyncIterator
 from typing import Any, Self
 
 import httpx
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -40,6 +47,7 @@ from connectors.sql.statements import Statements
 
 STREAM_BATCH = 2000
 ROW_BATCH = 1000
+_PARSED = "sql_datasets"  # validation-context key: datasets parsed while validating
 
 
 class SqlConfig(ConnectorConfig):
@@ -59,6 +67,10 @@ class SqlConfig(ConnectorConfig):
         default=None, description="Schema holding the tables."
     )
 
+    # Parsed once, when the block is validated (connectors.yaml loads); every connector
+    # instance built from this config (one per attempt) reuses it.
+    _dataset: Dataset | None = PrivateAttr(default=None)
+
     @field_validator("url")
     @classmethod
     def _valid_url(cls, value: SecretStr) -> SecretStr:
@@ -70,11 +82,13 @@ class SqlConfig(ConnectorConfig):
 
     @field_validator("dataset")
     @classmethod
-    def _valid_dataset(cls, value: ConfigPath) -> ConfigPath:
+    def _valid_dataset(cls, value: ConfigPath, info: ValidationInfo) -> ConfigPath:
         try:
-            load_dataset(value)
+            dataset = load_dataset(value)
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
+        if isinstance(info.context, dict):  # hand the parsed file to `_keep_dataset`
+            info.context.setdefault(_PARSED, {})[value] = dataset
         return value
 
     @field_validator("hash_key")
@@ -85,10 +99,20 @@ class SqlConfig(ConnectorConfig):
         return value
 
     @model_validator(mode="after")
-    def _key_when_hashing(self) -> Self:
-        if self.hash_key is None and load_dataset(self.dataset).uses_hash:
+    def _keep_dataset(self, info: ValidationInfo) -> Self:
+        parsed = info.context.get(_PARSED, {}) if isinstance(info.context, dict) else {}
+        # Without a context (a config built in code) the file is read here instead.
+        self._dataset = parsed.get(self.dataset) or load_dataset(self.dataset)
+        if self.hash_key is None and self._dataset.uses_hash:
             raise ValueError("hash_key: required because the dataset hashes columns")
         return self
+
+    @property
+    def parsed_dataset(self) -> Dataset:
+        """The dataset file as read and validated with this config."""
+        if self._dataset is None:  # model_construct() skips validation
+            self._dataset = load_dataset(self.dataset)
+        return self._dataset
 
 
 class SqlConnector(Connector[SqlConfig]):
@@ -101,7 +125,7 @@ class SqlConnector(Connector[SqlConfig]):
         self, config: SqlConfig, *, name: str, http: httpx.AsyncClient | None = None
     ) -> None:
         super().__init__(config, name=name, http=http)
-        self.dataset: Dataset = load_dataset(config.dataset)
+        self.dataset: Dataset = config.parsed_dataset
         key = config.hash_key.get_secret_value().encode() if config.hash_key else None
         self._masker = Masker(key)
         self._engine: AsyncEngine | None = None

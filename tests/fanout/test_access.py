@@ -56,3 +56,17 @@ async def test_each_connector_gets_its_own_file(fanout, api, hook, settings):
         {"source": "contacts", "data": {"id": 7}}
     ]
     assert _lines(folder / "crm.jsonl") == [{"source": "profile", "data": {"id": 1}}]
+
+
+async def test_the_dataset_file_is_read_when_connectors_load_not_per_attempt(
+    fanout, api, store, settings
+):
+    fanout.configure(store.block())
+    store.dataset.unlink()  # an attempt that still needed the file would fail now
+    reference = await api.approved("access")
+
+    await fanout.run()
+
+    ticket = await api.ticket(reference)
+    assert ticket["tasks"][0]["status"] == "succeeded"
+    assert ticket["status"] == "completed"

@@ -1,4 +1,5 @@
-"""A worker that dies mid-task: the lease expires, another worker finishes it once."""
+"""A worker that dies mid-task: the lease expires, another worker finishes it once; a
+live worker's heartbeat keeps its tasks."""
 
 import asyncio
 import contextlib
@@ -8,6 +9,8 @@ from datetime import timedelta
 import time_machine
 
 from app.db import utcnow
+from app.fanout import runner
+from app.fanout.outcomes import MAX_ATTEMPTS
 from app.fanout.runner import LEASE
 from connectors.base import Record
 
@@ -82,20 +85,43 @@ async def test_a_worker_that_lost_its_lease_cannot_overwrite_the_result(
 async def test_a_task_that_keeps_killing_workers_fails_eventually(fanout, api):
     fanout.configure(fanout.scripted("crm"))
     reference = await api.approved("erasure")
-    for round_ in range(11):
-        fanout.script.then("crm", 30.0)  # hangs until the worker dies
+    for round_ in range(MAX_ATTEMPTS):
+        fanout.script.then("crm", asyncio.Event())  # hangs until the worker dies
         with time_machine.travel(
             utcnow() + (LEASE + timedelta(seconds=1)) * round_, tick=True
         ):
             dying = asyncio.create_task(fanout.run(worker=f"w{round_}"))
-            await asyncio.sleep(0.05)
+            await fanout.script.until(lambda n=round_: fanout.script.count("crm") > n)
             dying.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dying
 
-    with time_machine.travel(utcnow() + (LEASE + timedelta(seconds=1)) * 11):
+    later = utcnow() + (LEASE + timedelta(seconds=1)) * MAX_ATTEMPTS
+    with time_machine.travel(later, tick=True):
         await fanout.run()
 
+    assert fanout.script.count("crm") == MAX_ATTEMPTS  # the last claim gave up unrun
     task = (await api.tasks(reference))["crm"]
     assert task["status"] == "failed"
     assert "gave up" in task["error"]
+
+
+async def test_a_live_workers_heartbeat_keeps_its_task(fanout, api):
+    fanout.configure(fanout.scripted("crm"))
+    release = asyncio.Event()
+    fanout.script.then("crm", release)
+    reference = await api.approved("erasure")
+    running = asyncio.create_task(fanout.run(worker="worker-a"))
+    await fanout.script.until(lambda: fanout.script.count("crm") == 1)
+
+    start = utcnow()
+    with time_machine.travel(start + LEASE * 0.8, tick=True):  # one beat, late
+        assert await runner.renew_leases(fanout.maker, "worker-a") == 1
+        assert await runner.renew_leases(fanout.maker, "worker-b") == 0
+    with time_machine.travel(start + LEASE * 1.5, tick=True):  # the first lease is over
+        assert (await fanout.run_tasks(worker="worker-b")).total == 0
+    release.set()
+
+    assert (await running).outcomes == {"succeeded": 1}
+    assert fanout.script.count("crm") == 1
+    assert (await api.ticket(reference))["status"] == "completed"

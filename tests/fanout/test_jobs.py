@@ -30,3 +30,17 @@ async def test_the_fanout_and_pending_erasures_jobs_finish_a_ticket(
     await run_job("results", context)
 
     assert (await api.ticket(reference))["status"] == "completed"
+
+
+async def test_fanout_completed_is_written_once_per_ticket(fanout, api):
+    fanout.configure(fanout.scripted("crm"))
+    reference = await api.approved("erasure")
+    await fanout.run_tasks()
+
+    for _ in range(3):  # the sweep runs every few seconds until the answer is sent
+        await fanout.sweep()
+
+    assert len(await api.events(reference, "fanout_completed")) == 1
+    await fanout.answer()
+    assert (await api.ticket(reference))["status"] == "completed"
+    assert len(await api.events(reference, "fanout_completed")) == 1

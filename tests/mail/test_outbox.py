@@ -422,3 +422,33 @@ async def test_a_lost_database_after_the_relay_accepted_does_not_send_again(
     assert (run.sent, again.sent) == (3, 0)
     assert relay.message_ids() == ids  # each exactly once
     assert await _states(app.state.sessionmaker) == {"sent": 3}
+
+
+async def test_queued_mail_wakes_the_outbox_without_waiting_for_a_poll(
+    app: FastAPI, session: AsyncSession, settings: Settings
+) -> None:
+    from app.jobs import JobContext, Worker, load_jobs
+
+    maker = app.state.sessionmaker
+    worker = Worker(
+        JobContext(settings, maker), jobs={"outbox": load_jobs()["outbox"]}, poll=False
+    )
+    await worker.start()
+    try:
+        await worker.idle()
+        async with maker() as other:
+            made = await make_request(other)
+            async with tickets.edit(other, made.reference) as dsr:
+                await outbox.queue(
+                    other,
+                    settings=settings,
+                    template="verify",
+                    to=dsr.subject_email,
+                    dsr=dsr,
+                    context=CONTEXT,
+                )
+            await other.commit()
+        await worker.idle()
+        assert await _states(maker) == {"sent": 1}  # the dev outbox took it at once
+    finally:
+        await worker.stop()

@@ -1,0 +1,48 @@
+"""The worker in the app's process: work starts when it is announced, and at start-up.
+
+The workers here never poll (`poll=False`): only a wake-up or the start-up run can move
+a ticket, so a completed ticket proves that nobody waited for a poll.
+"""
+
+from app.jobs import JobContext, Worker, load_jobs
+from app.main import make_app_sessionmaker
+
+
+def _worker(settings, maker) -> Worker:
+    jobs = load_jobs()
+    chosen = {name: jobs[name] for name in ("fanout", "results")}
+    return Worker(JobContext(settings, maker), jobs=chosen, poll=False)
+
+
+async def test_an_approved_ticket_is_answered_at_once_not_at_the_next_poll(
+    fanout, api, settings
+):
+    fanout.configure(fanout.scripted("crm", "erp"))
+    worker = _worker(settings, fanout.maker)
+    await worker.start()
+    try:
+        await worker.idle()
+        access = await api.approved("access")
+        erasure = await api.approved("erasure")
+        await worker.idle()
+
+        for reference in (access, erasure):
+            assert (await api.ticket(reference))["status"] == "completed"
+    finally:
+        await worker.stop()
+
+
+async def test_a_starting_worker_runs_waiting_work_at_once(fanout, api, settings):
+    fanout.configure(fanout.scripted("crm"))
+    reference = await api.approved("access")  # while no worker runs
+    # A restarted worker: a process of its own, whose wake-up events nobody has set.
+    maker = make_app_sessionmaker(settings, fanout.runtime)
+    worker = _worker(settings, maker)
+    await worker.start()
+    try:
+        await worker.idle()
+
+        assert (await api.ticket(reference))["status"] == "completed"
+    finally:
+        await worker.stop()
+        await maker.kw["bind"].dispose()
