@@ -2,7 +2,7 @@
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app.db import session_scope, utcnow
+from app.db import utcnow
 from app.exports.answer import answer_ready
 from app.exports.purge import purge_expired
 from app.jobs import JobContext, job
@@ -20,7 +20,13 @@ async def results(context: JobContext) -> None:
 @job("export-purge", IntervalTrigger(hours=1))
 async def export_purge(context: JobContext) -> None:
     """Delete expired packages, finished staging data, stale tokens and rate counters."""
-    async with session_scope(context.sessionmaker) as session:
-        purged = await purge_expired(session, settings=context.settings, now=utcnow())
-    if purged.total:
-        log.info("exports.purged", exports=purged.exports, staging=purged.staging)
+    purged = await purge_expired(
+        context.sessionmaker, settings=context.settings, now=utcnow()
+    )
+    if purged.total or purged.failed:
+        log.info(
+            "exports.purged",
+            exports=purged.exports,
+            staging=purged.staging,
+            failed=purged.failed,
+        )
