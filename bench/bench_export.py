@@ -21,6 +21,7 @@ the steadier figure; the wall ratio is the goal.
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -153,6 +154,8 @@ def _own_rss() -> int:
 
 def run_sampled(command: list[str], cwd: Path = ROOT) -> tuple[float, float, int, str]:
     """Run a command; return wall and CPU seconds, peak RSS sampled by psutil, and stdout."""
+    # Written-back first, so that no run pays for the previous one's dirty pages.
+    os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=cwd)  # noqa: S603

@@ -282,8 +282,10 @@ def _as_staged(text: str) -> tuple[str, dict[str, Any], bytes] | None:
     if type(data) is not dict or text[stop:].strip(_JSON_SPACE) != "}":
         return None
     raw = text[start:stop]
-    if "NaN" in raw or "Infinity" in raw:
-        return None  # decoded as strings, so their text must change too
+    # NaN and Infinity were decoded as strings, so their text must change; \u escapes are
+    # written out as the characters they stand for (the package is UTF-8, not ASCII).
+    if "NaN" in raw or "Infinity" in raw or "\\u" in raw:
+        return None
     # The text came from valid UTF-8 and holds no raw newline (JSON escapes it).
     return name, data, (raw + "\n").encode()
 
