@@ -328,6 +328,7 @@ def _require_privacy(settings: Settings) -> None:
 @mail_cli.command("fetch")
 def mail_fetch() -> None:
     """Poll the IMAP mailbox once; exit 1 if it cannot be reached or a message failed."""
+    from app.flows.inbound import ingest
     from app.mail.imap import FetchResult, fetch_once
 
     settings = _settings()
@@ -336,7 +337,7 @@ def mail_fetch() -> None:
     async def main() -> FetchResult:
         maker = _app_sessionmaker(settings)
         try:
-            return await fetch_once(maker, settings)
+            return await fetch_once(maker, settings, ingest_func=ingest)
         finally:
             await maker.kw["bind"].dispose()
 
@@ -354,7 +355,7 @@ def mail_ingest(
     files: Annotated[list[Path], typer.Argument(help="Raw RFC 5322 messages (.eml).")],
 ) -> None:
     """Ingest raw .eml messages as if they arrived at support@."""
-    from app.mail.inbound import ingest
+    from app.flows.inbound import ingest
 
     settings = _settings()
     _require_current_schema(settings)

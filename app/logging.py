@@ -1,8 +1,11 @@
 """Structured logging (structlog) with a redaction backstop for secrets and personal data."""
 
+import errno
 import logging
 import sys
+import traceback
 from collections.abc import MutableMapping
+from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
@@ -58,3 +61,20 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 log = structlog.get_logger("dsr")
+
+
+def failure(exc: BaseException) -> dict[str, str]:
+    """Log fields saying what failed and where, never the exception's message.
+
+    Messages may quote personal data: a record, an address, the parameters of a failed SQL
+    statement. The type, the failing line and an OS error's code are enough to find the cause.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    fields = {
+        "error": f"{type(exc).__module__}.{type(exc).__qualname__}",
+        "where": where,
+    }
+    if isinstance(exc, OSError) and exc.errno is not None:
+        fields["errno"] = errno.errorcode.get(exc.errno, str(exc.errno))
+    return fields

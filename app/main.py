@@ -14,6 +14,7 @@ from app.exports import api as exports_api
 from app.exports import views as exports_views
 from app.fanout import api as fanout_api
 from app.fanout.config import RUNTIME_KEY, FanoutRuntime, load_runtime
+from app.flows import inbound
 from app.identity import views as identity_views
 from app.jobs import JobContext, Worker
 from app.mail import api as mail_api
@@ -63,7 +64,9 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         receiver = None
         if settings.inbound_smtp_port:
-            receiver = await start_receiver(maker, settings, hostname=smtp_host)
+            receiver = await start_receiver(
+                maker, settings, ingest=inbound.ingest, hostname=smtp_host
+            )
         worker = Worker(JobContext(settings, maker)) if run_worker else None
         if worker is not None:
             await worker.start()

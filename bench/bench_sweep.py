@@ -13,7 +13,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import migrations
-from app.db import session_scope
 from app.deadlines.sweep import sweep
 from app.main import make_app_sessionmaker
 from app.settings import Settings
@@ -65,8 +64,7 @@ async def main(count: int) -> None:
     try:
         for attempt in range(3):
             started = time.perf_counter()
-            async with session_scope(maker) as session:
-                result = await sweep(session, settings=settings, now=NOW)
+            result = await sweep(maker, settings=settings, now=NOW)
             took = time.perf_counter() - started
             print(
                 f"sweep {attempt + 1}: {took * 1000:.0f} ms, escalated {result.at_risk + result.overdue}"

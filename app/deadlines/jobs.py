@@ -2,7 +2,7 @@
 
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app.db import session_scope, utcnow
+from app.db import utcnow
 from app.deadlines.sweep import sweep
 from app.jobs import JobContext, job
 from app.logging import log
@@ -11,7 +11,11 @@ from app.logging import log
 @job("deadline-sweep", IntervalTrigger(minutes=5))
 async def deadline_sweep(context: JobContext) -> None:
     """Mark at-risk and overdue tickets and escalate each stage once."""
-    async with session_scope(context.sessionmaker) as session:
-        result = await sweep(session, settings=context.settings, now=utcnow())
-    if result.at_risk or result.overdue:
-        log.info("deadlines.swept", at_risk=result.at_risk, overdue=result.overdue)
+    result = await sweep(context.sessionmaker, settings=context.settings, now=utcnow())
+    if result.at_risk or result.overdue or result.failed:
+        log.info(
+            "deadlines.swept",
+            at_risk=result.at_risk,
+            overdue=result.overdue,
+            failed=result.failed,
+        )

@@ -1,21 +1,25 @@
 """The deadline sweep: flag at-risk and overdue tickets and escalate each stage once.
 
-Safe with many workers: the sweep takes an advisory lock, and each escalation is claimed by a
-conditional UPDATE, so a stage is escalated (and mailed) exactly once whatever runs twice.
+Each escalation is a transaction of its own, taken under the ticket's lock after reading the
+ticket again, so a stage is escalated (and mailed) exactly once whatever runs twice, and one
+ticket that fails is logged and retried by the next sweep while the others go ahead. An
+advisory lock keeps a second worker from doing the same reading meanwhile.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.db import try_advisory_lock
+from app.db import session_scope, try_advisory_lock
 from app.deadlines import rules
 from app.deadlines.service import calendar_for, due_day, due_state, extension_available
 from app.enums import OPEN_STATUSES
+from app.logging import failure, log
 from app.mail import outbox
 from app.requests import tickets
 from app.requests.models import DsrRequest
@@ -27,10 +31,12 @@ STAGES = ("at_risk", "overdue")
 
 @dataclass(frozen=True, slots=True)
 class SweepResult:
-    """Escalations made by one sweep (None when another worker held the lock)."""
+    """Escalations made by one sweep, tickets that failed (each logged), and whether it
+    stood aside for another worker's sweep."""
 
     at_risk: int = 0
     overdue: int = 0
+    failed: int = 0
     skipped: bool = False
 
 
@@ -45,12 +51,45 @@ def _due_before(moment: datetime) -> ColumnElement[bool]:
 
 
 async def sweep(
-    session: AsyncSession, *, settings: Settings, now: datetime
+    maker: async_sessionmaker[AsyncSession], *, settings: Settings, now: datetime
 ) -> SweepResult:
     """Escalate open tickets that turned at-risk or overdue since the last sweep."""
-    if not await try_advisory_lock(session, "dsr.deadline-sweep"):
-        return SweepResult(skipped=True)
     calendar = calendar_for(settings)
+    counts = {"at_risk": 0, "overdue": 0}
+    failed = 0
+    # The guard's transaction holds the advisory lock while the tickets, each in a
+    # transaction of its own, are escalated.
+    async with session_scope(maker) as guard:
+        if not await try_advisory_lock(guard, "dsr.deadline-sweep"):
+            return SweepResult(skipped=True)
+        for ident in await _due_for_escalation(guard, settings, now, calendar):
+            try:
+                async with session_scope(maker) as session:
+                    stage = await escalate(
+                        session, ident, settings=settings, now=now, calendar=calendar
+                    )
+            except (OperationalError, InterfaceError):
+                raise  # the database is in trouble: stop here; the next sweep resumes
+            except Exception as exc:
+                failed += 1
+                log.error(
+                    "deadlines.escalation_failed", request_id=ident, **failure(exc)
+                )
+                continue
+            if stage is not None:
+                counts[stage] += 1
+    return SweepResult(
+        at_risk=counts["at_risk"], overdue=counts["overdue"], failed=failed
+    )
+
+
+async def _due_for_escalation(
+    session: AsyncSession,
+    settings: Settings,
+    now: datetime,
+    calendar: rules.BusinessCalendar,
+) -> list[int]:
+    """Ids of open tickets whose stage, read without a lock, is behind their deadline."""
     horizon = now + timedelta(days=settings.at_risk_days + 1)
     query = select(DsrRequest).where(
         col(DsrRequest.status).in_(OPEN_STATUSES),
@@ -60,29 +99,48 @@ async def sweep(
             col(DsrRequest.escalation_stage) != "overdue",
         ),
     )
-    counts = {"at_risk": 0, "overdue": 0}
-    for dsr in list((await session.execute(query)).scalars()):
-        state = due_state(
-            dsr, now=now, calendar=calendar, at_risk_days=settings.at_risk_days
-        )
-        stage = "overdue" if state.overdue else "at_risk" if state.at_risk else None
-        if stage is None or stage == dsr.escalation_stage:
-            continue
-        if await _claim(session, dsr, stage):
-            await _escalate(
-                session, dsr, stage, state.days_left or 0, settings, now, calendar
-            )
-            counts[stage] += 1
-    return SweepResult(at_risk=counts["at_risk"], overdue=counts["overdue"])
+    return [
+        dsr.id
+        for dsr in (await session.execute(query)).scalars()
+        if dsr.id is not None
+        and _stage(dsr, now, calendar, settings)[0] not in (None, dsr.escalation_stage)
+    ]
 
 
-async def _claim(session: AsyncSession, dsr: DsrRequest, stage: str) -> bool:
-    # Locked, then re-read: of two sweeps at once, the second sees the stage and skips.
-    locked = await tickets.edit_or_none(session, dsr.id or 0)
-    if locked is None or locked.escalation_stage in (stage, "overdue"):
-        return False
-    locked.escalation_stage, locked.escalated = stage, True
-    return True
+def _stage(
+    dsr: DsrRequest,
+    now: datetime,
+    calendar: rules.BusinessCalendar,
+    settings: Settings,
+) -> tuple[str | None, int]:
+    """The escalation stage the ticket's deadline has reached, and its days left."""
+    state = due_state(
+        dsr, now=now, calendar=calendar, at_risk_days=settings.at_risk_days
+    )
+    stage = "overdue" if state.overdue else "at_risk" if state.at_risk else None
+    return stage, state.days_left or 0
+
+
+async def escalate(
+    session: AsyncSession,
+    request_id: int,
+    *,
+    settings: Settings,
+    now: datetime,
+    calendar: rules.BusinessCalendar,
+) -> str | None:
+    """Escalate one ticket to the stage its deadline reached, once; return that stage."""
+    dsr = await tickets.edit_or_none(session, request_id)  # read again, under the lock
+    if dsr is None:
+        return None
+    stage, days_left = _stage(dsr, now, calendar, settings)
+    # Stages only move forward: an overdue ticket is never escalated back to at-risk.
+    if stage is None or dsr.escalation_stage in (stage, "overdue"):
+        return None
+    dsr.escalation_stage, dsr.escalated = stage, True
+    await _escalate(session, dsr, stage, days_left, settings, now, calendar)
+    await session.flush()
+    return stage
 
 
 async def _escalate(

@@ -12,27 +12,33 @@ Output, for every source of every connector:
 - `manifest.json`: sources, counts, and the size and sha256 of every file.
 
 Building is blocking file and CPU work: async callers run it in a worker thread
-(`anyio.to_thread.run_sync`). Memory does not grow with the export: a first pass splits each connector's lines per source into
-spool files (records of several sources are interleaved) and keeps only counts, column names and
-a few preview rows; a second pass streams each spool into the ZIP member by member. Spools live
-next to the target, on the data volume, because /tmp is often a RAM-backed tmpfs.
+(`anyio.to_thread.run_sync`). Memory does not grow with the export: a first pass splits each
+connector's lines per source into a JSON spool and a CSV spool (records of several sources are
+interleaved) and keeps only counts, column names and a few preview rows (`app.exports.staging`);
+a second pass copies the spools into the ZIP member by member, in large chunks. Spools live next
+to the target, on the data volume, because /tmp is often a RAM-backed tmpfs.
 """
 
-import csv
 import hashlib
 import json
 import os
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from app.exports.page import PageSource, render_index
-from app.exports.staging import UNPAIRED, StagedSource, StagingError, split_staging
+from app.exports.staging import (
+    UNPAIRED,
+    StagedSource,
+    StagingError,
+    split_staging,
+    table_chunks,
+)
 from app.privacy import PrivacyFacts
 
 __all__ = ["ExportFile", "ExportManifest", "StagingError", "build_export"]
@@ -43,10 +49,6 @@ _FLUSH_BYTES = 1 << 16
 _CHUNK_BYTES = 1 << 20
 # Well under zipfile's 2 GiB limit for members written without zip64 headers.
 _ZIP64_FROM = 1 << 30
-
-# The spool holds only what json.dumps wrote, so no NaN handling is needed on the way back.
-_DECODER = json.JSONDecoder()
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 _ZipTime = tuple[int, int, int, int, int, int]
 
@@ -88,6 +90,8 @@ def build_export(
     if generated_at.tzinfo is None:
         raise ValueError("generated_at must be timezone-aware")
     target.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside the target under a name of its own, then renamed: nothing else writes
+    # this file, so the size and hash taken before the rename are those of the package.
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
     try:
         with tempfile.TemporaryDirectory(prefix=".spool-", dir=target.parent) as work:
@@ -103,13 +107,13 @@ def build_export(
                 language=language,
                 subject_email=subject_email,
             )
+        size, digest = _file_digest(partial)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     counts: dict[str, dict[str, int]] = {name: {} for name in connectors}
     for source in sources:
         counts[source.connector][source.name] = source.records
-    size, digest = _file_digest(target)
     return ExportManifest(target, size, digest, counts, tuple(files))
 
 
@@ -183,8 +187,9 @@ def _write_json(
     # The spool's lines are the array's elements: only the separators change, each newline
     # but the last becoming a comma and a newline. JSON escapes newlines inside strings.
     remaining = source.spool_bytes
+    size = source.spool_bytes + 3 * source.records + 4
     with (
-        _Member(archive, source.path("json"), stamp, source.spool_bytes) as member,
+        _Member(archive, source.path("json"), stamp, size) as member,
         source.spool.open("rb") as spool,
     ):
         member.write(b"[\n  " if source.records else b"[")
@@ -200,42 +205,11 @@ def _write_json(
 def _write_csv(
     archive: zipfile.ZipFile, source: StagedSource, stamp: _ZipTime
 ) -> ExportFile:
-    """Stream the spool as CSV rows under the union of keys seen in the first pass."""
-    header = source.header
-    known = set(source.columns)
-    # Quoting can double a value's length, and every row repeats every column's separator.
-    estimate = 2 * source.spool_bytes + source.records * (len(header) + 2)
-    with (
-        _Member(archive, source.path("csv"), stamp, estimate) as member,
-        source.spool.open("rb") as lines,
-    ):
-        writer = csv.writer(_TextSink(member), lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(_rows(lines, source, known))
+    """Stream the source's CSV: its header, then its spooled rows (see `table_chunks`)."""
+    with _Member(archive, source.path("csv"), stamp, source.csv_estimate) as member:
+        for chunk in table_chunks(source):
+            member.write(chunk)
     return member.result
-
-
-def _rows(
-    lines: Iterable[bytes], source: StagedSource, known: set[str]
-) -> Iterator[list[str]]:
-    columns = list(source.columns)
-    for line in lines:
-        data = _DECODER.decode(line.decode())
-        row = [_cell(data.get(column)) for column in columns]
-        if source.overflow:
-            extra = {key: value for key, value in data.items() if key not in known}
-            row.append(_ENCODER.encode(extra) if extra else "")
-        yield row
-
-
-def _cell(value: Any) -> str:
-    """Text as is, null and missing as empty, anything else (numbers, lists…) as JSON."""
-    kind = type(value)
-    if kind is str:
-        return value  # type: ignore[no-any-return]  # narrowed by the exact type check
-    if kind is int or kind is float:
-        return repr(value)  # what JSON writes too, without the encoder's per-call cost
-    return "" if value is None else _ENCODER.encode(value)
 
 
 def _zip_time(moment: datetime) -> _ZipTime:
@@ -259,6 +233,8 @@ class _Member:
         self, archive: zipfile.ZipFile, path: str, stamp: _ZipTime, estimate: int = 0
     ) -> None:
         info = zipfile.ZipInfo(path, date_time=stamp)
+        # zlib's default level (6), as the zip tool uses: levels 1-3 would build faster but
+        # make the package larger, and packages up to DSR_ATTACH_MAX_BYTES travel by email.
         info.compress_type = zipfile.ZIP_DEFLATED
         # Readable once extracted, like any downloaded file (the default is owner-only).
         info.external_attr = 0o644 << 16
@@ -300,17 +276,6 @@ class _Member:
     def result(self) -> ExportFile:
         """Path, size and sha256 of what was written (complete once the member is closed)."""
         return ExportFile(self._path, self._size, self._hash.hexdigest())
-
-
-class _TextSink:
-    """The text file csv.writer wants, encoding UTF-8 into a member."""
-
-    def __init__(self, member: _Member) -> None:
-        self._member = member
-
-    def write(self, text: str) -> int:
-        self._member.write(text.encode(errors=UNPAIRED))
-        return len(text)
 
 
 def _page_source(source: StagedSource) -> PageSource:

@@ -6,6 +6,7 @@ release each package first. An erasure ends with a report of what each system di
 suppression record (a keyed hash of the address), nothing more.
 """
 
+import secrets
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -34,9 +35,11 @@ from app.settings import Settings
 EXPORT_TYPES = frozenset({RequestType.ACCESS, RequestType.PORTABILITY})
 
 
-def export_path(settings: Settings, reference: str) -> Path:
-    """Where a ticket's package lives."""
-    return settings.data_dir / "exports" / f"{reference}.zip"
+def new_export_path(settings: Settings, reference: str) -> Path:
+    """A path of its own for one build of a ticket's package, used by no other build."""
+    # Two workers (or a retry) building one ticket's package at once must not replace each
+    # other's file: the Export row recorded for a build names its file and that file's hash.
+    return settings.data_dir / "exports" / f"{reference}-{secrets.token_hex(8)}.zip"
 
 
 async def build(
@@ -44,8 +47,7 @@ async def build(
 ) -> ExportManifest:
     """Build the ZIP from the ticket's staged records (blocking work in a thread)."""
     facts = facts_for(settings.privacy_file)
-    target = export_path(settings, dsr.reference)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = new_export_path(settings, dsr.reference)
 
     def work() -> ExportManifest:
         return build_export(
@@ -226,8 +228,19 @@ def _system(task: ConnectorTask) -> dict[str, object]:
     return {"name": task.connector, "outcome": outcome, "detail": detail}
 
 
-def remove_files(settings: Settings, reference: str, export: Export | None) -> None:
-    """Delete a ticket's staging folder and, if given, its package file."""
-    shutil.rmtree(staging_dir(settings.data_dir, reference), ignore_errors=True)
-    if export is not None:
-        (settings.data_dir / export.path).unlink(missing_ok=True)
+async def remove_all_files(
+    session: AsyncSession, dsr: DsrRequest, *, settings: Settings, now: datetime
+) -> None:
+    """Delete every package and the staging folder of a ticket (files in a thread)."""
+    query = select(Export).where(Export.request_id == dsr.id)
+    exports = list((await session.execute(query)).scalars())
+    paths = [settings.data_dir / export.path for export in exports]
+
+    def work() -> None:
+        shutil.rmtree(staging_dir(settings.data_dir, dsr.reference), ignore_errors=True)
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    await anyio.to_thread.run_sync(work)
+    for export in exports:
+        export.purged_at = export.purged_at or now

@@ -17,6 +17,7 @@ from app.audit import service as audit
 from app.audit.models import Event
 from app.db import try_advisory_lock
 from app.enums import OPEN_STATUSES
+from app.exports import service as exports
 from app.fanout.models import ConnectorTask
 from app.identity.models import VerificationToken
 from app.mail.models import Message
@@ -57,12 +58,14 @@ async def purge_closed(
     for ident in list((await session.execute(query)).scalars()):
         dsr = await tickets.edit_or_none(session, ident)
         if dsr is not None:
-            await _scrub(session, dsr, now)
+            await _scrub(session, dsr, now, settings)
             purged += 1
     return RetentionRun(purged=purged)
 
 
-async def _scrub(session: AsyncSession, dsr: DsrRequest, now: datetime) -> None:
+async def _scrub(
+    session: AsyncSession, dsr: DsrRequest, now: datetime, settings: Settings
+) -> None:
     # Kept: reference, type, regulation, status, channel, dates, outcome, denial reason —
     # the anonymous facts the yearly metrics and the record of compliance need.
     dsr.subject_email = dsr.subject_email_key = PURGED_EMAIL
@@ -73,6 +76,8 @@ async def _scrub(session: AsyncSession, dsr: DsrRequest, now: datetime) -> None:
     await session.execute(
         delete(VerificationToken).where(col(VerificationToken.request_id) == dsr.id)
     )
+    # A package never released (staff review) has no expiry: it goes now.
+    await exports.remove_all_files(session, dsr, settings=settings, now=now)
     await session.execute(
         update(ConnectorTask)
         .where(col(ConnectorTask.request_id) == dsr.id)

@@ -35,9 +35,9 @@ import imaplib
 import re
 import ssl
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import update
@@ -48,7 +48,7 @@ from sqlmodel import col
 from app.db import session_scope, utcnow
 from app.errors import DsrError
 from app.logging import log
-from app.mail.inbound import IngestOutcome, ingest
+from app.mail.inbound import IngestFunc
 from app.mail.models import MailboxState
 from app.mail.smtpd import MAX_MESSAGE_BYTES
 from app.settings import Security, Settings
@@ -65,20 +65,6 @@ class MailboxError(DsrError):
     """The IMAP mailbox cannot be polled: not configured, unreachable, refused or cut off."""
 
     status, slug, title = 502, "mailbox-unavailable", "The IMAP mailbox is unavailable"
-
-
-class IngestFunc(Protocol):
-    """The shape of `app.mail.inbound.ingest`."""
-
-    def __call__(
-        self,
-        maker: async_sessionmaker[AsyncSession],
-        raw: bytes,
-        /,
-        *,
-        settings: Settings,
-        source: str,
-    ) -> Awaitable[IngestOutcome]: ...
 
 
 @dataclass(slots=True)
@@ -182,10 +168,11 @@ async def fetch_once(
     settings: Settings,
     *,
     ssl_context: ssl.SSLContext | None = None,
+    ingest_func: IngestFunc,
     max_bytes: int = MAX_MESSAGE_BYTES,
-    ingest_func: IngestFunc = ingest,
 ) -> FetchResult:
-    """Ingest the messages that arrived in the IMAP folder since the last poll."""
+    """Hand the messages that arrived in the IMAP folder since the last poll to
+    `ingest_func` (the pipeline, `app.flows.inbound.ingest`)."""
     mailbox = await _imap(_Mailbox.open, settings, ssl_context)
     try:
         poll = _Poll(maker, settings, mailbox, max_bytes, ingest_func)

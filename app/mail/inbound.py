@@ -1,45 +1,34 @@
-"""The inbound pipeline: one entry point for IMAP, the SMTP receiver and `.eml` uploads.
+"""Reading inbound mail: what transports hand over, and what a raw message says.
 
-A message is stored exactly once (by Message-ID), then: a reply joins its ticket (matched by
-In-Reply-To/References, then by the reference in the subject); a confidently classified request
-opens a ticket like the web form does; anything else waits in the triage inbox. Nothing is
-dropped, and automatic mail (auto-replies, bulk, bounces) never gets an automatic answer.
-
-Reading a message (MIME parsing, the bounce check, the classifier) is pure CPU work that takes
-a good fraction of a second for a 25 MB message, so it runs in a worker thread: the web app,
-the scheduler and the other SMTP sessions keep the event loop meanwhile. A caller's timeout
-(the SMTP receiver's) interrupts the wait at once; the thread then finishes on its own and its
-result is dropped, which is harmless because reading writes nothing.
+The transports (IMAP, the SMTP receiver, `.eml` uploads) pass raw bytes to an `IngestFunc`
+(the pipeline in `app.flows.inbound`) and learn an `IngestOutcome`. Reading a message (MIME
+parsing, the bounce check, the classifier) is pure CPU work that takes a good fraction of a
+second for a 25 MB message, so `read` runs it in a worker thread: the web app, the scheduler
+and the other SMTP sessions keep the event loop meanwhile. A caller's timeout (the SMTP
+receiver's) interrupts the wait at once; the thread then finishes on its own and its result
+is dropped, which is harmless because reading writes nothing.
 """
 
 import hashlib
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import timedelta
-from email.utils import parseaddr
+from typing import Protocol
 
 import anyio
 import anyio.to_thread
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import select
 
-from app import ratelimit
 from app.audit import service as audit
-from app.db import session_scope
-from app.enums import Channel
-from app.flows import intake
-from app.logging import log
 from app.mail.bounces import Bounce, read_bounce
 from app.mail.classifier import Classification, classify
-from app.mail.models import Direction, Message, MessageState, Triage
-from app.mail.parser import ParsedMail, find_reference, parse_message
+from app.mail.models import Direction, Message, MessageState
+from app.mail.parser import ParsedMail, parse_message
 from app.requests import tickets
 from app.requests.models import DsrRequest
-from app.settings import Settings, derived_key
-from app.staff import service as staff_service
+from app.settings import Settings
 
 MAX_RAW_BYTES = 30_000_000  # beyond any sane request; the SMTP receiver refuses earlier
-AUTO_REPLIES_PER_HOUR = 3
 # Reading is CPU work under the GIL: more threads at it than cores only add memory (a parse
 # holds several times the message). Abandoned reads give their token back early.
 _READERS = anyio.CapacityLimiter(2)
@@ -56,7 +45,7 @@ class IngestOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class _Reading:
+class Reading:
     """What the raw bytes say, worked out away from the event loop."""
 
     parsed: ParsedMail
@@ -65,10 +54,10 @@ class _Reading:
     verdict: Classification
 
 
-def _read(raw: bytes) -> _Reading:
+def _read(raw: bytes) -> Reading:
     """Parse, bounce-check and classify; no I/O and no side effects (see the docstring)."""
     parsed = parse_message(raw)
-    return _Reading(
+    return Reading(
         parsed=parsed,
         message_id=_message_id(parsed, raw),
         bounce=read_bounce(raw) if parsed.is_automatic else None,
@@ -84,122 +73,35 @@ def _message_id(parsed: ParsedMail, raw: bytes) -> str:
     )
 
 
-async def ingest(
-    maker: async_sessionmaker[AsyncSession],
-    raw: bytes,
-    *,
-    settings: Settings,
-    source: str,
-) -> IngestOutcome:
-    """Store and route one raw message in its own transaction; idempotent by Message-ID."""
-    if len(raw) > MAX_RAW_BYTES:
-        log.warning("mail.rejected", source=source, reason="too large", size=len(raw))
-        return IngestOutcome(
-            "rejected", None, reason=f"message larger than {MAX_RAW_BYTES} bytes"
-        )
-    reading = await anyio.to_thread.run_sync(
+async def read(raw: bytes) -> Reading:
+    """Read the message in a worker thread (at most two at once); cancellable."""
+    return await anyio.to_thread.run_sync(
         _read, raw, abandon_on_cancel=True, limiter=_READERS
     )
-    message_id = reading.message_id
-    try:
-        async with session_scope(maker) as session:
-            if await _known(session, message_id):
-                return IngestOutcome("duplicate", message_id)
-            outcome = await _route(session, reading, settings=settings)
-    except IntegrityError:
-        # A concurrent ingest of the same message won the race: a duplicate. Any other
-        # conflict is re-raised, so the mailbox keeps the message and offers it again.
-        async with session_scope(maker) as session:
-            if await _known(session, message_id):
-                return IngestOutcome("duplicate", message_id)
-        raise
-    log.info(
-        "mail.ingested", source=source, kind=outcome.kind, reference=outcome.reference
-    )
-    return outcome
 
 
-async def _known(session: AsyncSession, message_id: str) -> bool:
+class IngestFunc(Protocol):
+    """How transports hand a raw message to the pipeline (`app.flows.inbound.ingest`)."""
+
+    def __call__(
+        self,
+        maker: async_sessionmaker[AsyncSession],
+        raw: bytes,
+        /,
+        *,
+        settings: Settings,
+        source: str,
+    ) -> Awaitable[IngestOutcome]: ...
+
+
+async def known(session: AsyncSession, message_id: str) -> bool:
+    """Whether a message with this Message-ID is stored already."""
     query = select(Message.id).where(Message.message_id == message_id)
     return (await session.execute(query)).first() is not None
 
 
-async def _route(
-    session: AsyncSession, reading: _Reading, *, settings: Settings
-) -> IngestOutcome:
-    parsed, message_id, bounce = reading.parsed, reading.message_id, reading.bounce
-    message = _stored(parsed, message_id)
-    session.add(message)
-    if (
-        bounce is not None
-        and (dsr := await _bounced(session, bounce, message)) is not None
-    ):
-        return IngestOutcome("bounce", message_id, dsr.reference, reason=bounce.reason)
-    dsr = await _thread_match(session, parsed)
-    if dsr is not None:
-        message.request_id = dsr.id
-        await _attach_reply(session, dsr, message)
-        return IngestOutcome("reply", message_id, dsr.reference)
-    verdict = reading.verdict
-    message.classification = _summary(verdict)
-    sender = await _requester(session, parsed, settings)
-    if (
-        parsed.is_automatic
-        or not verdict.confident
-        or verdict.request_type is None
-        or not sender
-    ):
-        message.triage = Triage.NEW
-        await session.flush()
-        reason = (
-            parsed.automatic_reason
-            if parsed.is_automatic
-            else "not a confident request"
-        )
-        return IngestOutcome("triage", message_id, reason=reason)
-    if not await _may_auto_reply(session, sender, settings):
-        message.triage = Triage.NEW
-        await session.flush()
-        return IngestOutcome(
-            "triage", message_id, reason="auto-reply limit for this sender"
-        )
-    submission = intake.Submission(
-        type=verdict.request_type,
-        regulation=verdict.regulation or settings.default_regulation,
-        email=sender,
-        channel=Channel.EMAIL,
-        name=parsed.from_name if sender == parsed.from_address else None,
-        details=parsed.subject,
-        language=verdict.language or "en",
-        received_at=None,
-    )
-    result = await intake.submit(
-        session, submission, settings=settings, actor="requester:email"
-    )
-    message.request_id = result.dsr.id
-    await session.flush()
-    kind = "reply" if result.joined else "new_ticket"
-    return IngestOutcome(kind, message_id, result.dsr.reference)
-
-
-async def _requester(
-    session: AsyncSession, parsed: ParsedMail, settings: Settings
-) -> str | None:
-    """Who the request is from. A forward names the original sender in its body, which anyone
-    can write, so it counts only when a colleague forwarded it (our domain or a staff account).
-    """
-    sender = parsed.from_address
-    if not parsed.forwarded_from or not sender:
-        return sender
-    ours = (
-        sender.rpartition("@")[2] == parseaddr(settings.mail_from)[1].rpartition("@")[2]
-    )
-    if ours or await staff_service.get_staff(session, sender) is not None:
-        return parsed.forwarded_from
-    return sender
-
-
-def _stored(parsed: ParsedMail, message_id: str) -> Message:
+def stored(parsed: ParsedMail, message_id: str) -> Message:
+    """The inbound message row for what was read."""
     return Message(
         direction=Direction.IN,
         kind="inbound",
@@ -225,7 +127,8 @@ def _stored(parsed: ParsedMail, message_id: str) -> Message:
     )
 
 
-def _summary(verdict: Classification) -> dict[str, object]:
+def summary(verdict: Classification) -> dict[str, object]:
+    """The classifier's verdict as stored on the message (shown to staff)."""
     return {
         "request_type": verdict.request_type,
         "regulation": verdict.regulation,
@@ -235,7 +138,7 @@ def _summary(verdict: Classification) -> dict[str, object]:
     }
 
 
-async def _bounced(
+async def bounced(
     session: AsyncSession, bounce: Bounce, message: Message
 ) -> DsrRequest | None:
     """Mark our returned message failed and file the report on its ticket."""
@@ -260,51 +163,3 @@ async def _bounced(
         personal={"reason": bounce.reason},
     )
     return dsr
-
-
-async def _thread_match(session: AsyncSession, parsed: ParsedMail) -> DsrRequest | None:
-    """The ticket this message answers: by thread headers first, then by subject reference."""
-    ids = [ref for ref in (parsed.in_reply_to, *parsed.references) if ref]
-    if ids:
-        query = (
-            select(Message.request_id)
-            .where(
-                col(Message.message_id).in_(ids), col(Message.request_id).is_not(None)
-            )
-            .limit(1)
-        )
-        found = (await session.execute(query)).scalar_one_or_none()
-        if found is not None:  # the reply appends to the ticket's chain: lock it
-            return await tickets.edit_or_none(session, found)
-    reference = find_reference(parsed.subject)
-    if reference is None:
-        return None
-    return await tickets.edit_or_none(session, reference)
-
-
-async def _attach_reply(
-    session: AsyncSession, dsr: DsrRequest, message: Message
-) -> None:
-    await session.flush()
-    dsr.unread = True  # the reply reopens staff attention
-    await audit.record(
-        session,
-        dsr,
-        "mail_received",
-        actor="requester:email",
-        data={"message_id": message.message_id, "automatic": message.automatic},
-        personal={"subject": message.subject},
-    )
-
-
-async def _may_auto_reply(
-    session: AsyncSession, sender: str, settings: Settings
-) -> bool:
-    return await ratelimit.hit(
-        session,
-        "auto-reply",
-        sender,
-        limit=AUTO_REPLIES_PER_HOUR,
-        window=timedelta(hours=1),
-        secret=derived_key(settings, "rate-limit"),
-    )

@@ -2,6 +2,7 @@
 
 from apscheduler.triggers.interval import IntervalTrigger
 
+from app.flows import inbound
 from app.jobs import JobContext, job
 from app.logging import log
 from app.mail import outbox
@@ -30,6 +31,8 @@ async def fetch_mail(context: JobContext) -> None:
     if not context.settings.imap_host:
         return
     try:
-        await fetch_once(context.sessionmaker, context.settings)
+        await fetch_once(
+            context.sessionmaker, context.settings, ingest_func=inbound.ingest
+        )
     except MailboxError as exc:
         log.warning("mail.imap.unavailable", detail=exc.detail)

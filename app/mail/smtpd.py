@@ -24,7 +24,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.logging import log
-from app.mail.inbound import ingest
+from app.mail.inbound import IngestFunc
 from app.settings import Settings
 
 # The usual limit of mail providers, and below ingest's own MAX_RAW_BYTES: a sender hears 552
@@ -46,8 +46,10 @@ class InboundHandler:
         self,
         maker: async_sessionmaker[AsyncSession],
         settings: Settings,
+        ingest: IngestFunc,
         timeout: float = INGEST_TIMEOUT_SECONDS,
     ) -> None:
+        self._ingest = ingest
         self._maker = maker
         self._settings = settings
         self._timeout = timeout
@@ -61,7 +63,7 @@ class InboundHandler:
             raw = str(raw).encode("utf-8", "surrogateescape")
         try:
             async with asyncio.timeout(self._timeout):
-                outcome = await ingest(
+                outcome = await self._ingest(
                     self._maker, raw, settings=self._settings, source="smtp"
                 )
         except TimeoutError:
@@ -121,12 +123,14 @@ async def start_receiver(
     maker: async_sessionmaker[AsyncSession],
     settings: Settings,
     *,
+    ingest: IngestFunc,
     hostname: str = "127.0.0.1",
     port: int | None = None,
     max_bytes: int = MAX_MESSAGE_BYTES,
     ingest_timeout: float = INGEST_TIMEOUT_SECONDS,
 ) -> Receiver:
-    """Listen for SMTP on `hostname` and `port` (default `DSR_INBOUND_SMTP_PORT`; 0 = any).
+    """Listen for SMTP on `hostname` and `port` (default `DSR_INBOUND_SMTP_PORT`; 0 = any)
+    and hand each message to `ingest` (the pipeline, `app.flows.inbound.ingest`).
 
     A message not stored within `ingest_timeout` seconds of its DATA is answered 451.
     """
@@ -137,7 +141,7 @@ async def start_receiver(
     # aiosmtpd logs peers and recipients at INFO and raw commands at DEBUG: addresses
     # are personal data, so only its warnings pass.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    handler = InboundHandler(maker, settings, ingest_timeout)
+    handler = InboundHandler(maker, settings, ingest, ingest_timeout)
     greeting_name = urlsplit(settings.base_url).hostname or "localhost"
     sessions: WeakSet[SMTP] = WeakSet()
     loop = asyncio.get_running_loop()

@@ -19,7 +19,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from app.exports.builder import ExportManifest, StagingError, build_export
-from app.exports.staging import EXTRA_COLUMN, MAX_COLUMNS
+from app.exports.staging import EXTRA_COLUMN, MAX_COLUMNS, csv_row
 from app.privacy import PrivacyFacts, load_privacy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -601,3 +601,96 @@ def test_a_german_export_page_is_german_and_says_so(facts, tmp_path):
         if isinstance(m, str) and len(m) > 20 and "%(" not in m
     ]
     assert [sentence for sentence in sentences if sentence in page] == []
+
+
+def csv_writer_bytes(rows: list[list[str]]) -> bytes:
+    """What the standard library's csv.writer writes for `rows` (the reference)."""
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    return text.getvalue().encode("utf-8", "backslashreplace")
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [],
+        [""],
+        ["", ""],
+        ["plain", "words with spaces", " leading", "trailing "],
+        ["a,b", 'say "hi"', "two\nlines", "cr\rlf", "\r\n", '"', ",", '""'],
+        ['{"nested": [1, 2]}', "Zoë Ødegård", "東京 🌸", "tab\there"],
+        ["", "x", ""],
+    ],
+)
+def test_csv_rows_are_written_byte_for_byte_as_csv_writer_writes_them(cells):
+    assert csv_row(cells).encode() == csv_writer_bytes([cells])
+
+
+# Keys appear late, values span lines and hold quotes, a record is empty: rows written before a
+# column existed must come out padded, exactly as if the header had been known from the start.
+LATE_KEYS: list[tuple[str, dict[str, Any]]] = [
+    ("t", {}),
+    ("t", {"a": ""}),
+    ("t", {"a": 'first\n"quoted"\r\nlines, with a comma'}),
+    ("t", {"a": "x", "b": None}),
+    ("t", {"b": 'he said "no"'}),
+    ("t", {"c": ["list", 1], "a": True}),
+    ("t", {}),
+    ("t", {"a": 1.5, "b": 2, "c": {"deep": "\n"}}),
+]
+
+
+def test_csv_of_records_with_late_keys_equals_csv_writer_output(facts, tmp_path):
+    staging = write_staging(tmp_path / "staging", {"db": LATE_KEYS})
+    manifest = build(facts, staging, tmp_path / "out.zip", request_type="portability")
+    union = list(dict.fromkeys(key for _, data in LATE_KEYS for key in data))
+    expected = csv_writer_bytes(
+        [union] + [[cell(data.get(key)) for key in union] for _, data in LATE_KEYS]
+    )
+    with zipfile.ZipFile(manifest.path) as archive:
+        assert archive.read("data/db/t.csv") == expected
+        assert json.loads(archive.read("data/db/t.json")) == [d for _, d in LATE_KEYS]
+
+
+def test_a_single_column_of_empty_cells_stays_readable(facts, tmp_path):
+    records = [("t", {}), ("t", {"a": None}), ("t", {"a": ""}), ("t", {})]
+    staging = write_staging(tmp_path / "staging", {"db": records})
+    manifest = build(facts, staging, tmp_path / "out.zip", request_type="portability")
+    with zipfile.ZipFile(manifest.path) as archive:
+        table = archive.read("data/db/t.csv")
+    assert table == csv_writer_bytes([["a"], [""], [""], [""], [""]])
+
+
+def test_lines_in_other_json_layouts_give_the_same_package(facts, tmp_path):
+    canonical = write_staging(tmp_path / "canonical", STAGED)
+    other = tmp_path / "other"
+    other.mkdir()
+    for connector, records in STAGED.items():
+        lines = []
+        for n, (source, data) in enumerate(records, start=1):
+            record: dict[str, Any] = {"source": source, "data": data}
+            if n % 4 == 0:  # compact
+                lines.append(json.dumps(record, separators=(",", ":")))
+            elif n % 4 == 1:  # other key order, padding
+                lines.append("  " + json.dumps({"data": data, "source": source}) + " ")
+            elif (
+                n % 4 == 2
+            ):  # the fan-out's layout, but ASCII-escaped (東京 🌸 among them)
+                lines.append(json.dumps(record))
+            else:  # the fan-out's layout, with trailing spaces
+                lines.append(json.dumps(record, ensure_ascii=False) + " \t")
+        (other / f"{connector}.jsonl").write_text("\n".join(lines) + "\n")
+    first = build(facts, canonical, tmp_path / "one.zip")
+    second = build(facts, other, tmp_path / "two.zip")
+    assert first.sha256 == second.sha256
+
+
+def test_a_source_name_with_escapes_is_decoded(facts, tmp_path):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    (staging / "db.jsonl").write_text(
+        '{"source": "caf\\u00e9 \\"menu\\"", "data": {"a": 1}}\n'
+        '{"source": "café \\"menu\\"", "data": {"a": 2}}\n'
+    )
+    manifest = build(facts, staging, tmp_path / "out.zip", request_type="portability")
+    assert manifest.counts == {"db": {'café "menu"': 2}}

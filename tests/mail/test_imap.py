@@ -4,6 +4,7 @@ import asyncio
 import shutil
 import ssl
 import subprocess
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -12,8 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import select
 
-from app.mail.imap import FetchResult, MailboxError, fetch_once
-from app.mail.inbound import IngestOutcome, ingest
+from app.flows.inbound import ingest
+from app.mail.imap import FetchResult, MailboxError
+from app.mail.imap import fetch_once as fetch_with
+from app.mail.inbound import IngestOutcome
 from app.mail.models import Direction, MailboxState, Message
 from app.main import make_app_sessionmaker
 from app.settings import Security, Settings
@@ -24,6 +27,12 @@ pytestmark = pytest.mark.imap
 
 Maker = async_sessionmaker[AsyncSession]
 REQUESTS = ("en_access_plain.eml", "it_art17_erasure.eml", "en_portability.eml")
+
+
+async def fetch_once(maker: Any, settings: Settings, **options: Any) -> FetchResult:
+    """One poll that hands messages to the real pipeline unless a test gives another."""
+    options.setdefault("ingest_func", ingest)
+    return await fetch_with(maker, settings, **options)
 
 
 def _message_id(name: str) -> str:

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from app.enums import Channel, RequestType
-from app.mail.inbound import IngestOutcome, ingest
+from app.flows.inbound import ingest
+from app.mail.inbound import IngestOutcome
 from app.mail.models import Direction, Message, Triage
 from app.requests.models import DsrRequest
 from app.settings import Settings

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import select
 
+from app.flows.inbound import ingest
 from app.mail.models import Direction, Message
 from app.mail.smtpd import MAX_MESSAGE_BYTES, Receiver, start_receiver
 from app.main import make_app_sessionmaker
@@ -132,7 +133,7 @@ async def test_mail_that_cannot_be_stored_gets_a_temporary_failure(
         update={"database_url": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"}
     )
     maker = make_app_sessionmaker(empty)
-    running = await start_receiver(maker, empty, port=0)
+    running = await start_receiver(maker, empty, ingest=ingest, port=0)
     try:
         with pytest.raises(aiosmtplib.SMTPDataError) as refused:
             await _send(running.port, _corpus("en_access_plain.eml"))
@@ -149,7 +150,7 @@ async def test_an_unreachable_database_gets_a_temporary_failure(
     url = f"postgresql+asyncpg://dsr@127.0.0.1:{free_port()}/nowhere"
     unreachable = settings.model_copy(update={"database_url": url})
     maker = make_app_sessionmaker(unreachable)
-    running = await start_receiver(maker, unreachable, port=0)
+    running = await start_receiver(maker, unreachable, ingest=ingest, port=0)
     try:
         with pytest.raises(aiosmtplib.SMTPDataError) as refused:
             await _send(running.port, _corpus("en_access_plain.eml"))
@@ -175,7 +176,7 @@ async def test_unreadable_mail_gets_an_answer_that_matches_the_database(
 async def test_stopping_the_receiver_closes_open_sessions(
     db_maker: Maker, settings: Settings
 ) -> None:
-    running = await start_receiver(db_maker, settings, port=0)
+    running = await start_receiver(db_maker, settings, ingest=ingest, port=0)
     smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=running.port, timeout=10)
     await smtp.connect()
     await smtp.ehlo()
@@ -194,7 +195,7 @@ async def test_the_port_comes_from_the_settings(
 ) -> None:
     port = free_port()
     running = await start_receiver(
-        db_maker, settings.model_copy(update={"inbound_smtp_port": port})
+        db_maker, settings.model_copy(update={"inbound_smtp_port": port}), ingest=ingest
     )
     try:
         assert running.port == port
@@ -206,7 +207,7 @@ async def test_a_receiver_that_is_off_does_not_start(
     db_maker: Maker, settings: Settings
 ) -> None:
     with pytest.raises(ValueError, match="DSR_INBOUND_SMTP_PORT"):
-        await start_receiver(db_maker, settings)
+        await start_receiver(db_maker, settings, ingest=ingest)
 
 
 # An MTA in a process of its own, as in production: its work is not on our loop.
@@ -287,7 +288,7 @@ async def test_the_web_app_stays_responsive_while_a_25_mb_message_is_received(
 ) -> None:
     raw = _big_request(tmp_path / "big.eml")
     maker = app.state.sessionmaker
-    running = await start_receiver(maker, settings, port=0)
+    running = await start_receiver(maker, settings, ingest=ingest, port=0)
     done = asyncio.Event()
     try:
         lag = asyncio.create_task(_worst_lag(done))
@@ -312,14 +313,16 @@ async def test_a_message_not_stored_within_the_timeout_gets_a_temporary_failure(
 ) -> None:
     raw = _big_request(tmp_path / "big.eml")
     # Far shorter than reading 25 MB takes: the wait for the reading thread is cut.
-    hasty = await start_receiver(db_maker, settings, port=0, ingest_timeout=0.01)
+    hasty = await start_receiver(
+        db_maker, settings, ingest=ingest, port=0, ingest_timeout=0.01
+    )
     try:
         first = await _deliver_from_mta(hasty.port, raw)
     finally:
         await hasty.stop()
     assert await _inbound(db_maker) == []
 
-    patient = await start_receiver(db_maker, settings, port=0)
+    patient = await start_receiver(db_maker, settings, ingest=ingest, port=0)
     try:
         retried = await _deliver_from_mta(patient.port, raw)  # the MTA tries again
     finally:

@@ -5,7 +5,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from app.mail.inbound import ingest
+from app.flows.inbound import ingest
 from app.settings import Settings
 
 CORPUS = Path(__file__).parents[1] / "data" / "mail"

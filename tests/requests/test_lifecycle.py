@@ -13,7 +13,7 @@ from app.errors import InvalidTransition
 from app.flows import review
 from app.requests import lifecycle, tickets
 from tests.factories import make_request
-from tests.fixtures.db import until_blocked
+from tests.fixtures.db import until_lock_waits
 
 ALLOWED = {
     ("unverified", "pending_review"),
@@ -121,7 +121,9 @@ async def test_a_locked_ticket_makes_a_concurrent_action_wait_and_see_the_change
                     return "approved"
 
             waiting = asyncio.create_task(other_approval())
-            await until_blocked(maker)  # the other approval waits on our row lock
+            await until_lock_waits(
+                maker.kw["bind"], 1
+            )  # the other one waits on our lock
             await review.approve(first, mine, actor="staff:a@example.com")
         await first.commit()
     assert await waiting == "refused"  # it saw the approval, not a stale pending_review
