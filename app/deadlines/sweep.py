@@ -26,8 +26,6 @@ from app.requests.models import DsrRequest
 from app.settings import Settings
 from app.staff.models import Role, StaffUser
 
-STAGES = ("at_risk", "overdue")
-
 
 @dataclass(frozen=True, slots=True)
 class SweepResult:

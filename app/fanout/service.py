@@ -37,7 +37,6 @@ from connectors.base import Capability
 
 T = TaskStatus
 OPEN = frozenset({T.PENDING, T.RUNNING, T.WAITING})
-ENDED = frozenset({T.SUCCEEDED, T.FAILED, T.MANUAL})
 ACTIONS: Mapping[RequestType, Capability] = {
     RequestType.ACCESS: Capability.ACCESS,
     RequestType.PORTABILITY: Capability.ACCESS,
