@@ -111,6 +111,15 @@ async def _head(session: AsyncSession, chain: str) -> AuditChain:
     return head
 
 
+def start_chain(session: AsyncSession, chain: str) -> None:
+    """Begin a chain known to be new (a ticket just created): no head to read first."""
+    heads: dict[str, AuditChain] = session.info.setdefault(_HEADS, {})
+    if chain in heads:
+        raise ValueError(f"the audit chain {chain} exists already")
+    heads[chain] = AuditChain(chain=chain)
+    session.add(heads[chain])
+
+
 async def _append(
     session: AsyncSession,
     chain: str,

@@ -188,6 +188,7 @@ async def acknowledge(
     }
     if dsr.status is Status.UNVERIFIED:
         context |= await identity.verification_context(session, dsr, settings=settings)
+    dsr.acknowledged_at = utcnow()  # the same transaction queues the mail
     await outbox.to_requester(
         session,
         dsr,
@@ -195,7 +196,6 @@ async def acknowledge(
         settings=settings,
         context=context,
     )
-    dsr.acknowledged_at = utcnow()
     await audit.record(
         session, dsr, "acknowledged", actor="system", data={"template": "received"}
     )

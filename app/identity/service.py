@@ -63,7 +63,6 @@ async def issue(
             expires_at=expires_at,
         )
     )
-    await session.flush()
     return IssuedToken(token=token, code=code, expires_at=expires_at)
 
 

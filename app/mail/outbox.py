@@ -125,8 +125,7 @@ async def queue(
         state=MessageState.QUEUED,
         next_attempt_at=utcnow(),
     )
-    session.add(message)
-    await session.flush()
+    session.add(message)  # flushed with the ticket's other changes: one round trip
     await wakeup.notify(session, "outbox")  # sent once this transaction commits
     return message
 

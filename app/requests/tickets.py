@@ -100,6 +100,8 @@ async def create(
     session.add(dsr)
     await session.flush()
     register_writable(session, dsr)
+    assert dsr.id is not None  # noqa: S101 - just flushed
+    audit.start_chain(session, audit.ticket_chain(dsr.id))
     await audit.record(
         session,
         dsr,
