@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from sqlalchemy import Index, delete, func
+from sqlalchemy import Index, String, delete, func, insert, literal
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
@@ -39,22 +39,27 @@ async def hit(
     window: timedelta,
     secret: bytes,
 ) -> bool:
-    """Count one action; False (and nothing counted) when `limit` is already reached."""
-    key_hash, since = _key_hash(secret, key), utcnow() - window
-    count = (
-        await session.execute(
-            select(func.count()).where(
-                RateHit.bucket == bucket,
-                RateHit.key_hash == key_hash,
-                col(RateHit.at) > since,
-            )
+    """Count one action; False (and nothing counted) when `limit` is already reached.
+
+    One statement: the hit is inserted only while the window holds fewer than `limit`.
+    """
+    key_hash, now = _key_hash(secret, key), utcnow()
+    recent = (
+        select(func.count())
+        .select_from(RateHit)
+        .where(
+            col(RateHit.bucket) == bucket,
+            col(RateHit.key_hash) == key_hash,
+            col(RateHit.at) > now - window,
         )
-    ).scalar_one()
-    if count >= limit:
-        return False
-    session.add(RateHit(bucket=bucket, key_hash=key_hash))
-    await session.flush()
-    return True
+        .scalar_subquery()
+    )
+    row = select(
+        literal(bucket, String), literal(key_hash, String), literal(now, UTCDateTime)
+    ).where(recent < limit)
+    statement = insert(RateHit).from_select(["bucket", "key_hash", "at"], row)
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def purge(session: AsyncSession, *, older_than: timedelta) -> int:

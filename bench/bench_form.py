@@ -22,6 +22,7 @@ import httpx
 
 DSR = Path(sys.executable).parent / "dsr"
 PER_ADDRESS = 20  # the form's per-IP limit per hour
+SERVE_OPTIONS = os.environ.get("BENCH_SERVE_OPTIONS", "").split()
 
 
 def _free_port() -> int:
@@ -146,7 +147,7 @@ def run(clients: int, database: str) -> None:
         subprocess.run(upgrade, env=env, check=True, capture_output=True)  # noqa: S603
         port = _free_port()
         server = subprocess.Popen(  # noqa: S603 - our own CLI
-            [str(DSR), "serve", "--port", str(port)],
+            [str(DSR), "serve", "--port", str(port), *SERVE_OPTIONS],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
