@@ -122,7 +122,8 @@ def serve(
     app = create_app(
         settings, run_worker=not no_worker, smtp_host=host, runtime=runtime
     )
-    uvicorn.run(app, host=host, port=port)
+    # Our own request log (app.access) redacts tokens and personal values; uvicorn's would not.
+    uvicorn.run(app, host=host, port=port, access_log=False)
 
 
 @cli.command()

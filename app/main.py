@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import ops
+from app.access import AccessLog
 from app.audit.service import AUDIT_KEY
 from app.db import make_engine
 from app.errors import install_error_handlers
@@ -91,6 +92,7 @@ def create_app(
     app.state.sessionmaker = maker
     app.state.engine = maker.kw["bind"]
     install_error_handlers(app)
+    app.add_middleware(AccessLog)
     app.include_router(ops.router)
     app.include_router(requests_api.router)
     app.include_router(fanout_api.router)

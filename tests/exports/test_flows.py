@@ -135,6 +135,31 @@ async def test_an_expired_download_link_explains_itself(
     assert "new link" in expired.text
 
 
+async def test_a_link_replaced_by_a_fresh_one_stops_working(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    api: Api,
+    fanout: Fanout,
+    store: Store,
+    settings: Settings,
+    smtp_server: SmtpServer,
+) -> None:
+    fanout.configure(store.block())
+    reference = await api.approved("access")
+    await fanout.run()
+    first = _mail(await _deliver(app, settings, smtp_server), ADA, f"[{reference}]")
+    old = _link(first, "download")
+    assert (await api.post(f"{reference}/export/send", {})).status_code == 200
+    fresh = _link(
+        _mail(await _deliver(app, settings, smtp_server), ADA, f"[{reference}]"),
+        "download",
+    )
+    assert fresh != old
+    assert (await client.post(old)).status_code == 410  # revoked: no ZIP
+    assert (await client.get(old)).status_code == 410
+    assert (await client.post(fresh)).status_code == 200
+
+
 async def test_portability_gets_machine_readable_files_only(
     app: FastAPI,
     client: httpx.AsyncClient,

@@ -1,5 +1,7 @@
 """The requests JSON API, through HTTP."""
 
+import base64
+
 import httpx
 import pytest
 import time_machine
@@ -333,3 +335,29 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/api/openapi.json")).json()
     assert "/api/v1/requests" in spec["paths"]
     assert (await client.get("/api/docs")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"due_before": "0001-01-01"},
+        {
+            "cursor": base64.urlsafe_b64encode(
+                b'["2026-01-01T00:00:00+00:00", Infinity]'
+            ).decode()
+        },
+        {
+            "cursor": base64.urlsafe_b64encode(
+                f'["2026-01-01T00:00:00+00:00", {10**30}]'.encode()
+            ).decode()
+        },
+        {"cursor": base64.urlsafe_b64encode(b'["2026-01-01T00:00:00", 1]').decode()},
+        {"cursor": "not a cursor"},
+    ],
+)
+async def test_unusable_list_parameters_are_422_not_500(
+    client: httpx.AsyncClient, agent: dict[str, str], params: dict[str, str]
+) -> None:
+    response = await client.get("/api/v1/requests", params=params, headers=agent)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")

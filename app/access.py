@@ -1,0 +1,92 @@
+"""The request log: one structured line per HTTP request, with secrets and personal data out.
+
+Uvicorn's own access log prints the raw path and query, so it would write every emailed
+link (`/verify/<token>`, `/download/<token>`: whoever reads the log could use them) and every
+staff search for an address. `dsr serve` turns it off; this middleware logs instead, with token
+path segments replaced and query values kept only for parameters that cannot name anyone.
+Pages reached through a secret link also tell the browser not to pass the link on (Referer)
+and not to keep the page (caches).
+"""
+
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from app.logging import log
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SECRET_PREFIXES = ("/verify/", "/download/")
+# Query parameters whose values are facts, never a person (see the API's list filters).
+SAFE_PARAMETERS = frozenset(
+    {"status", "type", "regulation", "overdue", "due_before", "limit", "lang"}
+)
+NO_TRACE_HEADERS = [
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+
+def redacted_path(path: str) -> str:
+    """The path with the secret segment of an emailed link replaced."""
+    for prefix in SECRET_PREFIXES:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return prefix + "[token]"
+    return path
+
+
+def redacted_query(query: str) -> str:
+    """The query string with the values of parameters that may name someone replaced."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return "&".join(
+        f"{key}={value if key in SAFE_PARAMETERS else '[redacted]'}"
+        for key, value in pairs
+    )
+
+
+class AccessLog:
+    """ASGI middleware: log each HTTP request redacted; no-trace headers on secret links."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        secret = path.startswith(SECRET_PREFIXES)
+        started, status = time.perf_counter(), 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                if secret:
+                    message["headers"] = [
+                        *[
+                            (name, value)
+                            for name, value in message.get("headers", [])
+                            if name.lower() not in dict(NO_TRACE_HEADERS)
+                        ],
+                        *NO_TRACE_HEADERS,
+                    ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            query = scope.get("query_string", b"").decode("latin-1")
+            log.info(
+                "http.request",
+                method=scope.get("method"),
+                path=redacted_path(path),
+                query=redacted_query(query) if query else None,
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
