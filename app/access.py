@@ -1,11 +1,13 @@
-"""The request log: one structured line per HTTP request, with secrets and personal data out.
+"""The HTTP edge: a request log without secrets, and the headers every response carries.
+
+The request log is one structured line per HTTP request, with secrets and personal data out.
 
 Uvicorn's own access log prints the raw path and query, so it would write every emailed
 link (`/verify/<token>`, `/download/<token>`: whoever reads the log could use them) and every
 staff search for an address. `dsr serve` turns it off; this middleware logs instead, with token
 path segments replaced and query values kept only for parameters that cannot name anyone.
 Pages reached through a secret link also tell the browser not to pass the link on (Referer)
-and not to keep the page (caches).
+and not to keep the page (caches). Every response forbids framing and MIME sniffing.
 """
 
 import time
@@ -30,6 +32,16 @@ NO_TRACE_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
+# Safe for every page as they are (inline styles stay allowed; nothing may frame us).
+EVERY_RESPONSE = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"frame-ancestors 'none'; object-src 'none'; base-uri 'none'",
+    ),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+]
 
 
 def redacted_path(path: str) -> str:
@@ -49,11 +61,14 @@ def redacted_query(query: str) -> str:
     )
 
 
-class AccessLog:
-    """ASGI middleware: log each HTTP request redacted; no-trace headers on secret links."""
+class HttpEdge:
+    """ASGI middleware: log each request redacted; security headers on every response."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.headers = [*EVERY_RESPONSE]
+        if https:  # only where the public URL is https: a browser then never downgrades
+            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,15 +82,16 @@ class AccessLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                if secret:
-                    message["headers"] = [
-                        *[
-                            (name, value)
-                            for name, value in message.get("headers", [])
-                            if name.lower() not in dict(NO_TRACE_HEADERS)
-                        ],
-                        *NO_TRACE_HEADERS,
-                    ]
+                extra = self.headers + (NO_TRACE_HEADERS if secret else [])
+                ours = {name for name, _ in extra}
+                message["headers"] = [
+                    *[
+                        (name, value)
+                        for name, value in message.get("headers", [])
+                        if name.lower() not in ours
+                    ],
+                    *dict(extra).items(),
+                ]
             await send(message)
 
         try:

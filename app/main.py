@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import ops
-from app.access import AccessLog
+from app.access import HttpEdge
 from app.audit.service import AUDIT_KEY
 from app.db import make_engine
 from app.errors import install_error_handlers
@@ -92,7 +92,10 @@ def create_app(
     app.state.sessionmaker = maker
     app.state.engine = maker.kw["bind"]
     install_error_handlers(app)
-    app.add_middleware(AccessLog)
+    app.add_middleware(
+        HttpEdge,
+        https=settings.env == "production" and settings.base_url.startswith("https://"),
+    )
     app.include_router(ops.router)
     app.include_router(requests_api.router)
     app.include_router(fanout_api.router)

@@ -165,3 +165,17 @@ async def _answers(web: httpx.AsyncClient) -> bool:
         return (await web.get("/healthz")).status_code == 200
     except httpx.TransportError:
         return False
+
+
+async def test_every_page_forbids_framing_and_sniffing(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/request", "/healthz", "/verify/unknown-token", "/api/v1/requests"):
+        response = await client.get(path)
+        assert response.headers["x-frame-options"] == "DENY", path
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    secret = await client.get("/verify/unknown-token")
+    assert secret.headers["referrer-policy"] == "no-referrer"
+    assert secret.headers["cache-control"] == "no-store"
+    assert "strict-transport-security" not in secret.headers  # http in tests

@@ -10,6 +10,7 @@ from app.enums import Regulation, RequestType, Status
 from app.errors import ValidationFailed
 from app.requests import tickets
 from app.requests.models import DsrRequest
+from app.requests.schemas import text_problem
 from app.staff import service as staff_service
 
 
@@ -35,6 +36,9 @@ async def find(
     limit: int = 50,
 ) -> tuple[list[DsrRequest], str | None]:
     """A page of matching tickets, soonest due first, and the next page's cursor."""
+    for name, value in (("q", filters.q), ("assignee", filters.assignee)):
+        if value is not None and (problem := text_problem(value, one_line=True)):
+            raise ValidationFailed(f"{name}: {problem}")
     assignee_id = None
     if filters.assignee and filters.assignee != "none":
         staff = await staff_service.get_staff(session, filters.assignee)

@@ -10,6 +10,7 @@ from app.flows import intake
 from app.mail.models import Direction, Message, Triage
 from app.requests import tickets
 from app.requests.models import DsrRequest
+from app.requests.schemas import text_problem
 from app.settings import Settings
 
 
@@ -25,6 +26,8 @@ async def waiting(session: AsyncSession, *, limit: int = 100) -> list[Message]:
 
 async def require_waiting(session: AsyncSession, message_id: str) -> Message:
     """The waiting message with this Message-ID, or NotFound / Conflict."""
+    if text_problem(message_id, one_line=True) is not None:
+        raise NotFound("no inbound message with that id")  # not storable: never stored
     query = select(Message).where(
         Message.message_id == message_id.strip("<>"), Message.direction == Direction.IN
     )

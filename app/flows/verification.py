@@ -18,7 +18,12 @@ from app.requests import tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
 
-WRONG_CODE = "That code is not right. Please check it and try again."
+# One answer for every failure (wrong, expired, five wrong tries, no such reference), so
+# that the form cannot be used to learn which references exist.
+WRONG_CODE = (
+    "That code is not right, or it can no longer be used. Please check it,"
+    " or use the link in the email."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +58,10 @@ async def confirm_code(
     if dsr is None or dsr.status is not Status.UNVERIFIED:
         # The same words whether or not the reference exists: references are not probed.
         return Confirmation(None, WRONG_CODE)
-    check = await identity.check_code(session, dsr, code)
-    if check.token is None:
-        return Confirmation(None, check.problem)
-    await _confirm(session, dsr, check.token, method="email_code", settings=settings)
+    token = await identity.check_code(session, dsr, code)
+    if token is None:
+        return Confirmation(None, WRONG_CODE)
+    await _confirm(session, dsr, token, method="email_code", settings=settings)
     return Confirmation(dsr)
 
 

@@ -97,18 +97,14 @@ async def spend(session: AsyncSession, stored: VerificationToken) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-@dataclass(frozen=True, slots=True)
-class CodeCheck:
-    """The result of entering a code: the matching token, or why there is none."""
-
-    token: VerificationToken | None
-    problem: str | None = None
-
-
-async def check_code(session: AsyncSession, dsr: DsrRequest, code: str) -> CodeCheck:
-    """Match a typed code against the ticket's live tokens; wrong codes count and are capped.
+async def check_code(
+    session: AsyncSession, dsr: DsrRequest, code: str
+) -> VerificationToken | None:
+    """The live token this typed code matches, or None; wrong codes count and are capped.
 
     Returns rather than raises, so the caller's transaction commits the attempt counter.
+    Why a code failed (wrong, expired, capped) is not returned: telling those apart would
+    tell a stranger that the reference exists.
     """
     query = (
         select(VerificationToken)
@@ -121,19 +117,15 @@ async def check_code(session: AsyncSession, dsr: DsrRequest, code: str) -> CodeC
         .order_by(col(VerificationToken.id).desc())
     )
     live = list((await session.execute(query)).scalars())
-    if not live:
-        return CodeCheck(None, "This code has expired or was already used.")
-    if any(token.attempts >= MAX_CODE_ATTEMPTS for token in live):
-        return CodeCheck(
-            None, "Too many wrong codes. Please use the link in the email."
-        )
+    if not live or any(token.attempts >= MAX_CODE_ATTEMPTS for token in live):
+        return None
     wanted = _digest(_normal_code(code))
     for token in live:
         if token.code_hash and hmac.compare_digest(token.code_hash, wanted):
-            return CodeCheck(token)
+            return token
     for token in live:
         token.attempts += 1
-    return CodeCheck(None, "That code is not right. Please check it and try again.")
+    return None
 
 
 async def revoke_all(

@@ -1,16 +1,21 @@
 """Public verification pages. A GET never changes anything: mail scanners prefetch links."""
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app import ratelimit
 from app.flows import verification
 from app.identity import service
 from app.identity.models import TokenPurpose
 from app.requests.models import DsrRequest
+from app.settings import derived_key
 from app.web import (
     CSRF_FIELD,
     SessionDep,
     SettingsDep,
+    client_ip,
     csrf_token,
     csrf_valid,
     message_page,
@@ -19,6 +24,8 @@ from app.web import (
 )
 
 router = APIRouter(tags=["public"], include_in_schema=False)
+# Codes typed per address and hour, beside each code's own cap of five wrong tries.
+CODES_PER_IP, HOUR = 20, timedelta(hours=1)
 
 
 def _expired(request: Request) -> Response:
@@ -95,6 +102,22 @@ async def enter_code(
             settings,
             reference=reference,
             error="The form expired. Please try again.",
+        )
+    key = derived_key(settings, "rate-limit")
+    if not await ratelimit.hit(
+        session,
+        "verify-ip",
+        client_ip(request),
+        limit=CODES_PER_IP,
+        window=HOUR,
+        secret=key,
+    ):
+        return message_page(
+            request,
+            "Please wait a little",
+            "We received many codes from you in a short time.",
+            "Please try again in an hour, or use the link in the email.",
+            status=429,
         )
     result = await verification.confirm_code(
         session, reference, code if isinstance(code, str) else "", settings=settings

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.enums import Regulation, RequestType
 from app.flows import triage
+from app.requests.schemas import Line
 from app.web import AgentDep, ApiStaffDep, SessionDep, SettingsDep, actor_of
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
@@ -32,7 +33,7 @@ class OpenBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: RequestType
     regulation: Regulation
-    email: str | None = None
+    email: Line | None = None
 
 
 class AttachBody(BaseModel):

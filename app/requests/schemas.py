@@ -1,12 +1,43 @@
 """API shapes of a request: what clients send and what they get back."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.enums import Channel, DenialReason, Outcome, Regulation, RequestType, Status
 from app.requests.emails import is_valid_email
+
+
+def text_problem(value: str, *, one_line: bool = False) -> str | None:
+    """Why `value` cannot be stored as text (NUL, lone surrogates, line breaks), or None.
+
+    PostgreSQL refuses NUL in text and no encoder takes a lone surrogate; a line break in a
+    one-line field (a name) would let a stranger write lines into mail sent in our name.
+    """
+    if "\x00" in value:
+        return "contains a NUL character"
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        return "contains an invalid character (a lone surrogate)"
+    if one_line and ("\n" in value or "\r" in value):
+        return "must be a single line"
+    return None
+
+
+def _text(value: str) -> str:
+    if (problem := text_problem(value)) is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _line(value: str) -> str:
+    if (problem := text_problem(value, one_line=True)) is not None:
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_text)]  # free text: any printable content
+Line = Annotated[str, AfterValidator(_line)]  # a name, an address: one line
 
 
 class RequestCreate(BaseModel):
@@ -16,9 +47,9 @@ class RequestCreate(BaseModel):
 
     type: RequestType
     regulation: Regulation
-    email: str = Field(max_length=320)
-    name: str | None = Field(None, max_length=200)
-    details: str | None = Field(None, max_length=20_000)
+    email: Line = Field(max_length=320)
+    name: Line | None = Field(None, max_length=200)
+    details: Text | None = Field(None, max_length=20_000)
     received_at: AwareDatetime | None = Field(
         None,
         description="When a letter or call arrived; defaults to now; never in the future.",
@@ -113,38 +144,38 @@ class DenyBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     reason_code: DenialReason
-    message: str = Field(min_length=1, max_length=10_000)
+    message: Text = Field(min_length=1, max_length=10_000)
 
 
 class ReasonBody(BaseModel):
     """Body of extend and cancel: a reason is required."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=10_000)
+    reason: Text = Field(min_length=1, max_length=10_000)
 
 
 class AssignBody(BaseModel):
     """Body of assign: a staff email, or null to unassign."""
 
     model_config = ConfigDict(extra="forbid")
-    staff_email: str | None
+    staff_email: Line | None
 
 
 class NoteBody(BaseModel):
     """Body of notes."""
 
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=20_000)
+    text: Text = Field(min_length=1, max_length=20_000)
 
 
 class VerifyBody(BaseModel):
     """Body of verify: how the identity was checked (never the evidence itself)."""
 
     model_config = ConfigDict(extra="forbid")
-    method: str = Field(
+    method: Line = Field(
         min_length=1, max_length=64, examples=["id_checked", "phone_callback"]
     )
-    note: str | None = Field(None, max_length=2_000)
+    note: Text | None = Field(None, max_length=2_000)
 
 
 class EmptyBody(BaseModel):
@@ -190,6 +221,19 @@ class RequestForm(BaseModel):
     agent_details: str = ""
     website: str = ""  # the honeypot: people leave it empty, naive bots fill it in
 
+    @classmethod
+    def posted(cls, fields: dict[str, str]) -> "RequestForm":
+        """The form from posted fields: unknown ones ignored, the checkbox as a browser
+        sends it (present and not "off"/"false"/"0" means ticked), so nothing fails here."""
+        known = {key: value for key, value in fields.items() if key in cls.model_fields}
+        ticked = known.pop("is_agent", "").strip().lower() not in (
+            "",
+            "0",
+            "off",
+            "false",
+        )
+        return cls(**known, is_agent=ticked)
+
 
 def form_errors(form: RequestForm) -> dict[str, str]:
     """Field -> message for everything wrong with a posted form (empty when valid)."""
@@ -218,7 +262,24 @@ def form_errors(form: RequestForm) -> dict[str, str]:
         or len(form.name) > 200
     ):
         errors["details"] = "Please shorten your message."
+    for field in (
+        "name",
+        "email",
+        "agent_name",
+        "agent_email",
+        "details",
+        "agent_details",
+    ):
+        one_line = field not in ("details", "agent_details")
+        if text_problem(getattr(form, field), one_line=one_line) is not None:
+            errors.setdefault(field, _UNUSABLE[one_line])
     return errors
+
+
+_UNUSABLE = {
+    True: "Please write this on one line, without special characters.",
+    False: "Please remove the special characters from your message.",
+}
 
 
 class RetryBody(BaseModel):
@@ -232,4 +293,4 @@ class CompleteTaskBody(BaseModel):
     """Body of a manual task's completion: what staff did."""
 
     model_config = ConfigDict(extra="forbid")
-    note: str = Field(min_length=1, max_length=10_000)
+    note: Text = Field(min_length=1, max_length=10_000)

@@ -25,7 +25,7 @@ from app.enums import OPEN_STATUSES, Regulation, RequestType, Status
 from app.errors import NotFound, ValidationFailed
 from app.requests import lifecycle
 from app.requests.models import DsrRequest
-from app.requests.reference import new_reference
+from app.requests.reference import is_reference, new_reference
 
 _MAX_ID = 2**63 - 1
 
@@ -71,6 +71,8 @@ async def edit(session: AsyncSession, ticket: str | int) -> AsyncIterator[DsrReq
 
 async def edit_or_none(session: AsyncSession, ticket: str | int) -> DsrRequest | None:
     """Like `edit` without the block, for loops over tickets: the locked ticket, or None."""
+    if isinstance(ticket, str) and not is_reference(ticket.strip()):
+        return None  # never a stored reference: nothing to ask the database
     for held in _held(session):
         if held.id == ticket or held.reference == str(ticket).strip().upper():
             return held
@@ -122,6 +124,8 @@ async def _unused_reference(session: AsyncSession) -> str:
 
 async def get(session: AsyncSession, reference: str) -> DsrRequest | None:
     """The ticket with this reference (case-insensitive), read-only; None if unknown."""
+    if not is_reference(reference.strip()):
+        return None  # never a stored reference (and maybe not even storable text)
     query = select(DsrRequest).where(_id_query(reference))
     return (await session.execute(query)).scalar_one_or_none()
 

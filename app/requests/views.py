@@ -72,7 +72,7 @@ async def submit_request(
 ) -> Response:
     """Validate and submit; the answer is the same whether or not the address is known."""
     raw = await request.form()
-    form = RequestForm.model_validate(
+    form = RequestForm.posted(
         {key: value for key, value in raw.items() if isinstance(value, str)}
     )
     posted_token = raw.get(CSRF_FIELD)

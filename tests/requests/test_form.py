@@ -98,7 +98,11 @@ async def test_the_emailed_code_verifies_and_wrong_codes_are_capped(
         wrong = await client.post("/verify", data=form | {"code": "222222"})
         assert wrong.status_code == 422
     locked = await client.post("/verify", data=form | {"code": code.group(1)})
-    assert "Too many wrong codes" in locked.text
+    assert locked.status_code == 422  # the right code, too late: capped
+    unknown = await client.post(
+        "/verify", data=form | {"reference": "DSR-ZZZZZZZZ", "code": "222222"}
+    )
+    assert locked.text.count("not right") == unknown.text.count("not right") == 1
     [dsr] = await _tickets(session)
     assert dsr.status == Status.UNVERIFIED
 
@@ -211,3 +215,12 @@ async def test_a_returning_erased_person_is_flagged_once(
     [dsr] = await _tickets(session)
     kinds = [event.kind for event in await audit.timeline(session, dsr)]
     assert kinds.count("previously_erased") == 1
+
+
+async def test_code_entry_is_limited_per_address(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/verify")).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    form = {"csrf_token": token.group(1), "reference": "DSR-ZZZZZZZZ", "code": "222222"}
+    answers = [(await client.post("/verify", data=form)).status_code for _ in range(21)]
+    assert answers == [422] * 20 + [429]
