@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import migrations
 from app.audit import service as audit
-from app.db import make_engine, session_scope
+from app.db import make_engine, session_scope, utcnow
 from app.enums import Regulation
 from app.errors import DsrError
 from app.fanout.config import ConnectorsFileError, FanoutRuntime, load_runtime
@@ -202,16 +202,90 @@ def staff_add(
 def staff_token(
     email: str,
     name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=3650, help="Lifetime in days (default DSR_TOKEN_DAYS)."
+        ),
+    ] = None,
 ) -> None:
     """Create an API token; stdout is the token alone (only its hash is stored)."""
+    lifetime = days or _settings().token_days
 
-    async def work(session: AsyncSession) -> str:
+    async def work(session: AsyncSession) -> tuple[str, str]:
         staff = await staff_service.get_staff(session, email)
         if staff is None:
             _fail(f"no staff account {email}")
-        return await staff_service.create_token(session, staff, name=name)
+        token, row = await staff_service.create_token(
+            session, staff, name=name, days=lifetime, actor="cli"
+        )
+        assert row.expires_at is not None  # noqa: S101 - set on creation
+        return token, f"token {row.id} expires {row.expires_at:%Y-%m-%d %H:%M} UTC"
 
-    typer.echo(_in_session(work))
+    token, expiry = _in_session(work)
+    typer.echo(token)
+    typer.echo(expiry, err=True)
+
+
+@staff_cli.command("tokens")
+def staff_tokens(email: str) -> None:
+    """List a person's API tokens: id, name, created, last used, expiry, state."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        staff = await staff_service.get_staff(session, email)
+        if staff is None:
+            _fail(f"no staff account {email}")
+        now, lines = utcnow(), []
+        for row in await staff_service.tokens_of(session, staff):
+            state = (
+                "revoked"
+                if row.revoked_at
+                else "expired"
+                if row.expires_at and row.expires_at <= now
+                else "active"
+            )
+            lines.append(
+                "\t".join(
+                    (
+                        str(row.id),
+                        row.name,
+                        f"{row.created_at:%Y-%m-%d}",
+                        f"{row.last_used_at:%Y-%m-%d %H:%M}"
+                        if row.last_used_at
+                        else "-",
+                        f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "never",
+                        state,
+                    )
+                )
+            )
+        return lines
+
+    lines = _in_session(work)
+    typer.echo("id\tname\tcreated\tlast used\texpires\tstate")
+    for line in lines:
+        typer.echo(line)
+
+
+@staff_cli.command("revoke")
+def staff_revoke(token_id: int) -> None:
+    """Revoke one API token (by the id `dsr staff tokens` shows); it stops working at once."""
+
+    async def work(session: AsyncSession) -> None:
+        await staff_service.revoke_token(session, token_id, actor="cli")
+
+    _in_session(work)
+    typer.echo(f"revoked token {token_id}")
+
+
+@staff_cli.command("deactivate")
+def staff_deactivate(email: str) -> None:
+    """Deactivate a staff account: no more log-ins, and every token of it revoked."""
+
+    async def work(session: AsyncSession) -> None:
+        await staff_service.deactivate(session, email, actor="cli")
+
+    _in_session(work)
+    typer.echo(f"deactivated {email}")
 
 
 @audit_cli.command("verify")
@@ -442,6 +516,10 @@ def demo() -> None:
     from app.demo import seed, write_demo_connectors
 
     settings = _settings()
+    if not settings.is_dev:
+        _fail(
+            "dsr demo is for development only: it creates a demo admin and connectors"
+        )
     if write_demo_connectors(settings.data_dir, settings.connectors_file):
         typer.echo(f"wrote {settings.connectors_file} with demo connectors")
     _in_session(lambda session: seed(session, settings))

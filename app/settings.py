@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -17,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.enums import Regulation
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/dsr.db"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class Environment(StrEnum):
@@ -110,6 +112,9 @@ class Settings(BaseSettings):
         7, ge=0, description="Days before due when a ticket turns at-risk."
     )
     download_days: int = Field(7, ge=1, description="Export link lifetime in days.")
+    token_days: int = Field(
+        90, ge=1, le=3650, description="Default lifetime of a new API token in days."
+    )
     attach_max_bytes: int = Field(
         0, ge=0, description="Also attach the ZIP up to this size (0 = never)."
     )
@@ -137,13 +142,24 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_guard(self) -> Self:
         if self.env is Environment.PRODUCTION:
-            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+            key = self.secret_key.get_secret_value() if self.secret_key else ""
+            # A random key of 32+ URL-safe characters has well over 16 distinct ones;
+            # "aaaa…" or a repeated word is a placeholder, not a secret.
+            if len(key) < 32 or len(set(key)) < 16:
                 raise ValueError(
-                    "DSR_SECRET_KEY must be set to at least 32 characters in production"
+                    "DSR_SECRET_KEY must be a random value of at least 32 characters in"
+                    " production (e.g. python -c 'import secrets;"
+                    " print(secrets.token_urlsafe(48))')"
                 )
             if not self.smtp_host:
                 raise ValueError(
                     "DSR_SMTP_HOST must be set in production (no dev outbox)"
+                )
+            host = urlsplit(self.base_url).hostname or ""
+            if not self.base_url.startswith("https://") and host not in _LOOPBACK:
+                raise ValueError(
+                    "DSR_BASE_URL must be https:// in production: emailed links carry"
+                    " secrets (http is accepted only for a proxy on loopback)"
                 )
         return self
 

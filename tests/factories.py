@@ -28,7 +28,8 @@ async def make_staff(
 
 async def make_token(session: AsyncSession, staff: StaffUser) -> str:
     """An API token for the staff member."""
-    return await staff_service.create_token(session, staff, name="test")
+    token, _ = await staff_service.create_token(session, staff, name="test")
+    return token
 
 
 async def make_request(

@@ -1,16 +1,21 @@
 """The `dsr` command line, run as a real process."""
 
 import asyncio
+import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+import time_machine
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner, Result
 
 from app.cli import cli
+from app.db import utcnow
 from app.settings import Settings
 from app.staff import service as staff_service
 
@@ -213,3 +218,65 @@ def test_the_console_script_runs() -> None:
     )
     assert result.returncode == 0
     assert "audit" in result.stdout
+
+
+async def test_tokens_expire_list_revoke_and_die_with_their_account(
+    settings: Settings, session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    from tests.factories import make_staff
+
+    await make_staff(session, email="ops@example.com")
+    await session.commit()
+    made = await _dsr(settings, "staff", "token", "ops@example.com", "--days", "1")
+    assert made.exit_code == 0, made.output
+    token = made.stdout.strip()
+    assert re.fullmatch(r"dsr_[\w-]+", token)  # stdout is the token alone
+    assert "expires" in made.stderr
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/requests", headers=headers)).status_code == 200
+    with time_machine.travel(utcnow() + timedelta(days=2)):
+        expired = await client.get("/api/v1/requests", headers=headers)
+    assert expired.status_code == 401
+
+    second = (await _dsr(settings, "staff", "token", "ops@example.com")).stdout.strip()
+    listed = await _dsr(settings, "staff", "tokens", "ops@example.com")
+    assert listed.exit_code == 0, listed.output
+    rows = [line.split("\t") for line in listed.stdout.strip().splitlines()[1:]]
+    assert [row[-1] for row in rows] == ["active", "active"]
+    newest = rows[0][0]
+    assert (await _dsr(settings, "staff", "revoke", newest)).exit_code == 0
+    revoked = await client.get(
+        "/api/v1/requests", headers={"Authorization": f"Bearer {second}"}
+    )
+    assert revoked.status_code == 401
+
+    third = (await _dsr(settings, "staff", "token", "ops@example.com")).stdout.strip()
+    assert (
+        await _dsr(settings, "staff", "deactivate", "ops@example.com")
+    ).exit_code == 0
+    gone = await client.get(
+        "/api/v1/requests", headers={"Authorization": f"Bearer {third}"}
+    )
+    assert gone.status_code == 401
+    after = await _dsr(settings, "staff", "tokens", "ops@example.com")
+    assert {line.split("\t")[-1] for line in after.stdout.splitlines()[1:]} == {
+        "revoked"
+    }
+    unknown = await _dsr(settings, "staff", "revoke", "999999")
+    assert unknown.exit_code == 1
+    assert len(unknown.stderr.strip().splitlines()) == 1
+
+
+def test_demo_refuses_to_run_in_production(settings: Settings) -> None:
+    env = {
+        "DSR_ENV": "production",
+        "DSR_DATABASE_URL": settings.database_url,
+        "DSR_SECRET_KEY": "Vq3kT9xZpL2mN8rB4wY7cH1jF6dS0gQe5uA",
+        "DSR_SMTP_HOST": "smtp.example.com",
+        "DSR_BASE_URL": "https://privacy.example.com",
+        "DSR_DATA_DIR": str(settings.data_dir),
+    }
+    result = CliRunner().invoke(cli, ["demo"], env=env)
+    assert result.exit_code == 1
+    assert "development only" in result.stderr
+    assert not (settings.data_dir / "demo_shop.db").exists()

@@ -58,7 +58,7 @@ def _run(settings: Settings, *args: str) -> str:
         timeout=60,
         check=True,
     )
-    return done.stdout + done.stderr
+    return done.stdout
 
 
 def _serve(settings: Settings, port: int, logged: Path) -> subprocess.Popen[bytes]:

@@ -31,14 +31,38 @@ def test_production_refuses_a_missing_secret() -> None:
 
 def test_production_refuses_the_dev_outbox() -> None:
     with pytest.raises(ValidationError, match="DSR_SMTP_HOST"):
-        _settings(env="production", secret_key="s" * 40)
+        _settings(env="production", secret_key=KEY)
+
+
+KEY = "Vq3kT9xZpL2mN8rB4wY7cH1jF6dS0gQe5uA"  # 35 characters, 34 distinct
 
 
 def test_production_accepts_real_settings() -> None:
     settings = _settings(
-        env="production", secret_key="s" * 40, smtp_host="smtp.example.com"
+        env="production",
+        secret_key=KEY,
+        smtp_host="smtp.example.com",
+        base_url="https://privacy.example.com",
     )
     assert not settings.is_dev
+
+
+@pytest.mark.parametrize("key", ["a" * 40, "secret" * 8])
+def test_production_refuses_a_low_entropy_key(key: str) -> None:
+    with pytest.raises(ValidationError, match="random value"):
+        _settings(
+            env="production",
+            secret_key=key,
+            smtp_host="smtp.example.com",
+            base_url="https://privacy.example.com",
+        )
+
+
+def test_production_refuses_an_http_base_url_except_on_loopback() -> None:
+    real = {"env": "production", "secret_key": KEY, "smtp_host": "smtp.example.com"}
+    with pytest.raises(ValidationError, match="https"):
+        _settings(**real, base_url="http://privacy.example.com")
+    assert _settings(**real, base_url="http://127.0.0.1:8000").env == "production"
 
 
 def test_unknown_timezone_is_refused() -> None:

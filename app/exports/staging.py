@@ -117,7 +117,7 @@ class StagedSource:
         if not columns.keys() >= data.keys():
             self._learn(data)
         cells = [
-            value
+            csv_text(value)
             if type(value) is str
             else ""
             if value is None
@@ -161,7 +161,8 @@ class StagedSource:
     @property
     def header(self) -> list[str]:
         """The CSV columns: keys in first-seen order, then the overflow column if needed."""
-        return [*self.columns, *([EXTRA_COLUMN] if self.overflow else [])]
+        columns = [csv_text(column) for column in self.columns]
+        return [*columns, *([EXTRA_COLUMN] if self.overflow else [])]
 
     def path(self, extension: str) -> str:
         """Where this source's file with `extension` goes in the ZIP."""
@@ -288,6 +289,16 @@ def _as_staged(text: str) -> tuple[str, dict[str, Any], bytes] | None:
         return None
     # The text came from valid UTF-8 and holds no raw newline (JSON escapes it).
     return name, data, (raw + "\n").encode()
+
+
+# A spreadsheet runs a cell that starts like a formula (=, +, -, @, or a tab or CR before
+# one); a quote in front makes it plain text. Only text is guarded: numbers stay numbers.
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell as the CSV shows it: a formula-like start is guarded with a quote."""
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
 
 
 def csv_row(cells: list[str]) -> str:

@@ -46,4 +46,7 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime
+    )  # None: never
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

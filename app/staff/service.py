@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import anyio
 from pwdlib import PasswordHash
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.db import utcnow
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.requests.emails import normalise_email
 from app.staff.models import ApiToken, Role, StaffUser
 
@@ -93,22 +93,96 @@ async def authenticate_password(
     return staff if matches else None
 
 
-async def create_token(session: AsyncSession, staff: StaffUser, *, name: str) -> str:
-    """Issue an API token for the staff member; only its hash is stored, so show it once."""
+async def create_token(
+    session: AsyncSession,
+    staff: StaffUser,
+    *,
+    name: str,
+    days: int = 90,
+    actor: str = "system",
+) -> tuple[str, ApiToken]:
+    """Issue an API token valid for `days`; only its hash is stored, so show it once."""
     assert staff.id is not None  # noqa: S101 - accounts are flushed on creation
+    if not staff.active:
+        raise Conflict(f"{staff.email} is deactivated")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(staff_id=staff.id, name=name, token_hash=hash_token(token)))
+    row = ApiToken(
+        staff_id=staff.id,
+        name=name,
+        token_hash=hash_token(token),
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    session.add(row)
     await session.flush()
-    return token
+    await audit.record_in(
+        session,
+        STAFF_CHAIN,
+        "token_created",
+        actor=actor,
+        data={"staff_id": staff.id, "token_id": row.id, "days": days},
+    )
+    return token, row
+
+
+async def tokens_of(session: AsyncSession, staff: StaffUser) -> list[ApiToken]:
+    """The staff member's tokens, newest first (revoked and expired ones included)."""
+    query = select(ApiToken).where(ApiToken.staff_id == staff.id)
+    return list(
+        (await session.execute(query.order_by(col(ApiToken.id).desc()))).scalars()
+    )
+
+
+async def revoke_token(session: AsyncSession, token_id: int, *, actor: str) -> ApiToken:
+    """Revoke one token at once; NotFound when there is no such token."""
+    row = await session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"no API token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        await audit.record_in(
+            session,
+            STAFF_CHAIN,
+            "token_revoked",
+            actor=actor,
+            data={"staff_id": row.staff_id, "token_id": row.id},
+        )
+    return row
+
+
+async def deactivate(session: AsyncSession, email: str, *, actor: str) -> StaffUser:
+    """Deactivate an account: it can no longer log in, and every token of it is revoked."""
+    staff = await get_staff(session, email)
+    if staff is None:
+        raise NotFound(f"no staff account {email}")
+    staff.active = False
+    now = utcnow()
+    revoked = 0
+    for row in await tokens_of(session, staff):
+        if row.revoked_at is None:
+            row.revoked_at, revoked = now, revoked + 1
+    await audit.record_in(
+        session,
+        STAFF_CHAIN,
+        "staff_deactivated",
+        actor=actor,
+        data={"staff_id": staff.id, "tokens_revoked": revoked},
+    )
+    return staff
 
 
 async def authenticate_token(session: AsyncSession, token: str) -> StaffUser | None:
-    """The active staff member owning this unrevoked token, or None."""
+    """The active staff member owning this unrevoked, unexpired token, or None."""
     digest = hash_token(token)
     query = (
         select(ApiToken, StaffUser)
         .join(StaffUser, col(StaffUser.id) == ApiToken.staff_id)
-        .where(ApiToken.token_hash == digest, col(ApiToken.revoked_at).is_(None))
+        .where(
+            ApiToken.token_hash == digest,
+            col(ApiToken.revoked_at).is_(None),
+            or_(
+                col(ApiToken.expires_at).is_(None), col(ApiToken.expires_at) > utcnow()
+            ),
+        )
     )
     row = (await session.execute(query)).first()
     if row is None:

@@ -101,8 +101,8 @@ def expected_by_source(connector: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def cell(value: Any) -> str:
-    if isinstance(value, str):
-        return value
+    if isinstance(value, str):  # text that a spreadsheet would run gets a leading quote
+        return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
     return "" if value is None else json.dumps(value, ensure_ascii=False)
 
 
@@ -379,6 +379,22 @@ def test_values_json_cannot_hold_are_kept_as_their_strings(facts, tmp_path):
         table = archive.read("data/db/metrics.csv").decode()
     assert json.loads(text) == [{"ratio": "NaN", "cap": "Infinity", "größe": 1}]
     assert table.splitlines() == ["ratio,cap,größe", "NaN,Infinity,1"]
+
+
+def test_csv_cells_that_look_like_formulas_are_guarded_json_keeps_them(facts, tmp_path):
+    record = {"note": '=HYPERLINK("http://x.invalid","hi")', "@who": "+1 555", "n": -5}
+    staging = write_staging(tmp_path / "staging", {"crm": [("contacts", record)]})
+    manifest = build(facts, staging, tmp_path / "out.zip")
+    with zipfile.ZipFile(manifest.path) as archive:
+        data = json.loads(archive.read("data/crm/contacts.json"))
+        table = list(
+            csv.reader(io.StringIO(archive.read("data/crm/contacts.csv").decode()))
+        )
+    assert data == [record]  # the machine-readable copy is exact
+    assert table == [
+        ["note", "'@who", "n"],
+        ['\'=HYPERLINK("http://x.invalid","hi")', "'+1 555", "-5"],
+    ]
 
 
 def test_an_unpaired_surrogate_stays_a_valid_json_escape(facts, tmp_path):
