@@ -7,7 +7,8 @@ link (`/verify/<token>`, `/download/<token>`: whoever reads the log could use th
 staff search for an address. `dsr serve` turns it off; this middleware logs instead, with token
 path segments replaced and query values kept only for parameters that cannot name anyone.
 Pages reached through a secret link also tell the browser not to pass the link on (Referer)
-and not to keep the page (caches). Every response forbids framing and MIME sniffing.
+and not to keep the page (caches). Every response forbids framing and MIME sniffing, and a
+body declared larger than its route's limit is refused (413) before anything reads it.
 """
 
 import time
@@ -61,6 +62,22 @@ def redacted_query(query: str) -> str:
     )
 
 
+# Bodies larger than these are refused before anything reads them: a stranger's form post
+# is a few KiB, an API body (a note, a denial) well under a megabyte.
+PUBLIC_BODY_BYTES = 64 * 1024
+API_BODY_BYTES = 1024 * 1024
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
 class HttpEdge:
     """ASGI middleware: log each request redacted; security headers on every response."""
 
@@ -94,8 +111,12 @@ class HttpEdge:
                 ]
             await send(message)
 
+        limit = API_BODY_BYTES if path.startswith("/api/") else PUBLIC_BODY_BYTES
         try:
-            await self.app(scope, receive, sending)
+            if (_declared_length(scope) or 0) > limit:
+                await _too_large(sending, limit)
+            else:
+                await self.app(scope, receive, sending)
         finally:
             query = scope.get("query_string", b"").decode("latin-1")
             log.info(
@@ -106,3 +127,18 @@ class HttpEdge:
                 status=status,
                 ms=round((time.perf_counter() - started) * 1000, 1),
             )
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = f"Request bodies here are limited to {limit // 1024} KiB.\n".encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

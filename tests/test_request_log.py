@@ -179,3 +179,13 @@ async def test_every_page_forbids_framing_and_sniffing(
     assert secret.headers["referrer-policy"] == "no-referrer"
     assert secret.headers["cache-control"] == "no-store"
     assert "strict-transport-security" not in secret.headers  # http in tests
+
+
+async def test_oversized_bodies_are_refused_before_they_are_read(
+    client: httpx.AsyncClient,
+) -> None:
+    big = await client.post("/request", content=b"x" * (64 * 1024 + 1))
+    assert big.status_code == 413
+    assert "x-frame-options" in big.headers
+    fine = await client.post("/request", data={"email": "a@example.com"})
+    assert fine.status_code == 400  # read, then refused for its missing CSRF token
