@@ -33,14 +33,18 @@ NO_TRACE_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
-# Safe for every page as they are (inline styles stay allowed; nothing may frame us).
+# Every page loads only what the app serves: no inline script or style, no other origin,
+# no framing. The API's documentation page (Swagger UI, from a CDN) is the one exception
+# until its files are served by the app too; it keeps the rest of the policy.
+STRICT_POLICY = (
+    b"default-src 'self'; img-src 'self' data:; form-action 'self';"
+    b" frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
+)
+DOCS_POLICY = b"frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
+DOCS_PATHS = ("/api/docs",)
 EVERY_RESPONSE = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (
-        b"content-security-policy",
-        b"frame-ancestors 'none'; object-src 'none'; base-uri 'none'",
-    ),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
 ]
 
@@ -99,7 +103,12 @@ class HttpEdge:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                extra = self.headers + (NO_TRACE_HEADERS if secret else [])
+                policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else STRICT_POLICY
+                extra = [
+                    *self.headers,
+                    (b"content-security-policy", policy),
+                    *(NO_TRACE_HEADERS if secret else []),
+                ]
                 ours = {name for name, _ in extra}
                 message["headers"] = [
                     *[

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import ops
@@ -21,6 +22,7 @@ from app.jobs import JobContext, Worker
 from app.mail import api as mail_api
 from app.mail import views as mail_views
 from app.mail.smtpd import start_receiver
+from app.paths import TEMPLATES_DIR
 from app.requests import api as requests_api
 from app.requests import views as requests_views
 from app.settings import Settings, derived_key, process_environment
@@ -96,6 +98,8 @@ def create_app(
         HttpEdge,
         https=settings.env == "production" and settings.base_url.startswith("https://"),
     )
+    # The public pages' stylesheet; served here so that no page needs inline styles.
+    app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
     app.include_router(ops.router)
     app.include_router(requests_api.router)
     app.include_router(fanout_api.router)

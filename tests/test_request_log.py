@@ -174,11 +174,21 @@ async def test_every_page_forbids_framing_and_sniffing(
         response = await client.get(path)
         assert response.headers["x-frame-options"] == "DENY", path
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy
     secret = await client.get("/verify/unknown-token")
     assert secret.headers["referrer-policy"] == "no-referrer"
     assert secret.headers["cache-control"] == "no-store"
     assert "strict-transport-security" not in secret.headers  # http in tests
+    page = (await client.get("/request")).text
+    assert (
+        "<style" not in page
+    )  # nothing inline: the stylesheet is a file the app serves
+    sheet = await client.get("/static/public.css")
+    assert sheet.status_code == 200
+    assert sheet.headers["content-type"].startswith("text/css")
 
 
 async def test_oversized_bodies_are_refused_before_they_are_read(

@@ -123,3 +123,16 @@ async def test_a_mistyped_address_is_explained_next_to_the_field(
     error = page.locator("#email-error")
     assert "valid email address" in (await error.inner_text())
     assert await field.input_value() == "ada-at-example.com"  # nothing typed is lost
+
+
+async def test_the_pages_are_styled_under_their_content_security_policy(
+    server: str, browser: Browser
+) -> None:
+    page = await browser.new_page()
+    complaints: list[str] = []
+    page.on("console", lambda message: complaints.append(message.text))
+    for path in ("/request", "/verify", "/request/sent"):
+        await page.goto(f"{server}{path}")
+        width = await page.evaluate("getComputedStyle(document.body).maxWidth")
+        assert width != "none", path  # the stylesheet applied
+    assert [text for text in complaints if "Content Security Policy" in text] == []
