@@ -5,9 +5,12 @@ Every call is a `POST` to `url` with a JSON body and two headers:
     {"action": "access" | "erase" | "test",
      "subject": {"email": ..., "name": ...},                      (not for "test")
      "request_reference": "DSR-...", "idempotency_key": "..."}
-    X-DSR-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with `secret`>
+    X-DSR-Signature: t=<unix time>,sha256=<hex HMAC-SHA256 of "<t>." + raw body, keyed
+                     with `secret`>
     Idempotency-Key: <as in the body; a retried task sends the same key>
 
+The signature binds the time it was made: a receiver refuses one older (or newer) than a few
+minutes, so a captured request or callback cannot be replayed later (`verify_signature`).
 The key is the runtime's task key (`Subject.idempotency_key`), else one derived from the
 connector, action, reference and email (keyed with the secret, so it hides the email).
 
@@ -27,6 +30,7 @@ Errors map as in `connectors.http`: 401/403 auth, 408/429/5xx/timeouts transient
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
@@ -55,20 +59,39 @@ from connectors.http import send
 
 SIGNATURE_HEADER = "X-DSR-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_PREFIX = "sha256="
+TOLERANCE_SECONDS = 300  # how far a signature's time may be from the receiver's clock
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The `X-DSR-Signature` value for a body: `sha256=<hex HMAC-SHA256>`."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return f"{_PREFIX}{digest}"
+def _digest(secret: str, body: bytes, timestamp: int) -> str:
+    signed = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def verify_signature(secret: str, body: bytes, header: str) -> bool:
-    """Whether `header` signs `body` under `secret` (constant-time comparison)."""
-    if not secret or not header.startswith(_PREFIX):
+def sign(secret: str, body: bytes, *, timestamp: float | None = None) -> str:
+    """The `X-DSR-Signature` value for a body: `t=<unix time>,sha256=<hex HMAC>`."""
+    moment = int(time.time() if timestamp is None else timestamp)
+    return f"t={moment},sha256={_digest(secret, body, moment)}"
+
+
+def verify_signature(
+    secret: str,
+    body: bytes,
+    header: str,
+    *,
+    now: float | None = None,
+    tolerance: float = TOLERANCE_SECONDS,
+) -> bool:
+    """Whether `header` signs `body` under `secret` within `tolerance` seconds of `now`."""
+    parts = dict(
+        part.split("=", 1) for part in header.strip().split(",") if "=" in part
+    )
+    stamp, digest = parts.get("t", ""), parts.get("sha256", "")
+    if not secret or not stamp.isdigit() or not digest:
         return False
-    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
+    moment = int(stamp)
+    if abs((time.time() if now is None else now) - moment) > tolerance:
+        return False  # too old (a replay) or from a clock far off
+    return hmac.compare_digest(_digest(secret, body, moment).encode(), digest.encode())
 
 
 class WebhookConfig(ConnectorConfig):

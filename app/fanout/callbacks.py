@@ -2,7 +2,8 @@
 
 A webhook that answered `202` leaves its task `waiting`. The service later POSTs the
 result to `/api/v1/callbacks/webhook/{connector}`, signed like our requests
-(`X-DSR-Signature: sha256=<HMAC of the raw body with the connector's secret>`), naming
+(`X-DSR-Signature: t=<unix time>,sha256=<HMAC of "<t>." + the raw body with the
+connector's secret>`, refused when the time is more than five minutes off), naming
 the task by the idempotency key we sent (`<reference>:<connector>:<action>`). A repeated
 `done` for a finished task is accepted and changes nothing; a callback for a task that
 is not waiting (e.g. still being recorded) is refused with 409, so the sender retries.

@@ -4,6 +4,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -24,6 +25,8 @@ from connectors.base import (
     TransientError,
 )
 from connectors.webhook import WebhookConfig, WebhookConnector, sign, verify_signature
+
+NOW = 1_800_000_000  # a fixed clock for signature checks
 
 ADA_WITH_CONTEXT = Subject(
     email="ada.lovelace@example.com",
@@ -67,8 +70,12 @@ async def test_a_call_is_signed_over_the_raw_body_and_carries_the_keys(
 
     assert records == [Record("contacts", {"email": "ada.lovelace@example.com"})]
     [(headers, body)] = webhook.calls
-    expected = hmac.new(kit.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-    assert headers["x-dsr-signature"] == f"sha256={expected}"
+    stamp, digest = headers["x-dsr-signature"].split(",")
+    moment = int(stamp.removeprefix("t="))
+    assert abs(time.time() - moment) < 60  # signed now, so it cannot be replayed later
+    signed = f"{moment}.".encode() + body
+    expected = hmac.new(kit.webhook_secret.encode(), signed, hashlib.sha256).hexdigest()
+    assert digest == f"sha256={expected}"
     assert headers["idempotency-key"] == "task-41-erase"
     assert headers["content-type"] == "application/json"
     assert json.loads(body) == {
@@ -254,26 +261,39 @@ def test_the_config_requires_an_http_url_and_a_long_secret():
 @pytest.mark.parametrize(
     ("secret", "body", "header", "valid"),
     [
-        ("k" * 20, b'{"a":1}', sign("k" * 20, b'{"a":1}'), True),
-        ("k" * 20, b'{"a":2}', sign("k" * 20, b'{"a":1}'), False),
-        ("k" * 20, b'{"a":1}', sign("x" * 20, b'{"a":1}'), False),
+        ("k" * 20, b'{"a":1}', sign("k" * 20, b'{"a":1}', timestamp=NOW), True),
+        ("k" * 20, b'{"a":2}', sign("k" * 20, b'{"a":1}', timestamp=NOW), False),
+        ("k" * 20, b'{"a":1}', sign("x" * 20, b'{"a":1}', timestamp=NOW), False),
         (
             "k" * 20,
             b'{"a":1}',
-            sign("k" * 20, b'{"a":1}').removeprefix("sha256="),
+            sign("k" * 20, b'{"a":1}', timestamp=NOW).split(",")[1],
             False,
         ),
-        ("k" * 20, b'{"a":1}', "sha256=", False),
-        ("", b'{"a":1}', sign("", b'{"a":1}'), False),
+        ("k" * 20, b'{"a":1}', f"t={NOW},sha256=", False),
+        ("", b'{"a":1}', sign("", b'{"a":1}', timestamp=NOW), False),
+        ("k" * 20, b'{"a":1}', sign("k" * 20, b'{"a":1}', timestamp=NOW - 301), False),
+        ("k" * 20, b'{"a":1}', sign("k" * 20, b'{"a":1}', timestamp=NOW + 301), False),
+        (
+            "k" * 20,
+            b'{"a":1}',
+            sign("k" * 20, b'{"a":1}', timestamp=NOW).replace(
+                f"t={NOW}", f"t={NOW + 1}"
+            ),
+            False,
+        ),
     ],
     ids=[
         "valid",
         "tampered-body",
         "other-secret",
-        "no-prefix",
+        "no-time",
         "empty",
         "empty-secret",
+        "replayed-later",
+        "from-the-future",
+        "time-changed",
     ],
 )
 def test_verify_signature(secret, body, header, valid):
-    assert verify_signature(secret, body, header) is valid
+    assert verify_signature(secret, body, header, now=NOW) is valid

@@ -1,6 +1,7 @@
 """Erasures a vendor finishes later: polled until done, or completed by a signed callback."""
 
 import json
+import time
 from datetime import timedelta
 
 import time_machine
@@ -73,10 +74,13 @@ async def test_a_202_webhook_erasure_completes_by_signed_callback(
     forged = await client.post(
         url, content=body, headers={"X-DSR-Signature": "sha256=00"}
     )
+    stale = sign(fanout.secret, body, timestamp=time.time() - 600)
+    replayed = await client.post(url, content=body, headers={"X-DSR-Signature": stale})
     accepted = await client.post(url, content=body, headers=headers)
     repeated = await client.post(url, content=body, headers=headers)
 
     assert forged.status_code == 401
+    assert replayed.status_code == 401  # a captured callback cannot be sent again later
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "succeeded"
     assert repeated.status_code == 200
