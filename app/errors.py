@@ -105,10 +105,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         405: "Method not allowed",
     }.get(exc.status_code, "Error")
     if _is_api(request):
-        return problem(
+        response: Response = problem(
             exc.status_code, f"http-{exc.status_code}", title, str(exc.detail)
         )
-    return _error_page(exc.status_code, title, str(exc.detail))
+    else:
+        response = _error_page(exc.status_code, title, str(exc.detail))
+    # Keep what the error carries for the client, e.g. `Allow` on a 405 (RFC 9110 15.5.6).
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

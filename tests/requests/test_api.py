@@ -361,3 +361,12 @@ async def test_unusable_list_parameters_are_422_not_500(
     response = await client.get("/api/v1/requests", params=params, headers=agent)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_wrong_method_is_405_naming_the_allowed_ones(
+    client: httpx.AsyncClient, agent: dict[str, str]
+) -> None:
+    response = await client.delete("/api/v1/requests", headers=agent)
+    assert response.status_code == 405
+    assert "GET" in response.headers["allow"]
+    assert response.headers["content-type"].startswith("application/problem+json")
