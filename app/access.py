@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.requests import ClientDisconnect
+
 from app.logging import log
 
 Scope = MutableMapping[str, Any]
@@ -98,10 +100,30 @@ class HttpEdge:
         path: str = scope.get("path", "")
         secret = path.startswith(SECRET_PREFIXES)
         started, status = time.perf_counter(), 500
+        limit = API_BODY_BYTES if path.startswith("/api/") else PUBLIC_BODY_BYTES
+        read, refused, answered, closed = 0, False, False, False
+
+        async def receiving() -> Message:
+            # A body without a Content-Length (chunked) is counted as it arrives; past the
+            # limit the client is answered 413 and the app sees a disconnect.
+            nonlocal read, refused, closed
+            message = await receive()
+            if message["type"] == "http.request" and not refused:
+                read += len(message.get("body", b""))
+                if read > limit:
+                    refused = True
+                    if not answered:
+                        await _too_large(sending, limit)
+                        closed = True  # whatever the app sends after this is dropped
+                    return {"type": "http.disconnect"}
+            return message
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
+            if closed:
+                return  # the app's own answer to a body it never got whole
             if message["type"] == "http.response.start":
+                answered = True
                 status = int(message["status"])
                 policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else STRICT_POLICY
                 extra = [
@@ -120,12 +142,14 @@ class HttpEdge:
                 ]
             await send(message)
 
-        limit = API_BODY_BYTES if path.startswith("/api/") else PUBLIC_BODY_BYTES
         try:
             if (_declared_length(scope) or 0) > limit:
                 await _too_large(sending, limit)
             else:
-                await self.app(scope, receive, sending)
+                await self.app(scope, receiving, sending)
+        except ClientDisconnect:
+            if not refused:
+                raise
         finally:
             query = scope.get("query_string", b"").decode("latin-1")
             log.info(
