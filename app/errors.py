@@ -115,8 +115,59 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+_PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem document.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "examples": ["urn:dsr:problem:not-found"]},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+_PROBLEM_STATUSES = {
+    401: "No valid bearer token (or, for a callback, no valid signature)",
+    403: "The token's role may not do this",
+    404: "No such request, task or message",
+    405: "Method not allowed here (see Allow)",
+    409: "Not possible in the current state",
+    413: "The body is larger than this route accepts",
+    422: "Invalid input; `errors` lists each field",
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Describe the problem answers every API operation can give, as problem+json."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+        _PROBLEM_SCHEMA
+    )
+    schema["components"]["schemas"].pop("HTTPValidationError", None)
+    schema["components"]["schemas"].pop("ValidationError", None)
+    content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in _PROBLEM_STATUSES.items():
+                responses[str(status)] = {
+                    "description": description,
+                    "content": content,
+                }
+    return schema
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render domain, validation and HTTP errors consistently."""
     app.add_exception_handler(DsrError, _dsr_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_problems(original())  # idempotent over FastAPI's cached schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override

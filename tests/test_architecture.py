@@ -6,7 +6,15 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 APP = ROOT / "app"
 LIFECYCLE = APP / "requests" / "lifecycle.py"
-WEB_MODULES = {"api.py", "views.py", "web.py", "errors.py", "main.py", "ops.py"}
+WEB_MODULES = {
+    "api.py",
+    "views.py",
+    "web.py",
+    "errors.py",
+    "main.py",
+    "ops.py",
+    "access.py",
+}
 
 
 def _python_files(folder: Path) -> list[Path]:

@@ -372,3 +372,14 @@ async def test_a_wrong_method_is_405_naming_the_allowed_ones(
         "allow"
     ]  # Starlette names the methods of the first route it matched
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_openapi_document_describes_problem_answers(
+    client: httpx.AsyncClient,
+) -> None:
+    schema = (await client.get("/api/openapi.json")).json()
+    assert "Problem" in schema["components"]["schemas"]
+    approve = schema["paths"]["/api/v1/requests/{reference}/approve"]["post"]
+    for status in ("401", "403", "404", "409", "422"):
+        content = approve["responses"][status]["content"]
+        assert list(content) == ["application/problem+json"], status
