@@ -34,7 +34,6 @@ import contextlib
 import imaplib
 import re
 import ssl
-import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -47,7 +46,7 @@ from sqlmodel import col
 
 from app.db import session_scope, utcnow
 from app.errors import DsrError
-from app.logging import log
+from app.logging import failure, log
 from app.mail.inbound import IngestFunc
 from app.mail.models import MailboxState
 from app.mail.smtpd import MAX_MESSAGE_BYTES
@@ -238,7 +237,7 @@ class _Poll:
             raise  # the database is in trouble: stop; the next poll resumes here
         except Exception as exc:
             result.errors += 1
-            log.error("mail.imap.ingest_failed", uid=uid, **_failure(exc))
+            log.error("mail.imap.ingest_failed", uid=uid, **failure(exc))
             return False
         if outcome.kind == "rejected":
             result.rejected += 1
@@ -379,10 +378,3 @@ def _text(data: list[Any]) -> str:
     if isinstance(first, bytes):
         return first.decode("utf-8", "replace")[:200]
     return str(first)[:200]
-
-
-def _failure(exc: BaseException) -> dict[str, str]:
-    """What went wrong, without the exception's message (it may quote the mail)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
-    return {"error": type(exc).__name__, "where": where}

@@ -16,14 +16,13 @@ in another thread could not use them.
 
 import asyncio
 import logging
-import traceback
 from urllib.parse import urlsplit
 from weakref import WeakSet
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.logging import log
+from app.logging import failure, log
 from app.mail.inbound import IngestFunc
 from app.settings import Settings
 
@@ -73,7 +72,7 @@ class InboundHandler:
         except Exception as exc:
             # Database down, timeout or a bug: the MTA keeps the message and retries.
             # Only the type and place are logged: messages may quote the mail.
-            log.error("mail.smtpd.failed", size=len(raw), **_failure(exc))
+            log.error("mail.smtpd.failed", size=len(raw), **failure(exc))
             return TRY_AGAIN
         if outcome.kind == "rejected":
             log.warning("mail.smtpd.rejected", size=len(raw), reason=outcome.reason)
@@ -163,10 +162,3 @@ async def start_receiver(
     receiver = Receiver(server, sessions)
     log.info("mail.smtpd.started", host=hostname, port=receiver.port)
     return receiver
-
-
-def _failure(exc: BaseException) -> dict[str, str]:
-    """What went wrong, without the exception's message (it may quote the mail)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
-    return {"error": type(exc).__name__, "where": where}
