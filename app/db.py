@@ -3,9 +3,9 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, event, inspect
+from sqlalchemy import DateTime, event, inspect, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -107,6 +109,48 @@ async def try_advisory_lock(session: AsyncSession, name: str) -> bool:
     return bool((await session.execute(query, {"name": name})).scalar_one())
 
 
+_PER_TRANSACTION = "dsr.per_transaction"
+
+
+def transaction_state(session: AsyncSession | Session, name: str) -> dict[Any, Any]:
+    """A dict kept on the session under `name` until its outermost transaction ends.
+
+    For what holds only while the transaction does: rows it locked, chain heads it read,
+    wake-ups it owes at commit.
+    """
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    state: dict[Any, Any] = sync.info.setdefault(_PER_TRANSACTION, {}).setdefault(
+        name, {}
+    )
+    return state
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_transaction_state(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: its locks are gone
+        session.info.pop(_PER_TRANSACTION, None)
+
+
+async def select_locked(session: AsyncSession, model: type[T], *where: Any) -> T | None:
+    """The row matching `where`, read fresh and locked until the transaction ends.
+
+    SQLite has no row locks: a no-op write first takes the database write lock, so what is
+    read cannot change before this transaction commits.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        key = inspect(model).primary_key[0]
+        noop = update(model).where(*where).values({key.name: key})
+        await session.execute(noop.execution_options(synchronize_session=False))
+    query = (
+        select(model)
+        .where(*where)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    found: T | None = (await session.execute(query)).scalar_one_or_none()
+    return found
+
+
 # Units of work. Some rows (the ticket) may change only while their owner holds them locked
 # inside one transaction. The owner registers the object on its session; a guard on every
 # column raises on a write to a stored object that is not registered, and the registration
@@ -120,14 +164,12 @@ class UnregisteredWrite(RuntimeError):
 
 def register_writable(session: AsyncSession | Session, obj: object) -> None:
     """Let `obj` be changed in this session until its transaction ends."""
-    sync = session.sync_session if isinstance(session, AsyncSession) else session
-    sync.info.setdefault(_WRITABLE, {})[id(obj)] = obj
+    transaction_state(session, _WRITABLE)[id(obj)] = obj
 
 
 def registered(session: AsyncSession | Session) -> list[object]:
     """The objects registered as writable in this session's transaction."""
-    sync = session.sync_session if isinstance(session, AsyncSession) else session
-    return list(sync.info.get(_WRITABLE, {}).values())
+    return list(transaction_state(session, _WRITABLE).values())
 
 
 def is_writable(obj: object) -> bool:
@@ -136,7 +178,7 @@ def is_writable(obj: object) -> bool:
     if state.transient or state.pending:
         return True
     session = state.session
-    return session is not None and id(obj) in session.info.get(_WRITABLE, {})
+    return session is not None and id(obj) in transaction_state(session, _WRITABLE)
 
 
 def require_writable(obj: object, what: str) -> None:
@@ -165,9 +207,3 @@ def _write_check(name: str) -> Any:
         return value
 
     return check
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _end_registrations(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # the outermost transaction: its locks are gone
-        session.info.pop(_WRITABLE, None)

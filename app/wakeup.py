@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from app.db import transaction_state
 from app.logging import log
 
 CHANNELS = frozenset({"fanout", "results", "outbox"})
@@ -71,7 +72,7 @@ async def notify(session: AsyncSession, channel: str) -> None:
     # Begins the transaction if nothing has yet, so that its end (commit or rollback)
     # is what sends or drops the wake-up.
     connection = await session.connection()
-    session.info.setdefault(_PENDING_KEY, set()).add(channel)
+    transaction_state(session, _PENDING_KEY)[channel] = True
     if connection.dialect.name == "postgresql":
         signal = session.info.get(WAKEUP_KEY)
         token = signal.token if isinstance(signal, Wakeup) else ""
@@ -83,17 +84,12 @@ async def notify(session: AsyncSession, channel: str) -> None:
 def _wake_after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # a released SAVEPOINT is not a commit yet
         return
-    pending = session.info.pop(_PENDING_KEY, None)
+    # A rollback sends nothing: the pending channels end with the transaction unused.
+    pending = transaction_state(session, _PENDING_KEY)
     signal = session.info.get(WAKEUP_KEY)
     if pending and isinstance(signal, Wakeup):
         for channel in pending:
             signal.wake(channel)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_on_end(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # rolled back (a commit has already popped them)
-        session.info.pop(_PENDING_KEY, None)
 
 
 class Listener:

@@ -14,20 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import event as sa_event
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel import col, select
 
 from app.audit.models import AuditChain, Event
-from app.db import require_writable, utcnow
+from app.db import require_writable, select_locked, transaction_state, utcnow
 
 GENESIS = "0" * 64
 AUDIT_KEY = "audit_key"  # session.info entry holding the key for personal-value hashes
-_HEADS = (
-    "audit.heads"  # session.info: chain heads read (and locked) in this transaction
-)
+_HEADS = "audit.heads"  # per transaction: the chain heads it read (and locked)
 TICKET_PREFIX = "ticket:"
 
 
@@ -78,32 +73,12 @@ def _key(session: AsyncSession) -> bytes:
     return key
 
 
-@sa_event.listens_for(Session, "after_transaction_end")
-def _forget_heads(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # another transaction may move the heads next
-        session.info.pop(_HEADS, None)
-
-
 async def _head(session: AsyncSession, chain: str) -> AuditChain:
     """The chain's head, read and locked once per transaction (created on first use)."""
-    heads: dict[str, AuditChain] = session.info.setdefault(_HEADS, {})
+    heads: dict[str, AuditChain] = transaction_state(session, _HEADS)
     if chain in heads:
         return heads[chain]
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now.
-        await session.execute(
-            update(AuditChain)
-            .where(col(AuditChain.chain) == chain)
-            .values(seq=col(AuditChain.seq))
-            .execution_options(synchronize_session=False)
-        )
-    query = (
-        select(AuditChain)
-        .where(col(AuditChain.chain) == chain)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = (await session.execute(query)).scalar_one_or_none()
+    head = await select_locked(session, AuditChain, col(AuditChain.chain) == chain)
     if head is None:  # a new chain; two creators at once collide on the primary key
         head = AuditChain(chain=chain)
         session.add(head)
@@ -113,7 +88,7 @@ async def _head(session: AsyncSession, chain: str) -> AuditChain:
 
 def start_chain(session: AsyncSession, chain: str) -> None:
     """Begin a chain known to be new (a ticket just created): no head to read first."""
-    heads: dict[str, AuditChain] = session.info.setdefault(_HEADS, {})
+    heads = transaction_state(session, _HEADS)
     if chain in heads:
         raise ValueError(f"the audit chain {chain} exists already")
     heads[chain] = AuditChain(chain=chain)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, tuple_, update
+from sqlalchemy import and_, func, or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
-from app.db import register_writable, registered, utcnow
+from app.db import register_writable, registered, select_locked, utcnow
 from app.enums import OPEN_STATUSES, Regulation, RequestType, Status
 from app.errors import NotFound, ValidationFailed
 from app.requests import lifecycle
@@ -34,25 +34,6 @@ def _id_query(ticket: str | int) -> Any:
     if isinstance(ticket, int):
         return col(DsrRequest.id) == ticket
     return col(DsrRequest.reference) == ticket.strip().upper()
-
-
-async def _lock(session: AsyncSession, ticket: str | int) -> DsrRequest | None:
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database write lock now, so what
-        # is read next cannot change before this transaction commits.
-        noop = update(DsrRequest).where(_id_query(ticket))
-        await session.execute(
-            noop.values(id=col(DsrRequest.id)).execution_options(
-                synchronize_session=False
-            )
-        )
-    query = (
-        select(DsrRequest)
-        .where(_id_query(ticket))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 @asynccontextmanager
@@ -76,7 +57,7 @@ async def edit_or_none(session: AsyncSession, ticket: str | int) -> DsrRequest |
     for held in _held(session):
         if held.id == ticket or held.reference == str(ticket).strip().upper():
             return held
-    dsr = await _lock(session, ticket)
+    dsr = await select_locked(session, DsrRequest, _id_query(ticket))
     if dsr is not None:
         register_writable(session, dsr)
     return dsr
