@@ -213,9 +213,7 @@ def staff_token(
     lifetime = days or _settings().token_days
 
     async def work(session: AsyncSession) -> tuple[str, str]:
-        staff = await staff_service.get_staff(session, email)
-        if staff is None:
-            _fail(f"no staff account {email}")
+        staff = await staff_service.require_staff(session, email)
         token, row = await staff_service.create_token(
             session, staff, name=name, days=lifetime, actor="cli"
         )
@@ -232,18 +230,10 @@ def staff_tokens(email: str) -> None:
     """List a person's API tokens: id, name, created, last used, expiry, state."""
 
     async def work(session: AsyncSession) -> list[str]:
-        staff = await staff_service.get_staff(session, email)
-        if staff is None:
-            _fail(f"no staff account {email}")
+        staff = await staff_service.require_staff(session, email)
         now, lines = utcnow(), []
         for row in await staff_service.tokens_of(session, staff):
-            state = (
-                "revoked"
-                if row.revoked_at
-                else "expired"
-                if row.expires_at and row.expires_at <= now
-                else "active"
-            )
+            state = staff_service.token_state(row, now=now)
             lines.append(
                 "\t".join(
                     (

@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import anyio
 from pwdlib import PasswordHash
@@ -42,6 +42,23 @@ async def get_staff(session: AsyncSession, email: str) -> StaffUser | None:
         func.lower(StaffUser.email) == email.strip().lower()
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def require_staff(session: AsyncSession, email: str) -> StaffUser:
+    """The staff account with this email, or NotFound."""
+    staff = await get_staff(session, email)
+    if staff is None:
+        raise NotFound(f"no staff account {email}")
+    return staff
+
+
+def token_state(row: ApiToken, *, now: datetime) -> str:
+    """`revoked`, `expired` or `active`: whether the token still authenticates."""
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at is not None and row.expires_at <= now:
+        return "expired"
+    return "active"
 
 
 async def add_staff(
@@ -151,9 +168,7 @@ async def revoke_token(session: AsyncSession, token_id: int, *, actor: str) -> A
 
 async def deactivate(session: AsyncSession, email: str, *, actor: str) -> StaffUser:
     """Deactivate an account: it can no longer log in, and every token of it is revoked."""
-    staff = await get_staff(session, email)
-    if staff is None:
-        raise NotFound(f"no staff account {email}")
+    staff = await require_staff(session, email)
     staff.active = False
     now = utcnow()
     revoked = 0
