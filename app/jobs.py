@@ -13,15 +13,36 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
+from typing import TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import wakeup
 from app.errors import NotFound
-from app.logging import log
+from app.logging import failure, log
 from app.settings import Settings
+
+T = TypeVar("T")
+
+
+async def each_item(
+    event: str, ids: Mapping[str, object], work: Callable[[], Awaitable[T]]
+) -> T | None:
+    """Run one item of a job in isolation: its result, or None after logging `event`.
+
+    One bad item (a file that cannot be deleted, a damaged row) must not stop the others;
+    a database that is down must, so its errors propagate and the next run resumes.
+    """
+    try:
+        return await work()
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        log.error(event, **ids, **failure(exc))
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,9 @@ advisory lock keeps a second worker from doing the same reading meanwhile.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import ColumnElement, and_, or_
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
@@ -19,7 +19,7 @@ from app.db import session_scope, try_advisory_lock
 from app.deadlines import rules
 from app.deadlines.service import calendar_for, due_day, due_state, extension_available
 from app.enums import OPEN_STATUSES
-from app.logging import failure, log
+from app.jobs import each_item
 from app.mail import outbox
 from app.requests import tickets
 from app.requests.models import DsrRequest
@@ -61,24 +61,31 @@ async def sweep(
         if not await try_advisory_lock(guard, "dsr.deadline-sweep"):
             return SweepResult(skipped=True)
         for ident in await _due_for_escalation(guard, settings, now, calendar):
-            try:
-                async with session_scope(maker) as session:
-                    stage = await escalate(
-                        session, ident, settings=settings, now=now, calendar=calendar
-                    )
-            except (OperationalError, InterfaceError):
-                raise  # the database is in trouble: stop here; the next sweep resumes
-            except Exception as exc:
-                failed += 1
-                log.error(
-                    "deadlines.escalation_failed", request_id=ident, **failure(exc)
-                )
-                continue
-            if stage is not None:
+            work = partial(_escalate_one, maker, ident, settings, now, calendar)
+            stage = await each_item(
+                "deadlines.escalation_failed", {"request_id": ident}, work
+            )
+            failed += stage is None
+            if stage:
                 counts[stage] += 1
     return SweepResult(
         at_risk=counts["at_risk"], overdue=counts["overdue"], failed=failed
     )
+
+
+async def _escalate_one(
+    maker: async_sessionmaker[AsyncSession],
+    ident: int,
+    settings: Settings,
+    now: datetime,
+    calendar: rules.BusinessCalendar,
+) -> str:
+    """Escalate one ticket in a transaction of its own; its new stage, or "" for none."""
+    async with session_scope(maker) as session:
+        stage = await escalate(
+            session, ident, settings=settings, now=now, calendar=calendar
+        )
+    return stage or ""  # not None: None is what each_item returns for a failure
 
 
 async def _due_for_escalation(

@@ -9,7 +9,6 @@ in a worker thread, never on the event loop.
 import contextlib
 import shutil
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import anyio
 from sqlalchemy import delete
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
@@ -28,6 +26,7 @@ from app.enums import OPEN_STATUSES
 from app.exports.models import Export
 from app.fanout.staging import staging_dir
 from app.identity.models import VerificationToken
+from app.jobs import each_item
 from app.logging import failure, log
 from app.requests import tickets
 from app.requests.models import DsrRequest
@@ -69,7 +68,7 @@ async def purge_expired(
         )
         export_ids = list(expired.scalars())
     for export_id in export_ids:
-        done = await _each(
+        done = await each_item(
             "exports.purge_failed",
             {"export_id": export_id},
             partial(_purge_one, maker, export_id, settings, now),
@@ -172,7 +171,7 @@ async def _purge_staging(
         if status is not None and status in OPEN_STATUSES and ident not in built:
             continue
         folder = staging_dir(settings.data_dir, reference)
-        done = await _each(
+        done = await each_item(
             "exports.staging_purge_failed",
             {"reference": reference},
             partial(anyio.to_thread.run_sync, _remove_tree, folder),
@@ -229,26 +228,13 @@ async def _purge_unrecorded(
     for relative, path in paths.items():
         if relative in recorded:
             continue
-        done = await _each(
+        done = await each_item(
             "exports.unrecorded_purge_failed",
             {"file": path.name},
             partial(anyio.to_thread.run_sync, _remove_file, path),
         )
         failed += done is None
     return failed
-
-
-async def _each(
-    event: str, ids: dict[str, object], work: Callable[[], Awaitable[bool]]
-) -> bool | None:
-    """Run one item's work; on failure log `event` with the item's ids and return None."""
-    try:
-        return await work()
-    except (OperationalError, InterfaceError):
-        raise  # the database is in trouble: stop here; the next run resumes
-    except Exception as exc:
-        log.error(event, **ids, **failure(exc))
-        return None
 
 
 def _stale_packages(folder: Path, cutoff: float) -> list[Path]:
