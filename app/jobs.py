@@ -9,7 +9,7 @@ announced during a run would wait for the next poll.
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
@@ -43,6 +43,32 @@ async def each_item(
     except Exception as exc:
         log.error(event, **ids, **failure(exc))
         return None
+
+
+@contextlib.asynccontextmanager
+async def heartbeat(
+    every: float, renew: Callable[[], Awaitable[object]], *, event: str
+) -> AsyncIterator[None]:
+    """Call `renew` every `every` seconds while the block runs (a lease's heartbeat).
+
+    A failed beat is logged as `event` and the next one tries again: whoever writes under
+    the lease checks it is still theirs, so a missed renewal costs a takeover, not a fork.
+    """
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await renew()
+            except Exception as exc:
+                log.warning(event, error=type(exc).__name__)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 @dataclass(frozen=True, slots=True)

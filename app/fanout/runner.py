@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from app.fanout.models import ConnectorTask, TaskStatus
 from app.fanout.outcomes import Claimed
 from app.fanout.service import Outcome
 from app.fanout.staging import StagedFile, publish_all
+from app.jobs import heartbeat
 from app.logging import log
 from app.requests.models import DsrRequest
 
@@ -272,15 +274,10 @@ async def renew_leases(maker: async_sessionmaker[AsyncSession], worker: str) -> 
     return int(result.rowcount)  # type: ignore[attr-defined]  # CursorResult
 
 
-async def _heartbeat(writer: _Writer) -> None:
+async def _renew(writer: _Writer) -> None:
     """Keep this worker's leases alive while its tasks run."""
-    while True:
-        await asyncio.sleep(HEARTBEAT_SECONDS)
-        try:
-            async with writer.lock:
-                await renew_leases(writer.maker, writer.worker)
-        except Exception as exc:  # the next beat tries again; the lease check guards
-            log.warning("fanout.heartbeat_failed", error=type(exc).__name__)
+    async with writer.lock:
+        await renew_leases(writer.maker, writer.worker)
 
 
 Attempt = Callable[[Claimed, httpx.AsyncClient], Coroutine[Any, Any, Finished]]
@@ -304,7 +301,6 @@ async def _drain(
     summary = RunSummary()
     writer = _Writer(maker, worker)
     running: set[asyncio.Task[str]] = set()
-    beat = asyncio.create_task(_heartbeat(writer))
     wake: asyncio.Task[Any] | None = None
 
     async def one(claimed: Claimed, http: httpx.AsyncClient) -> str:
@@ -316,8 +312,12 @@ async def _drain(
             )
             return "error"
 
+    renew = partial(_renew, writer)
     try:
-        async with runtime.http_client() as http:
+        async with (
+            heartbeat(HEARTBEAT_SECONDS, renew, event="fanout.heartbeat_failed"),
+            runtime.http_client() as http,
+        ):
             while True:
                 async with writer.lock:
                     if woken is not None:  # cleared first: a later wake-up is seen
@@ -338,9 +338,9 @@ async def _drain(
                 summary.outcomes.update(task.result() for task in finished)
     finally:
         extra = [wake] if wake is not None else []
-        for task in (*running, beat, *extra):
+        for task in (*running, *extra):
             task.cancel()
-        await asyncio.gather(*running, beat, *extra, return_exceptions=True)
+        await asyncio.gather(*running, *extra, return_exceptions=True)
 
 
 async def run_due(

@@ -11,12 +11,10 @@ over within seconds and two workers never answer one ticket. A failed attempt is
 transactions of its own, so one that cannot be answered never holds up the others.
 """
 
-import asyncio
 import random
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +26,7 @@ from app.enums import RequestType, Status
 from app.exports import service
 from app.fanout.models import ResultsWork, WorkStatus
 from app.fanout.runner import HEARTBEAT_SECONDS, LEASE, new_worker_id
+from app.jobs import heartbeat
 from app.logging import log
 from app.requests import lifecycle, tickets
 from app.requests.models import DsrRequest
@@ -109,7 +108,10 @@ async def _attempt(
     settings: Settings,
 ) -> int:
     try:
-        async with _heartbeat(maker, claimed, worker):
+        renew = partial(_renew, maker, claimed, worker)
+        async with heartbeat(
+            HEARTBEAT_SECONDS, renew, event="results.heartbeat_failed"
+        ):
             if claimed.attempts > MAX_ATTEMPTS:  # workers kept dying on this one
                 raise RuntimeError(f"gave up: a worker stopped {MAX_ATTEMPTS} times")
             return await _answer(maker, claimed, worker, settings=settings)
@@ -233,31 +235,16 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=ceiling * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
 
 
-@asynccontextmanager
-async def _heartbeat(
+async def _renew(
     maker: async_sessionmaker[AsyncSession], claimed: _Claimed, worker: str
-) -> AsyncIterator[None]:
-    """Renew the row's lease while the ticket is being answered."""
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            try:
-                async with session_scope(maker) as session:
-                    await session.execute(
-                        update(ResultsWork)
-                        .where(
-                            col(ResultsWork.id) == claimed.work_id,
-                            col(ResultsWork.lease_owner) == worker,
-                        )
-                        .values(lease_expires_at=utcnow() + LEASE)
-                    )
-            except Exception as exc:  # the next beat tries again; `_locked` guards
-                log.warning("results.heartbeat_failed", error=type(exc).__name__)
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+) -> None:
+    """Extend the row's lease, if it is still ours."""
+    async with session_scope(maker) as session:
+        await session.execute(
+            update(ResultsWork)
+            .where(
+                col(ResultsWork.id) == claimed.work_id,
+                col(ResultsWork.lease_owner) == worker,
+            )
+            .values(lease_expires_at=utcnow() + LEASE)
+        )
