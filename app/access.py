@@ -89,16 +89,33 @@ class HttpEdge:
 
     def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
-        self.headers = [*EVERY_RESPONSE]
+        every = [*EVERY_RESPONSE]
         if https:  # only where the public URL is https: a browser then never downgrades
-            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+            every.append((b"strict-transport-security", b"max-age=31536000"))
+        # The headers of each kind of page, merged once (a later entry wins): (docs, secret).
+        self.headers = {
+            (docs, secret): dict(
+                [
+                    *every,
+                    (
+                        b"content-security-policy",
+                        DOCS_POLICY if docs else STRICT_POLICY,
+                    ),
+                    *(NO_TRACE_HEADERS if secret else []),
+                ]
+            )
+            for docs in (False, True)
+            for secret in (False, True)
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        secret = path.startswith(SECRET_PREFIXES)
+        ours = self.headers[
+            path.startswith(DOCS_PATHS), path.startswith(SECRET_PREFIXES)
+        ]
         started, status = time.perf_counter(), 500
         limit = API_BODY_BYTES if path.startswith("/api/") else PUBLIC_BODY_BYTES
         read, refused, answered, closed = 0, False, False, False
@@ -125,20 +142,13 @@ class HttpEdge:
             if message["type"] == "http.response.start":
                 answered = True
                 status = int(message["status"])
-                policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else STRICT_POLICY
-                extra = [
-                    *self.headers,
-                    (b"content-security-policy", policy),
-                    *(NO_TRACE_HEADERS if secret else []),
-                ]
-                ours = {name for name, _ in extra}
                 message["headers"] = [
                     *[
                         (name, value)
                         for name, value in message.get("headers", [])
                         if name.lower() not in ours
                     ],
-                    *dict(extra).items(),
+                    *ours.items(),
                 ]
             await send(message)
 
