@@ -9,6 +9,7 @@ change.
 
 import hashlib
 import hmac
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -30,7 +31,10 @@ from connectors.sql import SqlConfig, SqlConnector
 from connectors.webhook import verify_signature
 from tests.fixtures.servers import serve_in_thread
 
-DB_NAME = "dsr_connectors"
+# Named after this checkout's test database (DSR_TEST_PG_URL), so parallel checkouts
+# do not share one.
+_TEST_DB = os.environ.get("DSR_TEST_PG_URL", "/test").rsplit("/", 1)[-1]
+DB_NAME = "dsr_connectors" if _TEST_DB == "test" else f"dsr_connectors_{_TEST_DB}"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 MARIADB_SERVER = "mysql://root@127.0.0.1:3306"
 HASH_KEY = "test-hash-key-0123456789"

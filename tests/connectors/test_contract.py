@@ -30,6 +30,7 @@ from connectors.manual import ManualConnector
 from connectors.registry import load_types
 from connectors.sql import SqlConfig, SqlConnector
 from connectors.webhook import WebhookConnector
+from tests.connectors.conftest import DB_NAME
 
 REGISTERED = load_types()
 
@@ -48,8 +49,8 @@ async def _sql_case(target: dict[str, Any], kit) -> Case:
     await store.reset()
     bad_urls = {
         "sqlite": f"sqlite:///{store.folder}/missing.db",
-        "postgresql": "postgresql://no_such_role@127.0.0.1:5432/dsr_connectors",
-        "mariadb": "mysql://root:wrong-password@127.0.0.1:3306/dsr_connectors",
+        "postgresql": f"postgresql://no_such_role@127.0.0.1:5432/{DB_NAME}",
+        "mariadb": f"mysql://root:wrong-password@127.0.0.1:3306/{DB_NAME}",
     }
     good = store.connector()
     bad_config = SqlConfig.model_validate(
