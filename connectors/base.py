@@ -72,6 +72,16 @@ class Subject:
     hints: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def addresses(self) -> tuple[str, ...]:
+        """The address as the requester wrote it, then lower-cased if that differs.
+
+        The app keeps the case of the local part; vendors match case differently (Stripe's
+        list filter is exact), so a lookup tries each, or the vendor's case-blind search.
+        """
+        lowered = self.email.lower()
+        return (self.email,) if lowered == self.email else (self.email, lowered)
+
+    @property
     def reference(self) -> str | None:
         """The ticket reference (`DSR-…`), when the runtime supplied it."""
         return self.hints.get(HINT_REFERENCE)
