@@ -208,7 +208,7 @@ class ZendeskConnector(Connector[ZendeskConfig]):
                 "GET",
                 "/users/search",
                 lambda body: body.get("next_page"),
-                params={"query": f"email:{address}"},
+                params={"query": address},
             ):
                 for user in page.get("users") or []:
                     uid = str(user["id"])
