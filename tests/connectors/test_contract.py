@@ -24,7 +24,7 @@ REGISTERED = load_types()
 
 # Types whose contract case lives beside their fake vendor server in tests/vendors/.
 VENDOR_CASES: frozenset[str] = frozenset(
-    {"activecampaign", "intercom", "zendesk", "klaviyo"}
+    {"activecampaign", "intercom", "zendesk", "klaviyo", "drip"}
 )
 
 
