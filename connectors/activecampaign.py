@@ -142,13 +142,7 @@ class ActiveCampaignConnector(Connector[ActiveCampaignConfig]):
             return EraseSummary(
                 status=EraseStatus.MANUAL_REQUIRED,
                 erased={"contacts": 0},
-                notes=(
-                    f"{len(contacts)} contact(s) were deleted, which only archives them "
-                    "for 360 days. The API key's user is not in the Admin group, so it "
-                    "cannot purge the archive: an admin must open Contacts > View "
-                    "archived contacts, search the person's email and choose Delete "
-                    "(permanently), or give the connector an admin's key.",
-                ),
+                notes=(_not_admin(len(contacts)),),
             )
         if len(archived) < len(contacts):
             # The archive has not caught up with the deletes yet: try again later, when
@@ -228,6 +222,20 @@ class ActiveCampaignConnector(Connector[ActiveCampaignConfig]):
             except _Missing:
                 return None
         return list(found.values())
+
+
+def _not_admin(deleted: int) -> str:
+    done = (
+        f"{deleted} contact(s) were deleted, which only archives them for 360 days. "
+        if deleted
+        else "No live contact has the address. "
+    )
+    return (
+        done + "The API key's user is not in the Admin group, so the Contact Archive "
+        "could not be checked or purged: an admin must open Contacts > View archived "
+        "contacts, search the person's email and delete what is listed (permanently), "
+        "or give the connector an admin's key."
+    )
 
 
 class _Missing(Exception):
