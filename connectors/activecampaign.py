@@ -12,6 +12,7 @@ to unsubscribed (2) in every list it is on.
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import httpx
 from pydantic import Field, SecretStr, model_validator
 
 from connectors.base import (
@@ -156,8 +157,10 @@ class ActiveCampaignConnector(Connector[ActiveCampaignConfig]):
                 "DELETE", f"/contactArchives/{row['id']}", missing_ok=True
             )
             if response is None:  # 404: not an admin (a purged id answers 200)
+                host = httpx.URL(api.base_url).host
                 raise ConnectorError(
-                    "DELETE contactArchives: refused (the API user must be an admin)"
+                    f"HTTP 404 from DELETE {host}: archive purge refused "
+                    "(the API user must be in the Admin group)"
                 )
             purged += 1
         if kept_deals:

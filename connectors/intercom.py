@@ -12,13 +12,12 @@ sets `unsubscribed_from_emails` on every contact of the person.
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import httpx
 from pydantic import Field, SecretStr
 
+from connectors import paging
 from connectors.base import (
     Capability,
     Connector,
-    ConnectorError,
     EraseSummary,
     OptOutSummary,
     RateLimit,
@@ -31,7 +30,6 @@ from connectors.http import Api, ApiConfig
 API_URL = "https://api.intercom.io"  # EU: https://api.eu.intercom.io, AU: api.au.
 VERSION = "2.11"
 PER_PAGE = 150  # the search APIs' largest page
-RESTARTS = 3  # expired cursors tolerated in one listing before giving up
 
 SOURCES = {
     "contacts": SourceInfo(
@@ -183,38 +181,26 @@ class IntercomConnector(Connector[IntercomConfig]):
                 yield contact
 
 
-async def _search(
+def _search(
     api: Api, path: str, query: Mapping[str, Any], per_page: int
-) -> AsyncIterator[dict[str, Any]]:
-    """Every hit of a search API, following `pages.next.starting_after` in the body.
+) -> AsyncIterator[Any]:
+    """Every hit of a search API; the cursor (`pages.next.starting_after`) goes in the
+    body, and one Intercom refuses restarts the search (`connectors.paging`)."""
 
-    A cursor Intercom no longer accepts (a 400 on a later page) restarts the search from
-    the first page, skipping what was already yielded.
-    """
-    seen: set[str] = set()
-    for _ in range(RESTARTS + 1):
-        cursor: str | None = None
-        while True:
-            pagination: dict[str, Any] = {"per_page": per_page}
-            if cursor is not None:
-                pagination["starting_after"] = cursor
-            body = {"query": query, "pagination": pagination}
-            response = await api.call(
-                "POST", path, json=body, accept=(400,) if cursor else ()
-            )
-            if response is None:  # never: a 404 raises without missing_ok
-                return
-            if response.status_code == 400:
-                break  # the cursor expired: start again
-            page = response.json()
-            for hit in page.get("data") or page.get("conversations") or []:
-                if hit["id"] not in seen:
-                    seen.add(hit["id"])
-                    yield hit
-            cursor = ((page.get("pages") or {}).get("next") or {}).get("starting_after")
-            if not cursor:
-                return
-    raise ConnectorError(f"POST {httpx.URL(api.base_url).host}: cursors kept expiring")
+    def following(page: Any) -> dict[str, Any] | None:
+        cursor = ((page.get("pages") or {}).get("next") or {}).get("starting_after")
+        if not cursor:
+            return None
+        return {"pagination": {"per_page": per_page, "starting_after": cursor}}
+
+    return paging.items(
+        api,
+        "POST",
+        path,
+        found=lambda page: page.get("data") or page.get("conversations") or [],
+        next_page=following,
+        json={"query": query, "pagination": {"per_page": per_page}},
+    )
 
 
 async def _numbered(api: Api, path: str) -> AsyncIterator[dict[str, Any]]:

@@ -13,13 +13,12 @@ an unknown address.
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import httpx
 from pydantic import Field, SecretStr
 
+from connectors import paging
 from connectors.base import (
     Capability,
     Connector,
-    ConnectorError,
     EraseStatus,
     EraseSummary,
     OptOutSummary,
@@ -33,7 +32,6 @@ from connectors.http import Api, ApiConfig
 API_URL = "https://a.klaviyo.com"
 REVISION = "2026-04-15"
 JSONAPI = "application/vnd.api+json"
-RESTARTS = 3  # refused cursors tolerated in one listing
 UNSUBSCRIBE_BATCH = 100  # profiles per bulk unsubscribe job
 
 SOURCES = {
@@ -204,39 +202,14 @@ def _email_consent(profile: Mapping[str, Any]) -> str | None:
     return str(consent) if consent is not None else None
 
 
-async def _items(
-    api: Api, path: str, params: Mapping[str, Any]
-) -> AsyncIterator[dict[str, Any]]:
-    """Every resource of a JSON:API list, following `links.next`.
-
-    A cursor Klaviyo refuses (400) restarts the list from its first page, skipping the
-    resources already yielded.
-    """
-    seen: set[str] = set()
-    for _ in range(RESTARTS + 1):
-        target: str | None = path
-        query: Mapping[str, Any] | None = params or None
-        first = True
-        while target is not None:
-            response = await api.call(
-                "GET",
-                target,
-                params=query,
-                missing_ok=True,
-                accept=() if first else (400,),
-            )
-            if response is None:
-                return
-            if response.status_code == 400:
-                break
-            page = response.json()
-            for item in page.get("data") or []:
-                if item["id"] not in seen:
-                    seen.add(item["id"])
-                    yield item
-            target = (page.get("links") or {}).get("next")
-            query, first = None, False
-        else:
-            return
-    host = httpx.URL(api.base_url).host
-    raise ConnectorError(f"GET {host}: cursors kept expiring")
+def _items(api: Api, path: str, params: Mapping[str, Any]) -> AsyncIterator[Any]:
+    """Every resource of a JSON:API list, following `links.next`; a cursor Klaviyo
+    refuses restarts the list (`connectors.paging`)."""
+    return paging.items(
+        api,
+        "GET",
+        path,
+        found=lambda page: page.get("data") or [],
+        next_page=lambda page: (page.get("links") or {}).get("next"),
+        params=params,
+    )

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from pydantic import Field, SecretStr, model_validator
 
+from connectors import paging
 from connectors.base import (
     AuthError,
     Capability,
@@ -35,7 +36,6 @@ from connectors.http import Api, ApiConfig
 
 PAGE = 100  # cursor pagination's largest page[size]
 BATCH = 100  # ids per destroy_many
-RESTARTS = 3  # refused cursors tolerated in one listing
 DONE_JOB = "completed"
 FAILED_JOBS = frozenset({"failed", "killed"})
 
@@ -249,42 +249,24 @@ async def _holds(api: Api, user: Mapping[str, Any], wanted: str) -> bool:
     return False
 
 
-async def _cursor_items(
+def _cursor_items(
     api: Api, path: str, key: str, size: int = PAGE
-) -> AsyncIterator[dict[str, Any]]:
-    """Every item of a cursor-paged list, following `links.next`.
+) -> AsyncIterator[Any]:
+    """Every item of a cursor-paged list, following `links.next` while `has_more`; a
+    cursor Zendesk refuses restarts the list (`connectors.paging`)."""
 
-    A cursor Zendesk refuses (400, e.g. one that went stale) restarts the list from the
-    first page, skipping the items already yielded.
-    """
-    seen: set[str] = set()
-    for _ in range(RESTARTS + 1):
-        target: str | None = path
-        params: dict[str, Any] | None = {"page[size]": size}
-        first = True
-        while target is not None:
-            response = await api.call(
-                "GET",
-                target,
-                params=params,
-                missing_ok=True,
-                accept=() if first else (400,),
-            )
-            if response is None:
-                return
-            if response.status_code == 400:
-                break
-            page = response.json()
-            for item in page.get(key) or []:
-                if str(item.get("id")) not in seen:
-                    seen.add(str(item.get("id")))
-                    yield item
-            more = (page.get("meta") or {}).get("has_more")
-            target = (page.get("links") or {}).get("next") if more else None
-            params, first = None, False
-        else:
-            return
-    raise ConnectorError(f"GET {httpx.URL(api.base_url).host}: cursors kept expiring")
+    def following(page: Any) -> str | None:
+        more = (page.get("meta") or {}).get("has_more")
+        return (page.get("links") or {}).get("next") if more else None
+
+    return paging.items(
+        api,
+        "GET",
+        path,
+        found=lambda page: page.get(key) or [],
+        next_page=following,
+        params={"page[size]": size},
+    )
 
 
 async def _purge_tickets(api: Api, ids: Sequence[str]) -> str | None:
