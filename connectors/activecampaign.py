@@ -148,8 +148,10 @@ class ActiveCampaignConnector(Connector[ActiveCampaignConfig]):
         if len(archived) < len(contacts):
             # The archive has not caught up with the deletes yet: try again later, when
             # the archived copies can be purged (a retry finds and purges them).
+            host = httpx.URL(api.base_url).host
             raise TransientError(
-                "DELETE contacts: archived copies not listed yet", retry_after=60
+                f"GET {host}: the archive does not list the deleted contacts yet",
+                retry_after=60,
             )
         purged = 0
         for row in archived:
