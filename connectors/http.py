@@ -2,7 +2,8 @@
 
 `Api` joins a base URL, the auth headers, a per-call timeout and the instance's `Throttle`:
 every call holds the throttle, so rate limits apply per HTTP call. A 429 (or a 503 with
-`Retry-After`) pauses the throttle for the time the vendor asks and the same call is sent
+`Retry-After`) pauses the throttle for the time the vendor asks (its `Retry-After`, else
+the reset its rate-limit headers give, else a short backoff) and the same call is sent
 again, up to `max_wait` seconds in all, so a paging access stream goes on where it was
 instead of failing and reading every page again; past that it is a `TransientError` for
 the runtime's retry. `Api.pages()` follows any pagination style: the caller says, from
@@ -16,7 +17,7 @@ bodies may carry the subject's email or data, which must not reach logs or task 
 
 import math
 import random
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -25,7 +26,7 @@ import httpx
 from pydantic import Field, field_validator
 
 from connectors.base import AuthError, ConnectorConfig, ConnectorError, TransientError
-from connectors.throttle import Throttle
+from connectors.throttle import Throttle, exhausted_for
 
 _TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
@@ -149,8 +150,13 @@ class Api:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         missing_ok: bool = False,
+        accept: Collection[int] = (),
     ) -> httpx.Response | None:
-        """Send one call (waiting out 429s); None for a 404 when `missing_ok`."""
+        """Send one call (waiting out 429s); None for a 404 when `missing_ok`.
+
+        A status in `accept` is returned as it is instead of raised, for the connector
+        to read the vendor's error body (e.g. a 400 that means "cursor expired").
+        """
         request = self.client.build_request(
             method,
             self.url(path),
@@ -169,6 +175,8 @@ class Api:
                 break
             waited += wait
             self.throttle.pause(wait)
+        if response.status_code in accept:
+            return response
         if missing_ok and response.status_code in (404, 410):
             return None
         raise_for_status(response)
@@ -258,6 +266,10 @@ def _wait_before_resend(response: httpx.Response, attempt: int) -> float | None:
     if response.status_code == 429:
         if retry_after is not None:
             return retry_after
+        # No Retry-After, but the vendor's rate-limit headers say when the window resets.
+        reset = exhausted_for(response.headers)
+        if reset is not None:
+            return max(reset, 0.1)
         return min(2.0**attempt, 30.0) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
     if response.status_code == 503 and retry_after is not None:
         return retry_after

@@ -33,6 +33,7 @@ class Vendor:
     throttled: dict[str, int] = field(default_factory=dict)  # page -> 429s left
     retry_after: str | None = "1"
     headers: dict[str, str] = field(default_factory=dict)
+    throttled_headers: dict[str, str] = field(default_factory=dict)  # on each 429
 
     def pages_read(self) -> list[str]:
         return [what for _, what in self.log]
@@ -45,6 +46,7 @@ def _app(vendor: Vendor) -> Starlette:
         if vendor.throttled.get(page, 0) > 0:
             vendor.throttled[page] -= 1
             headers = {"Retry-After": vendor.retry_after} if vendor.retry_after else {}
+            headers.update(vendor.throttled_headers)
             return JSONResponse({"error": "rate limited"}, 429, headers=headers)
         number = int(page)
         following = number + 1 if number < PAGES else None
@@ -147,6 +149,27 @@ async def test_a_429_past_the_wait_budget_is_transient_with_its_retry_after(
 
     assert caught.value.retry_after == 30
     assert vendor.pages_read() == ["1"]
+
+
+async def test_a_429_without_retry_after_waits_for_the_vendors_reset(vendor, client):
+    vendor.throttled = {"2": 1}
+    vendor.retry_after = None
+    vendor.throttled_headers = {
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": "0.3",
+    }
+
+    assert len(await _items(_api(vendor, client))) == PAGES
+
+    first, second = (at for at, page in vendor.log if page == "2")
+    assert 0.25 <= second - first < 0.9  # the reset, not a backoff of 1 s or more
+
+
+async def test_an_accepted_status_is_returned_for_the_connector_to_read(vendor, client):
+    response = await _api(vendor, client).call("GET", "/status/400", accept=(400,))
+    assert response is not None
+    assert response.status_code == 400
+    assert response.json() == {"error": "x"}
 
 
 async def test_every_call_holds_the_shared_throttle(vendor, client):
