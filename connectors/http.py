@@ -25,7 +25,7 @@ import httpx
 from pydantic import Field, field_validator
 
 from connectors.base import AuthError, ConnectorConfig, ConnectorError, TransientError
-from connectors.throttle import Throttle
+from connectors.throttle import Throttle, exhausted_for
 
 _TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
@@ -258,6 +258,11 @@ def _wait_before_resend(response: httpx.Response, attempt: int) -> float | None:
     if response.status_code == 429:
         if retry_after is not None:
             return retry_after
+        # Vendors that send no Retry-After (HubSpot, Keap) say in their rate-limit
+        # headers when the window resets; wait that long, not a blind backoff.
+        reset = exhausted_for(response.headers)
+        if reset is not None:
+            return reset
         return min(2.0**attempt, 30.0) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
     if response.status_code == 503 and retry_after is not None:
         return retry_after
