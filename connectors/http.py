@@ -125,6 +125,7 @@ class Api:
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         max_wait: float = 120.0,
+        backoff: float = 1.0,
     ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
@@ -133,6 +134,9 @@ class Api:
         self.headers = dict(headers or {})
         self.auth = auth
         self.max_wait = max_wait
+        # A 429 with neither Retry-After nor rate-limit headers waits backoff x 2^attempt
+        # seconds (jittered to 50-100 %): Mailchimp, Stripe.
+        self.backoff = backoff
 
     def url(self, path: str) -> str:
         """An absolute URL: `path` joined to the base URL, or itself when absolute."""
@@ -164,7 +168,7 @@ class Api:
             async with self.throttle:
                 response = await _send_once(self.client, request, self.auth)
             self.throttle.observe(response.headers)
-            wait = _wait_before_resend(response, attempt)
+            wait = _wait_before_resend(response, attempt, self.backoff)
             if wait is None or waited + wait > self.max_wait:
                 break
             waited += wait
@@ -252,7 +256,9 @@ async def _send_once(
         raise TransientError(message) from exc
 
 
-def _wait_before_resend(response: httpx.Response, attempt: int) -> float | None:
+def _wait_before_resend(
+    response: httpx.Response, attempt: int, backoff: float = 1.0
+) -> float | None:
     """Seconds to wait before sending the same call again, or None not to."""
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if response.status_code == 429:
@@ -263,7 +269,8 @@ def _wait_before_resend(response: httpx.Response, attempt: int) -> float | None:
         reset = exhausted_for(response.headers)
         if reset is not None:
             return reset
-        return min(2.0**attempt, 30.0) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
+        blind = min(backoff * 2.0**attempt, 30.0)
+        return blind * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
     if response.status_code == 503 and retry_after is not None:
         return retry_after
     return None
