@@ -153,13 +153,18 @@ class Api:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         missing_ok: bool = False,
+        form: Mapping[str, Any] | None = None,
     ) -> httpx.Response | None:
-        """Send one call (waiting out 429s); None for a 404 when `missing_ok`."""
+        """Send one call (waiting out 429s); None for a 404 when `missing_ok`.
+
+        `form` sends a form-encoded body instead of JSON (Stripe's v1 writes).
+        """
         request = self.client.build_request(
             method,
             self.url(path),
             params=params,
             json=json,
+            data=form,
             headers={**self.headers, **(headers or {})},
             timeout=self.timeout,
         )
@@ -187,6 +192,7 @@ class Api:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         missing_ok: bool = False,
+        form: Mapping[str, Any] | None = None,
     ) -> Any:
         """`call()` and parse the body as JSON (None for no body or a missing object)."""
         response = await self.call(
@@ -196,6 +202,7 @@ class Api:
             json=json,
             headers=headers,
             missing_ok=missing_ok,
+            form=form,
         )
         if response is None or not response.content:
             return None
