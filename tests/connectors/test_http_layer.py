@@ -203,6 +203,8 @@ async def test_a_spent_window_in_the_headers_pauses_the_next_call(vendor, client
         ({"RateLimit-Remaining": "3", "RateLimit-Reset": "9"}, None),
         ({"RateLimit-Remaining": "0", "RateLimit-Reset": "9"}, 9),
         ({"x-hubspot-ratelimit-remaining": "0"}, 1.0),
+        ({"x-keap-product-throttle-available": "0"}, 1.0),
+        ({"x-keap-product-throttle-available": "17"}, None),
         (
             {
                 "X-HubSpot-RateLimit-Remaining": "0",
