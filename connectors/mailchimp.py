@@ -128,7 +128,8 @@ class MailchimpConnector(Connector[MailchimpConfig]):
             member.pop("_links", None)
             yield Record("members", member)
             for source, part, key in MEMBER_PARTS:
-                async for item in _offset_pages(api, f"{member_path}/{part}", key):
+                path = f"{member_path}/{part}"
+                async for item in _offset_pages(api, path, key, missing_ok=True):
                     item.pop("_links", None)
                     yield Record(source, {"list_id": list_id, **item})
 
@@ -170,13 +171,17 @@ class MailchimpConnector(Connector[MailchimpConfig]):
 
 
 async def _offset_pages(
-    api: Api, path: str, key: str, **params: str
+    api: Api, path: str, key: str, *, missing_ok: bool = False, **params: str
 ) -> AsyncIterator[dict[str, Any]]:
-    """Every item under `key` of an offset-paged collection (`count`, `offset`)."""
+    """Every item under `key` of an offset-paged collection (`count`, `offset`).
+
+    `missing_ok`: a 404 ends the collection (a member deleted meanwhile); elsewhere a
+    404 is an error, so a wrong base URL never reads as "holds nothing".
+    """
     offset = 0
     while True:
         query: dict[str, Any] = {**params, "count": PAGE, "offset": offset}
-        page = await api.json("GET", path, params=query, missing_ok=True)
+        page = await api.json("GET", path, params=query, missing_ok=missing_ok)
         if page is None:
             return
         items = page.get(key, [])

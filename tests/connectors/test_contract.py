@@ -23,7 +23,9 @@ REGISTERED = load_types()
 
 
 # Types whose contract case lives beside their fake vendor server in tests/vendors/.
-VENDOR_CASES: frozenset[str] = frozenset({"hubspot", "keap", "kit", "mailchimp", "stripe"})
+VENDOR_CASES: frozenset[str] = frozenset(
+    {"hubspot", "keap", "kit", "mailchimp", "stripe"}
+)
 
 
 async def _sql_case(target: dict[str, Any], kit) -> ContractCase:
