@@ -150,22 +150,26 @@ class HubSpotConnector(Connector[HubSpotConfig]):
         """GDPR-delete each of the person's contacts by id (permanent, at once)."""
         api = self.api
         ids = [c["id"] async for c in self._contacts(api, subject, ("email",))]
+        deleted = 0
         for contact_id in ids:
             # By id, never by email: a GDPR delete of an unknown email blocklists it.
-            await api.call(
+            # The search lags deletions: one already gone (404) is not counted again.
+            response = await api.call(
                 "POST",
                 "/crm/v3/objects/contacts/gdpr-delete",
                 json={"objectId": contact_id},
+                missing_ok=True,
             )
+            deleted += response is not None
         notes = (
             (
                 "HubSpot also deleted the contacts' engagements; deals, tickets and "
                 "companies stay, unlinked from the deleted contacts.",
             )
-            if ids
+            if deleted
             else ()
         )
-        return EraseSummary(erased={"contacts": len(ids)}, notes=notes)
+        return EraseSummary(erased={"contacts": deleted}, notes=notes)
 
     async def opt_out(self, subject: Subject) -> OptOutSummary:
         """Unsubscribe each of the person's contacts from all email (once)."""

@@ -147,8 +147,9 @@ class KeapConnector(Connector[KeapConfig]):
             task_ids = [t["id"] async for t in self._tasks(api, contact_id)]
             for task_id in task_ids:
                 await api.call("DELETE", f"/v2/tasks/{task_id}", missing_ok=True)
-            await api.call("DELETE", f"/v2/contacts/{contact_id}", missing_ok=True)
-            counts["contacts"] += 1
+            path = f"/v2/contacts/{contact_id}"
+            gone = await api.call("DELETE", path, missing_ok=True)
+            counts["contacts"] += gone is not None  # a 404: deleted by someone else
             counts["notes"] += len(note_ids)
             counts["tasks"] += len(task_ids)
         notes = (

@@ -138,8 +138,8 @@ class MailchimpConnector(Connector[MailchimpConfig]):
         api = self.api
         deleted = 0
         async for _, member_path, _ in self._memberships(api, subject):
-            await api.call("POST", f"{member_path}/actions/delete-permanent")
-            deleted += 1
+            path = f"{member_path}/actions/delete-permanent"
+            deleted += await api.call("POST", path, missing_ok=True) is not None
         return EraseSummary(erased={"members": deleted})
 
     async def opt_out(self, subject: Subject) -> OptOutSummary:

@@ -143,17 +143,20 @@ class StripeConnector(Connector[StripeConfig]):
         customers = await self._customers(api, subject)
         if self.config.erasure == "redact":
             return await self._start_redaction(api, subject, customers)
+        deleted = 0
         for customer in customers:
-            await api.call("DELETE", f"/v1/customers/{customer['id']}")
+            # The search lags deletions: a customer already deleted (404) is not counted.
+            path = f"/v1/customers/{customer['id']}"
+            deleted += await api.call("DELETE", path, missing_ok=True) is not None
         notes = (
             (
                 "Stripe keeps the deleted customers' charges and invoices, as payment "
                 "records; use erasure: redact to redact them.",
             )
-            if customers
+            if deleted
             else ()
         )
-        return EraseSummary(erased={"customers": len(customers)}, notes=notes)
+        return EraseSummary(erased={"customers": deleted}, notes=notes)
 
     async def poll(self, job_ref: str) -> EraseSummary:
         """Follow a redaction job: run it once validated; done when it has succeeded."""

@@ -41,6 +41,7 @@ class FakeStripe(FakeApi):
     owned: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by type
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    search_lag: bool = False  # the search index still shows deleted customers
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
 
     def __post_init__(self) -> None:
@@ -205,7 +206,8 @@ class FakeStripe(FakeApi):
         if match is None:
             return _error(400, "Invalid search query", param="query")
         wanted = re.sub(r"\\(.)", r"\1", match.group(1)).lower()
-        items = [c for c in self._live() if c["email"].lower() == wanted]
+        indexed = self.customers.values() if self.search_lag else self._live()
+        items = [c for c in indexed if c["email"].lower() == wanted]
         limit = int(request.query_params.get("limit", "10"))
         start = int(request.query_params.get("page", "0") or 0)
         more = start + limit < len(items)
@@ -223,7 +225,8 @@ class FakeStripe(FakeApi):
         # GET/DELETE /v1/customers/{id}; DELETE is permanent, cancels subscriptions and
         # leaves a deleted stub: https://docs.stripe.com/api/customers/delete
         customer_id = request.path_params["id"]
-        if customer_id not in self.customers:
+        gone = request.method == "DELETE" and customer_id in self.deleted
+        if customer_id not in self.customers or gone:  # deleting twice: a 404
             return _error(
                 404,
                 f"No such customer: '{customer_id}'",

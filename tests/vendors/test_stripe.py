@@ -210,6 +210,18 @@ async def test_erase_deletes_every_duplicate_customer(fake, connector):
     assert await collect(connector, ADA) == []
 
 
+async def test_a_retry_while_the_search_lags_counts_nothing_twice(fake, connector):
+    vendor = fake[0]
+    assert (await connector.erase(ADA)).erased == {"customers": 3}
+    vendor.search_lag = True  # Stripe's search still lists the deleted customers
+
+    again = await connector.erase(ADA)
+
+    assert again.status is EraseStatus.DONE
+    assert again.erased == {"customers": 0}
+    assert len(vendor.calls("DELETE")) == 6  # tried again, answered 404, not counted
+
+
 async def test_redaction_job_is_pending_then_polled_to_done(fake):
     vendor, url, ada = fake
     connector = _connector(url, erasure="redact")
