@@ -165,9 +165,9 @@ async def test_bare_429s_mid_paging_back_off_and_keep_the_rate(fake):
     assert_within_rate(vendor.arrivals(), limit)
 
 
-async def test_a_500_once_is_transient(fake, connector):
+async def test_a_500_once_is_transient_naming_method_and_host_only(fake, connector):
     fake[0].fail_once("GET", "/3.0/lists")
-    with pytest.raises(TransientError, match="HTTP 500"):
+    with pytest.raises(TransientError, match=r"^HTTP 500 from GET 127\.0\.0\.1$"):
         await collect(connector, ADA)
 
 

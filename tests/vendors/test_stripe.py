@@ -112,6 +112,21 @@ class TestStripeContract(ConnectorContract):
         )
 
 
+class TestStripeRedactionContract(ConnectorContract):
+    """The same checks with `erasure: redact`: erase is pending, not done at once."""
+
+    @pytest.fixture
+    def case(self, fake) -> ContractCase:
+        url = fake[1]
+        return ContractCase(
+            good=_connector(url, erasure="redact"),
+            bad=_connector(url, key="sk_test_revoked", erasure="redact"),
+            subject=ADA,
+            others=OTHERS,
+            erased_at_once=False,
+        )
+
+
 def test_rate_limits_follow_the_key_mode():
     def limits(key: str) -> tuple[RateLimit, ...]:
         config = StripeConfig(name="b", type="stripe", api_key=key)
@@ -188,9 +203,9 @@ async def test_429s_mid_paging_back_off_and_keep_the_rate(fake):
     assert_within_rate(vendor.arrivals(), limit)
 
 
-async def test_a_500_once_is_transient(fake, connector):
+async def test_a_500_once_is_transient_naming_method_and_host_only(fake, connector):
     fake[0].fail_once("GET", "/v1/customers/search")
-    with pytest.raises(TransientError, match="HTTP 500"):
+    with pytest.raises(TransientError, match=r"^HTTP 500 from GET 127\.0\.0\.1$"):
         await collect(connector, ADA)
 
 
