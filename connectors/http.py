@@ -5,7 +5,9 @@ every call holds the throttle, so rate limits apply per HTTP call. A 429 (or a 5
 `Retry-After`) pauses the throttle for the time the vendor asks and the same call is sent
 again, up to `max_wait` seconds in all, so a paging access stream goes on where it was
 instead of failing and reading every page again; past that it is a `TransientError` for
-the runtime's retry. `Api.pages()` follows any pagination style: the caller says, from
+the runtime's retry. A 429 without `Retry-After` waits for the window its rate-limit
+headers name (HubSpot, Keap), else a jittered backoff scaled by `backoff` (Mailchimp,
+Stripe, Kit). Bodies are JSON (`json=`) or form-encoded (`form=`, Stripe's writes). `Api.pages()` follows any pagination style: the caller says, from
 each page's body, where the next page is (new query/body values, or a full URL).
 
 Status mapping: 401/403 → `AuthError`; 408, 429 and 5xx → `TransientError` (with the
