@@ -3,11 +3,13 @@
 `Api` joins a base URL, the auth headers, a per-call timeout and the instance's `Throttle`:
 every call holds the throttle, so rate limits apply per HTTP call. A 429 (or a 503 with
 `Retry-After`) pauses the throttle for the time the vendor asks (its `Retry-After`, else
-the reset its rate-limit headers give, else a short backoff) and the same call is sent
-again, up to `max_wait` seconds in all, so a paging access stream goes on where it was
-instead of failing and reading every page again; past that it is a `TransientError` for
-the runtime's retry. `Api.pages()` follows any pagination style: the caller says, from
-each page's body, where the next page is (new query/body values, or a full URL).
+the reset its rate-limit headers name — HubSpot, Keap —, else a jittered backoff scaled by
+`backoff` — Mailchimp, Stripe, Kit) and the same call is sent again, up to `max_wait`
+seconds in all, so a paging access stream goes on where it was instead of failing and
+reading every page again; past that it is a `TransientError` for the runtime's retry.
+Bodies are JSON (`json=`) or form-encoded (`form=`, Stripe's writes). `Api.pages()`
+follows any pagination style: the caller says, from each page's body, where the next page
+is (new query/body values, or a full URL).
 
 Status mapping: 401/403 → `AuthError`; 408, 429 and 5xx → `TransientError` (with the
 response's `Retry-After`); any other 4xx → `ConnectorError`. Transport failures and
@@ -126,6 +128,7 @@ class Api:
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         max_wait: float = 120.0,
+        backoff: float = 1.0,
     ) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
@@ -134,6 +137,9 @@ class Api:
         self.headers = dict(headers or {})
         self.auth = auth
         self.max_wait = max_wait
+        # A 429 with neither Retry-After nor rate-limit headers waits backoff x 2^attempt
+        # seconds (jittered to 50-100 %): Mailchimp, Stripe.
+        self.backoff = backoff
 
     def url(self, path: str) -> str:
         """An absolute URL: `path` joined to the base URL, or itself when absolute."""
@@ -151,17 +157,20 @@ class Api:
         headers: Mapping[str, str] | None = None,
         missing_ok: bool = False,
         accept: Collection[int] = (),
+        form: Mapping[str, Any] | None = None,
     ) -> httpx.Response | None:
         """Send one call (waiting out 429s); None for a 404 when `missing_ok`.
 
         A status in `accept` is returned as it is instead of raised, for the connector
         to read the vendor's error body (e.g. a 400 that means "cursor expired").
+        `form` sends a form-encoded body instead of JSON (Stripe's v1 writes).
         """
         request = self.client.build_request(
             method,
             self.url(path),
             params=params,
             json=json,
+            data=form,
             headers={**self.headers, **(headers or {})},
             timeout=self.timeout,
         )
@@ -170,7 +179,7 @@ class Api:
             async with self.throttle:
                 response = await _send_once(self.client, request, self.auth)
             self.throttle.observe(response.headers)
-            wait = _wait_before_resend(response, attempt)
+            wait = _wait_before_resend(response, attempt, self.backoff)
             if wait is None or waited + wait > self.max_wait:
                 break
             waited += wait
@@ -191,6 +200,7 @@ class Api:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         missing_ok: bool = False,
+        form: Mapping[str, Any] | None = None,
     ) -> Any:
         """`call()` and parse the body as JSON (None for no body or a missing object)."""
         response = await self.call(
@@ -200,6 +210,7 @@ class Api:
             json=json,
             headers=headers,
             missing_ok=missing_ok,
+            form=form,
         )
         if response is None or not response.content:
             return None
@@ -260,17 +271,21 @@ async def _send_once(
         raise TransientError(message) from exc
 
 
-def _wait_before_resend(response: httpx.Response, attempt: int) -> float | None:
+def _wait_before_resend(
+    response: httpx.Response, attempt: int, backoff: float = 1.0
+) -> float | None:
     """Seconds to wait before sending the same call again, or None not to."""
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if response.status_code == 429:
         if retry_after is not None:
             return retry_after
-        # No Retry-After, but the vendor's rate-limit headers say when the window resets.
+        # Vendors that send no Retry-After (HubSpot, Keap) say in their rate-limit
+        # headers when the window resets; wait that long, not a blind backoff.
         reset = exhausted_for(response.headers)
         if reset is not None:
             return max(reset, 0.1)
-        return min(2.0**attempt, 30.0) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
+        blind = min(backoff * 2.0**attempt, 30.0)
+        return blind * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
     if response.status_code == 503 and retry_after is not None:
         return retry_after
     return None

@@ -7,7 +7,8 @@ concurrent tasks each paging through 30 pages still stay inside one vendor quota
 Besides its fixed limits (`RateLimit`, several windows at once — e.g. a burst per second and
 a steady rate per minute), the throttle listens to the vendor: a 429 or 503 with
 `Retry-After`, or a response saying no calls remain in the window (`RateLimit-Remaining: 0`,
-`X-RateLimit-Remaining: 0`, HubSpot's `X-HubSpot-RateLimit-Remaining: 0`, … with the reset
+`X-RateLimit-Remaining: 0`, HubSpot's `X-HubSpot-RateLimit-Remaining: 0`, Keap's
+`x-keap-product-throttle-available: 0`, … with the reset
 time the vendor gives), pauses every holder until the vendor is ready again.
 """
 
@@ -27,6 +28,7 @@ _REMAINING = (
     "x-rate-limit-remaining",
     "x-hubspot-ratelimit-remaining",
     "x-hubspot-ratelimit-secondly-remaining",
+    "x-keap-product-throttle-available",
 )
 _RESET = ("ratelimit-reset", "x-ratelimit-reset", "x-rate-limit-reset")
 _INTERVAL_MS = "x-hubspot-ratelimit-interval-milliseconds"

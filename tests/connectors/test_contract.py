@@ -24,7 +24,18 @@ REGISTERED = load_types()
 
 # Types whose contract case lives beside their fake vendor server in tests/vendors/.
 VENDOR_CASES: frozenset[str] = frozenset(
-    {"activecampaign", "intercom", "zendesk", "klaviyo", "drip"}
+    {
+        "activecampaign",
+        "drip",
+        "hubspot",
+        "intercom",
+        "keap",
+        "kit",
+        "klaviyo",
+        "mailchimp",
+        "stripe",
+        "zendesk",
+    }
 )
 
 

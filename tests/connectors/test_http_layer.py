@@ -33,7 +33,7 @@ class Vendor:
     throttled: dict[str, int] = field(default_factory=dict)  # page -> 429s left
     retry_after: str | None = "1"
     headers: dict[str, str] = field(default_factory=dict)
-    throttled_headers: dict[str, str] = field(default_factory=dict)  # on each 429
+    limit_headers: dict[str, str] = field(default_factory=dict)  # on 429s only
 
     def pages_read(self) -> list[str]:
         return [what for _, what in self.log]
@@ -46,7 +46,7 @@ def _app(vendor: Vendor) -> Starlette:
         if vendor.throttled.get(page, 0) > 0:
             vendor.throttled[page] -= 1
             headers = {"Retry-After": vendor.retry_after} if vendor.retry_after else {}
-            headers.update(vendor.throttled_headers)
+            headers.update(vendor.limit_headers)
             return JSONResponse({"error": "rate limited"}, 429, headers=headers)
         number = int(page)
         following = number + 1 if number < PAGES else None
@@ -138,6 +138,25 @@ async def test_429s_mid_stream_wait_retry_after_and_go_on_without_rereading(
     assert all(gap >= 0.95 for gap in gaps), gaps  # Retry-After: 1 honoured each time
 
 
+async def test_a_429_without_retry_after_waits_the_window_its_headers_name(
+    vendor, client
+):
+    # HubSpot answers 429 with X-HubSpot-RateLimit-* headers and no Retry-After.
+    vendor.throttled = {"2": 2}
+    vendor.retry_after = None
+    vendor.limit_headers = {
+        "X-HubSpot-RateLimit-Remaining": "0",
+        "X-HubSpot-RateLimit-Interval-Milliseconds": "500",
+    }
+
+    assert len(await _items(_api(vendor, client))) == PAGES
+
+    arrivals = [at for at, page in vendor.log if page == "2"]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert len(gaps) == 2
+    assert all(0.45 <= gap < 0.9 for gap in gaps), gaps  # the window, not a backoff
+
+
 async def test_a_429_past_the_wait_budget_is_transient_with_its_retry_after(
     vendor, client
 ):
@@ -154,7 +173,7 @@ async def test_a_429_past_the_wait_budget_is_transient_with_its_retry_after(
 async def test_a_429_without_retry_after_waits_for_the_vendors_reset(vendor, client):
     vendor.throttled = {"2": 1}
     vendor.retry_after = None
-    vendor.throttled_headers = {
+    vendor.limit_headers = {
         "X-RateLimit-Remaining": "0",
         "X-RateLimit-Reset": "0.3",
     }
@@ -205,6 +224,8 @@ async def test_a_spent_window_in_the_headers_pauses_the_next_call(vendor, client
         ({"RateLimit-Remaining": "3", "RateLimit-Reset": "9"}, None),
         ({"RateLimit-Remaining": "0", "RateLimit-Reset": "9"}, 9),
         ({"x-hubspot-ratelimit-remaining": "0"}, 1.0),
+        ({"x-keap-product-throttle-available": "0"}, 1.0),
+        ({"x-keap-product-throttle-available": "17"}, None),
         (
             {
                 "X-HubSpot-RateLimit-Remaining": "0",
