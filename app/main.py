@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import ops
 from app.access import HttpEdge
+from app.api_docs import mount_api_docs
 from app.audit.service import AUDIT_KEY
 from app.db import make_engine
 from app.errors import install_error_handlers
@@ -86,7 +87,7 @@ def create_app(
         title="DSR Desk",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # app.api_docs serves Swagger UI from installed files
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -100,6 +101,7 @@ def create_app(
     )
     # The public pages' stylesheet; served here so that no page needs inline styles.
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
+    mount_api_docs(app)
     app.include_router(ops.router)
     app.include_router(requests_api.router)
     app.include_router(fanout_api.router)
