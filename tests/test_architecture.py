@@ -14,6 +14,7 @@ WEB_MODULES = {
     "main.py",
     "ops.py",
     "access.py",
+    "api_docs.py",
 }
 
 
