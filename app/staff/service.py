@@ -169,6 +169,7 @@ async def revoke_token(session: AsyncSession, token_id: int, *, actor: str) -> A
 async def deactivate(session: AsyncSession, email: str, *, actor: str) -> StaffUser:
     """Deactivate an account: it can no longer log in, and every token of it is revoked."""
     staff = await require_staff(session, email)
+    await _keep_an_admin(session, staff)
     staff.active = False
     now = utcnow()
     revoked = 0
@@ -213,3 +214,63 @@ async def authenticate_token(session: AsyncSession, token: str) -> StaffUser | N
     ):
         api_token.last_used_at = now
     return staff
+
+
+async def list_staff(session: AsyncSession) -> list[StaffUser]:
+    """Every staff account, active ones first, then by email."""
+    query = select(StaffUser).order_by(
+        col(StaffUser.active).desc(), func.lower(StaffUser.email)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def _keep_an_admin(session: AsyncSession, staff: StaffUser) -> None:
+    """Refuse to take away the last active admin: nobody could manage staff after."""
+    if staff.role is not Role.ADMIN or not staff.active:
+        return
+    query = select(func.count()).where(
+        StaffUser.role == Role.ADMIN,
+        col(StaffUser.active).is_(True),
+        StaffUser.id != staff.id,
+    )
+    if not (await session.execute(query)).scalar_one():
+        raise Conflict(f"{staff.email} is the last active admin; make another first")
+
+
+async def change_role(
+    session: AsyncSession, email: str, role: Role, *, actor: str
+) -> StaffUser:
+    """Give an account another role (audited); the last active admin keeps theirs."""
+    staff = await require_staff(session, email)
+    if staff.role is role:
+        return staff
+    if role is not Role.ADMIN:
+        await _keep_an_admin(session, staff)
+    previous, staff.role = staff.role, role
+    await audit.record_in(
+        session,
+        STAFF_CHAIN,
+        "staff_role_changed",
+        actor=actor,
+        data={"staff_id": staff.id, "from": previous, "to": role},
+    )
+    return staff
+
+
+async def reset_password(
+    session: AsyncSession, email: str, *, actor: str, password: str | None = None
+) -> tuple[StaffUser, str]:
+    """Set a new password (generated unless given) and return it to show once (audited)."""
+    staff = await require_staff(session, email)
+    password = password if password is not None else generate_password()
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(f"password: use at least {MIN_PASSWORD} characters")
+    staff.password_hash = await anyio.to_thread.run_sync(_passwords.hash, password)
+    await audit.record_in(
+        session,
+        STAFF_CHAIN,
+        "staff_password_reset",
+        actor=actor,
+        data={"staff_id": staff.id},
+    )
+    return staff, password
