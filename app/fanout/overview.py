@@ -1,4 +1,5 @@
-"""What the connectors have been doing: task outcomes per connector, and the latest tasks.
+"""What the connectors have been doing: task outcomes per connector, the latest tasks and
+the last recorded test of each.
 
 Read by the dashboard (success rate per connector) and the connectors page; the staff's
 own manual tasks (connector `staff`) are not a connector and are left out.
@@ -13,7 +14,15 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.fanout.config import STAFF
+from app.errors import NotFound
+from app.fanout.checks import (
+    CheckRecord,
+    CheckResult,
+    check_connectors,
+    last_checks,
+    record_checks,
+)
+from app.fanout.config import STAFF, ConnectorSpec, FanoutRuntime
 from app.fanout.models import ConnectorTask, TaskStatus
 from app.requests.models import DsrRequest
 
@@ -100,3 +109,44 @@ async def recent_tasks(
                 )
             )
     return dict(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorBoard:
+    """One configured connector as the connectors page shows it."""
+
+    spec: ConnectorSpec
+    last_check: CheckRecord | None
+    outcomes: ConnectorOutcomes
+    recent: list[TaskLine]
+
+
+async def board(
+    session: AsyncSession, runtime: FanoutRuntime | None, *, since: datetime
+) -> list[ConnectorBoard]:
+    """Every configured connector (file order): last test, task outcomes, latest tasks."""
+    if runtime is None:
+        return []
+    checks = await last_checks(session)
+    counted = await outcomes(session, since=since)
+    latest = await recent_tasks(session)
+    return [
+        ConnectorBoard(
+            spec,
+            checks.get(name),
+            counted.get(name, ConnectorOutcomes(name)),
+            latest.get(name, []),
+        )
+        for name, spec in runtime.connectors.items()
+    ]
+
+
+async def test_and_record(
+    session: AsyncSession, runtime: FanoutRuntime, name: str | None, *, actor: str
+) -> list[CheckResult]:
+    """Test one connector (or every enabled one) and keep the results for the page."""
+    if name is not None and runtime.get(name) is None:
+        raise NotFound(f"no connector {name!r} is configured")
+    results = await check_connectors(runtime, name)
+    await record_checks(session, results, actor=actor)
+    return results

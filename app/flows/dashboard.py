@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.enums import OPEN_STATUSES, RequestType, Status
 from app.fanout import overview
 from app.requests.models import DsrRequest
+from app.requests.records import RegulationMetrics, yearly_metrics_by_regulation
 from app.requests.tickets import DUE
 
 ANSWERED = (Status.COMPLETED, Status.DENIED)
@@ -64,6 +65,8 @@ class Dashboard:
     overdue_by_type: dict[RequestType, int]
     months: list[Month]
     connectors: list[overview.ConnectorOutcomes]
+    year: int
+    yearly: list[RegulationMetrics]  # every law together first, as `dsr metrics --year`
 
     @property
     def overdue(self) -> int:
@@ -175,10 +178,13 @@ async def figures(
     now: datetime | None = None,
     weeks: int = 12,
     months: int = 12,
+    year: int | None = None,
 ) -> Dashboard:
-    """The dashboard as of `now`: the last `weeks` weeks and `months` months."""
+    """The dashboard as of `now`: the last `weeks` weeks and `months` months, and the
+    yearly metrics of `year` (this year by default)."""
     now = now or utcnow()
     today = _local_day(now, zone)
+    year = year or today.year
     connectors = await overview.outcomes(
         session, since=now - timedelta(days=CONNECTOR_DAYS)
     )
@@ -189,4 +195,6 @@ async def figures(
         overdue_by_type=await _overdue_by_type(session, now),
         months=await _months(session, zone, today, months),
         connectors=sorted(connectors.values(), key=lambda each: each.name),
+        year=year,
+        yearly=await yearly_metrics_by_regulation(session, year=year),
     )
