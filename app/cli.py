@@ -269,7 +269,7 @@ def staff_revoke(token_id: int) -> None:
 
 @staff_cli.command("deactivate")
 def staff_deactivate(email: str) -> None:
-    """Deactivate a staff account: no more log-ins, and every token of it revoked."""
+    """Deactivate a staff account: no more log-ins, its sessions ended, every token revoked."""
 
     async def work(session: AsyncSession) -> None:
         await staff_service.deactivate(session, email, actor="cli")

@@ -27,6 +27,9 @@ from app.paths import TEMPLATES_DIR
 from app.requests import api as requests_api
 from app.requests import views as requests_views
 from app.settings import Settings, derived_key, process_environment
+from app.ui import login as ui_login
+from app.ui import pages as ui_pages
+from app.ui import queue as ui_queue
 from app.wakeup import WAKEUP_KEY, Wakeup
 
 
@@ -95,11 +98,12 @@ def create_app(
     app.state.sessionmaker = maker
     app.state.engine = maker.kw["bind"]
     install_error_handlers(app)
+    ui_pages.install(app)
     app.add_middleware(
         HttpEdge,
         https=settings.env == "production" and settings.base_url.startswith("https://"),
     )
-    # The public pages' stylesheet; served here so that no page needs inline styles.
+    # The pages' stylesheets and script; served here so that no page needs inline ones.
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
     mount_api_docs(app)
     app.include_router(ops.router)
@@ -110,6 +114,8 @@ def create_app(
     app.include_router(exports_views.router)
     app.include_router(requests_views.router)
     app.include_router(identity_views.router)
+    app.include_router(ui_login.router)
+    app.include_router(ui_queue.router)
     if settings.is_dev:
         app.include_router(mail_views.router)
     return app

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import anyio
 from pwdlib import PasswordHash
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -15,7 +15,7 @@ from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.requests.emails import normalise_email
-from app.staff.models import ApiToken, Role, StaffUser
+from app.staff.models import ApiToken, Role, StaffSession, StaffUser
 
 _passwords = PasswordHash.recommended()
 TOKEN_PREFIX = "dsr_"  # noqa: S105 - a public prefix, not a secret
@@ -166,8 +166,22 @@ async def revoke_token(session: AsyncSession, token_id: int, *, actor: str) -> A
     return row
 
 
+async def end_sessions(session: AsyncSession, staff: StaffUser) -> int:
+    """End every open staff UI session of an account; how many there were."""
+    result = await session.execute(
+        update(StaffSession)
+        .where(
+            col(StaffSession.staff_id) == staff.id,
+            col(StaffSession.ended_at).is_(None),
+        )
+        .values(ended_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def deactivate(session: AsyncSession, email: str, *, actor: str) -> StaffUser:
-    """Deactivate an account: it can no longer log in, and every token of it is revoked."""
+    """Deactivate an account: it can no longer log in, its UI sessions end and every
+    token of it is revoked."""
     staff = await require_staff(session, email)
     await _keep_an_admin(session, staff)
     staff.active = False
@@ -176,12 +190,13 @@ async def deactivate(session: AsyncSession, email: str, *, actor: str) -> StaffU
     for row in await tokens_of(session, staff):
         if row.revoked_at is None:
             row.revoked_at, revoked = now, revoked + 1
+    ended = await end_sessions(session, staff)
     await audit.record_in(
         session,
         STAFF_CHAIN,
         "staff_deactivated",
         actor=actor,
-        data={"staff_id": staff.id, "tokens_revoked": revoked},
+        data={"staff_id": staff.id, "tokens_revoked": revoked, "sessions_ended": ended},
     )
     return staff
 

@@ -1,0 +1,2 @@
+// The staff UI's small progressive enhancement; every page works without it.
+"use strict";
