@@ -29,7 +29,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SECRET_PREFIXES = ("/verify/", "/download/")
 # Query parameters whose values are facts, never a person (see the API's list filters).
 SAFE_PARAMETERS = frozenset(
-    {"status", "type", "regulation", "overdue", "due_before", "limit", "lang"}
+    {"status", "type", "regulation", "overdue", "due_before", "limit", "lang", "year"}
 )
 NO_TRACE_HEADERS = [
     (b"referrer-policy", b"no-referrer"),

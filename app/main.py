@@ -27,9 +27,12 @@ from app.paths import TEMPLATES_DIR
 from app.requests import api as requests_api
 from app.requests import views as requests_views
 from app.settings import Settings, derived_key, process_environment
+from app.ui import connectors as ui_connectors
+from app.ui import dashboard as ui_dashboard
 from app.ui import login as ui_login
 from app.ui import pages as ui_pages
 from app.ui import queue as ui_queue
+from app.ui import staff as ui_staff
 from app.wakeup import WAKEUP_KEY, Wakeup
 
 
@@ -114,6 +117,9 @@ def create_app(
     app.include_router(exports_views.router)
     app.include_router(requests_views.router)
     app.include_router(identity_views.router)
+    app.include_router(ui_dashboard.router)
+    app.include_router(ui_connectors.router)
+    app.include_router(ui_staff.router)
     app.include_router(ui_login.router)
     app.include_router(ui_queue.router)
     if settings.is_dev:

@@ -275,17 +275,20 @@ async def change_role(
 async def reset_password(
     session: AsyncSession, email: str, *, actor: str, password: str | None = None
 ) -> tuple[StaffUser, str]:
-    """Set a new password (generated unless given) and return it to show once (audited)."""
+    """Set a new password (generated unless given) and return it to show once; the
+    account's UI sessions end (audited)."""
     staff = await require_staff(session, email)
     password = password if password is not None else generate_password()
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed(f"password: use at least {MIN_PASSWORD} characters")
     staff.password_hash = await anyio.to_thread.run_sync(_passwords.hash, password)
+    # Whoever held the old password may be logged in with it: those sessions end too.
+    ended = await end_sessions(session, staff)
     await audit.record_in(
         session,
         STAFF_CHAIN,
         "staff_password_reset",
         actor=actor,
-        data={"staff_id": staff.id},
+        data={"staff_id": staff.id, "sessions_ended": ended},
     )
     return staff, password
