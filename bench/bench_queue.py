@@ -248,6 +248,10 @@ async def _log_in(client: httpx.AsyncClient) -> None:
         raise SystemExit(f"log-in failed: {answer.status_code}")
 
 
+class PageMissing(Exception):
+    """The page is not there (yet): reported, not measured."""
+
+
 async def _measure(
     client: httpx.AsyncClient, timer: SqlTimer, path: str, rounds: int
 ) -> tuple[float, float, int, tuple[float, str, Any]]:
@@ -258,7 +262,7 @@ async def _measure(
         answer = await client.get(path)
         took = time.perf_counter() - started
         if answer.status_code != 200:
-            raise SystemExit(f"{path}: {answer.status_code}")
+            raise PageMissing(f"{path} answered {answer.status_code}")
         if n >= 3:  # the first rounds warm caches and prepared statements
             pages.append(took)
             sqls.append(timer.seconds)
@@ -331,9 +335,13 @@ async def main() -> None:
                 )
                 slow_ones = []
                 for name, path in pages:
-                    page, sql, count, slowest = await _measure(
-                        client, timer, path, args.rounds
-                    )
+                    try:
+                        page, sql, count, slowest = await _measure(
+                            client, timer, path, args.rounds
+                        )
+                    except PageMissing as exc:
+                        print(f"{name:<40} not measured: {exc}")
+                        continue
                     ratio = page / sql if sql else float("inf")
                     print(
                         f"{name:<40} {page * 1000:>8.1f} {sql * 1000:>8.1f}"

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 # Okabe-Ito colours, told apart with colour-blindness, dark enough on white.
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#666666")
-WIDTH, HEIGHT = 480, 220
-LEFT, RIGHT, TOP, BOTTOM = 40, 8, 10, 34
-LABEL_WIDTH = 150  # bar charts: room for category names on the left
+WIDTH, HEIGHT = 400, 200
+LEFT, RIGHT, TOP, BOTTOM = 36, 8, 10, 30
+LABEL_WIDTH = 120  # bar charts: room for category names on the left
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,16 @@ def _nice_top(value: float) -> float:
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
+def _scale(highest: float, top: float | None, percent: bool) -> tuple[float, float]:
+    """(axis top, tick step): four or so round steps; whole ones for counts and days."""
+    if top is not None:
+        return top, top / 4
+    step = _nice_top(highest / 4) if highest > 0 else 1
+    if not percent:
+        step = max(step, 1)
+    return step * max(1, -(-highest // step)), step
+
+
 def _tick(value: float, percent: bool) -> str:
     if percent:
         return f"{value * 100:.0f}%"
@@ -103,13 +113,15 @@ def columns(
     totals = [
         sum(each.values[index] for each in series) for index in range(len(categories))
     ]
-    top = top or _nice_top(max(totals, default=0))
+    top, step = _scale(max(totals, default=0), top, percent)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     base = TOP + plot_h
     chart.axis = (LEFT, WIDTH - RIGHT, base)
-    for step in range(5):
-        value = top * step / 4
-        chart.grid.append((base - plot_h * step / 4, _tick(value, percent)))
+    ticks = round(top / step)
+    for number in range(ticks + 1):
+        chart.grid.append(
+            (base - plot_h * number / ticks, _tick(step * number, percent))
+        )
     slot = plot_w / max(len(categories), 1)
     label_every = max(1, round(len(categories) / 6))
     for index, category in enumerate(categories):

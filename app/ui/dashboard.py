@@ -60,7 +60,7 @@ def _charts(figures: dashboard.Dashboard) -> list[charts.Chart]:
     overdue = charts.bars(
         "chart-overdue",
         "Overdue now, by type",
-        f"{figures.overdue} open requests are past their due date.",
+        f"{figures.overdue} open request(s) past their due date.",
         [
             (_label(kind), count, str(count))
             for kind, count in sorted(figures.overdue_by_type.items())
