@@ -29,10 +29,12 @@ from app.requests import views as requests_views
 from app.settings import Settings, derived_key, process_environment
 from app.ui import connectors as ui_connectors
 from app.ui import dashboard as ui_dashboard
+from app.ui import inbox as ui_inbox
 from app.ui import login as ui_login
 from app.ui import pages as ui_pages
 from app.ui import queue as ui_queue
 from app.ui import staff as ui_staff
+from app.ui import ticket as ui_ticket
 from app.wakeup import WAKEUP_KEY, Wakeup
 
 
@@ -122,6 +124,8 @@ def create_app(
     app.include_router(ui_staff.router)
     app.include_router(ui_login.router)
     app.include_router(ui_queue.router)
+    app.include_router(ui_ticket.router)
+    app.include_router(ui_inbox.router)
     if settings.is_dev:
         app.include_router(mail_views.router)
     return app

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.db import register_writable, registered, select_locked, utcnow
-from app.enums import OPEN_STATUSES, Regulation, RequestType, Status
+from app.enums import OPEN_STATUSES, Channel, Regulation, RequestType, Status
 from app.errors import NotFound, ValidationFailed
 from app.requests import lifecycle
 from app.requests.models import DsrRequest
@@ -138,13 +138,15 @@ class TicketFilters:
     """Queue filters in the kernel's terms; every field is optional."""
 
     status: Status | None = None
+    statuses: frozenset[Status] | None = None  # any of these (a saved view's)
     type: RequestType | None = None
     regulation: Regulation | None = None
+    channel: Channel | None = None
     assignee_id: int | None = None
     unassigned: bool = False
     overdue: bool | None = None
     due_until: datetime | None = None  # due at or before this instant
-    q: str | None = None
+    q: str | None = None  # a reference, or part of the subject's email or name
 
 
 DUE = func.coalesce(col(DsrRequest.extended_due_at), col(DsrRequest.due_at))
@@ -186,6 +188,12 @@ async def page(
     return found, encode_cursor(found[-1]) if len(rows) > limit else None
 
 
+async def count(session: AsyncSession, filters: TicketFilters) -> int:
+    """How many tickets match the filters."""
+    query = select(func.count()).select_from(DsrRequest).where(*_conditions(filters))
+    return int((await session.execute(query)).scalar_one())
+
+
 def _conditions(filters: TicketFilters) -> list[Any]:
     conditions: list[Any] = [
         column == value
@@ -193,10 +201,13 @@ def _conditions(filters: TicketFilters) -> list[Any]:
             (DsrRequest.status, filters.status),
             (DsrRequest.type, filters.type),
             (DsrRequest.regulation, filters.regulation),
+            (DsrRequest.channel, filters.channel),
             (DsrRequest.assignee_id, filters.assignee_id),
         )
         if value is not None
     ]
+    if filters.statuses is not None:
+        conditions.append(col(DsrRequest.status).in_(sorted(filters.statuses)))
     if filters.unassigned:
         conditions.append(col(DsrRequest.assignee_id).is_(None))
     if filters.overdue is not None:
@@ -211,6 +222,7 @@ def _conditions(filters: TicketFilters) -> list[Any]:
             or_(
                 func.lower(DsrRequest.reference) == needle,
                 col(DsrRequest.subject_email_key).contains(needle, autoescape=True),
+                func.lower(DsrRequest.subject_name).contains(needle, autoescape=True),
             )
         )
     return conditions

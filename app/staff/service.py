@@ -52,6 +52,15 @@ async def require_staff(session: AsyncSession, email: str) -> StaffUser:
     return staff
 
 
+async def assignable(session: AsyncSession) -> list[StaffUser]:
+    """Active agents and admins (who tickets can be given to), by email."""
+    query = select(StaffUser).where(
+        col(StaffUser.active).is_(True),
+        col(StaffUser.role).in_([Role.AGENT, Role.ADMIN]),
+    )
+    return list((await session.execute(query.order_by(col(StaffUser.email)))).scalars())
+
+
 def token_state(row: ApiToken, *, now: datetime) -> str:
     """`revoked`, `expired` or `active`: whether the token still authenticates."""
     if row.revoked_at is not None:

@@ -16,13 +16,14 @@ flash messages.
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from jinja2 import pass_context
 
 from app.errors import Forbidden
 from app.settings import Settings, derived_key
@@ -231,6 +232,25 @@ def _flashes(request: Request, settings: Settings) -> list[list[str]]:
         for item in value
         if isinstance(item, list) and len(item) == 2
     ]
+
+
+@pass_context
+def _staff_time(context: Any, moment: datetime | None) -> str:
+    """A moment in the business timezone, to the minute."""
+    if moment is None:
+        return ""
+    settings: Settings = context["request"].app.state.settings
+    return moment.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _staff_date(day: date | datetime | None) -> str:
+    if day is None:
+        return ""
+    return f"{day.day} {day:%b %Y}"
+
+
+templates.env.filters["staff_time"] = _staff_time
+templates.env.filters["staff_date"] = _staff_date
 
 
 def render(
