@@ -1,4 +1,5 @@
-"""queue indexes: the queue's due order, and its search by reference and by address
+"""queue indexes: the queue's due order (all, and open only), and its search by reference,
+address and name
 
 Revision ID: 0010
 Revises: 0009
@@ -30,6 +31,15 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
+        'ix_dsr_request_open_due_order',
+        'dsr_request',
+        [sa.text('coalesce(extended_due_at, due_at)'), 'id'],
+        unique=False,
+        postgresql_where=sa.text(
+            "status IN ('unverified', 'pending_review', 'in_progress', 'action_required')"
+        ),
+    )
+    op.create_index(
         'ix_dsr_request_reference_lower',
         'dsr_request',
         [sa.text('lower(reference)')],
@@ -43,11 +53,20 @@ def upgrade() -> None:
         postgresql_using='gin',
         postgresql_ops={'subject_email_key': 'gin_trgm_ops'},
     )
+    op.create_index(
+        'ix_dsr_request_name_trigram',
+        'dsr_request',
+        [sa.text('lower(subject_name) gin_trgm_ops')],
+        unique=False,
+        postgresql_using='gin',
+    )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.drop_index('ix_dsr_request_name_trigram', table_name='dsr_request')
     op.drop_index('ix_dsr_request_email_trigram', table_name='dsr_request')
     op.drop_index('ix_dsr_request_reference_lower', table_name='dsr_request')
+    op.drop_index('ix_dsr_request_open_due_order', table_name='dsr_request')
     op.drop_index('ix_dsr_request_due_order', table_name='dsr_request')
