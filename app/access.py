@@ -27,9 +27,20 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SECRET_PREFIXES = ("/verify/", "/download/")
-# Query parameters whose values are facts, never a person (see the API's list filters).
+# Query parameters whose values are facts, never a person (the API's and the queue's filters).
 SAFE_PARAMETERS = frozenset(
-    {"status", "type", "regulation", "overdue", "due_before", "limit", "lang", "year"}
+    {
+        "status",
+        "type",
+        "regulation",
+        "channel",
+        "overdue",
+        "due_before",
+        "limit",
+        "lang",
+        "view",  # the staff queue's saved views
+        "year",  # the dashboard's metrics year
+    }
 )
 NO_TRACE_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
