@@ -27,23 +27,31 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SECRET_PREFIXES = ("/verify/", "/download/")
-# Query parameters whose values are facts, never a person (see the API's list filters).
+# Query parameters whose values are facts, never a person (the API's and the queue's filters).
 SAFE_PARAMETERS = frozenset(
-    {"status", "type", "regulation", "overdue", "due_before", "limit", "lang"}
+    {
+        "status",
+        "type",
+        "regulation",
+        "channel",
+        "overdue",
+        "due_before",
+        "limit",
+        "lang",
+        "view",  # the staff queue's saved views
+        "year",  # the dashboard's metrics year
+    }
 )
 NO_TRACE_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
-# Every page loads only what the app serves: no inline script or style, no other origin,
-# no framing. The API's documentation page (Swagger UI, from a CDN) is the one exception
-# until its files are served by the app too; it keeps the rest of the policy.
+# Every page, the API's Swagger UI included (app.api_docs serves its files), loads only
+# what the app serves: no inline script or style, no other origin, no framing.
 STRICT_POLICY = (
     b"default-src 'self'; img-src 'self' data:; form-action 'self';"
     b" frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
 )
-DOCS_POLICY = b"frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
-DOCS_PATHS = ("/api/docs",)
 EVERY_RESPONSE = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -92,19 +100,15 @@ class HttpEdge:
         every = [*EVERY_RESPONSE]
         if https:  # only where the public URL is https: a browser then never downgrades
             every.append((b"strict-transport-security", b"max-age=31536000"))
-        # The headers of each kind of page, merged once (a later entry wins): (docs, secret).
+        # The headers of each kind of page, merged once (a later entry wins): by secret.
         self.headers = {
-            (docs, secret): dict(
+            secret: dict(
                 [
                     *every,
-                    (
-                        b"content-security-policy",
-                        DOCS_POLICY if docs else STRICT_POLICY,
-                    ),
+                    (b"content-security-policy", STRICT_POLICY),
                     *(NO_TRACE_HEADERS if secret else []),
                 ]
             )
-            for docs in (False, True)
             for secret in (False, True)
         }
 
@@ -113,9 +117,7 @@ class HttpEdge:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        ours = self.headers[
-            path.startswith(DOCS_PATHS), path.startswith(SECRET_PREFIXES)
-        ]
+        ours = self.headers[path.startswith(SECRET_PREFIXES)]
         started, status = time.perf_counter(), 500
         limit = API_BODY_BYTES if path.startswith("/api/") else PUBLIC_BODY_BYTES
         read, refused, answered, closed = 0, False, False, False

@@ -269,13 +269,62 @@ def staff_revoke(token_id: int) -> None:
 
 @staff_cli.command("deactivate")
 def staff_deactivate(email: str) -> None:
-    """Deactivate a staff account: no more log-ins, and every token of it revoked."""
+    """Deactivate a staff account: no more log-ins, its sessions ended, every token revoked."""
 
     async def work(session: AsyncSession) -> None:
         await staff_service.deactivate(session, email, actor="cli")
 
     _in_session(work)
     typer.echo(f"deactivated {email}")
+
+
+@staff_cli.command("list")
+def staff_list() -> None:
+    """List staff accounts: email, role, name, active or deactivated."""
+
+    async def work(session: AsyncSession) -> list[str]:
+        return [
+            f"{staff.email}\t{staff.role}\t{staff.name or '-'}\t"
+            + ("active" if staff.active else "deactivated")
+            for staff in await staff_service.list_staff(session)
+        ]
+
+    typer.echo("email\trole\tname\tstate")
+    for line in _in_session(work):
+        typer.echo(line)
+
+
+@staff_cli.command("role")
+def staff_role(
+    email: str,
+    role: Annotated[Role, typer.Argument(help="admin, agent or viewer.")],
+) -> None:
+    """Give a staff account another role (the last active admin keeps theirs)."""
+
+    async def work(session: AsyncSession) -> None:
+        await staff_service.change_role(session, email, role, actor="cli")
+
+    _in_session(work)
+    typer.echo(f"{email} is now {role}")
+
+
+@staff_cli.command("password")
+def staff_password(email: str) -> None:
+    """Reset a staff password: read from stdin, or generated and printed once."""
+    given = (
+        "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.readline().strip()
+    )
+
+    async def work(session: AsyncSession) -> str:
+        _, password = await staff_service.reset_password(
+            session, email, actor="cli", password=given or None
+        )
+        return password
+
+    password = _in_session(work)
+    typer.echo(f"password reset for {email}")
+    if not given:
+        typer.echo(f"password (shown once): {password}")
 
 
 @audit_cli.command("verify")

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import ops
 from app.access import HttpEdge
+from app.api_docs import mount_api_docs
 from app.audit.service import AUDIT_KEY
 from app.db import make_engine
 from app.errors import install_error_handlers
@@ -26,6 +27,14 @@ from app.paths import TEMPLATES_DIR
 from app.requests import api as requests_api
 from app.requests import views as requests_views
 from app.settings import Settings, derived_key, process_environment
+from app.ui import connectors as ui_connectors
+from app.ui import dashboard as ui_dashboard
+from app.ui import inbox as ui_inbox
+from app.ui import login as ui_login
+from app.ui import pages as ui_pages
+from app.ui import queue as ui_queue
+from app.ui import staff as ui_staff
+from app.ui import ticket as ui_ticket
 from app.wakeup import WAKEUP_KEY, Wakeup
 
 
@@ -86,7 +95,7 @@ def create_app(
         title="DSR Desk",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # app.api_docs serves Swagger UI from installed files
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -94,12 +103,14 @@ def create_app(
     app.state.sessionmaker = maker
     app.state.engine = maker.kw["bind"]
     install_error_handlers(app)
+    ui_pages.install(app)
     app.add_middleware(
         HttpEdge,
         https=settings.env == "production" and settings.base_url.startswith("https://"),
     )
-    # The public pages' stylesheet; served here so that no page needs inline styles.
+    # The pages' stylesheets and script; served here so that no page needs inline ones.
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
+    mount_api_docs(app)
     app.include_router(ops.router)
     app.include_router(requests_api.router)
     app.include_router(fanout_api.router)
@@ -108,6 +119,13 @@ def create_app(
     app.include_router(exports_views.router)
     app.include_router(requests_views.router)
     app.include_router(identity_views.router)
+    app.include_router(ui_dashboard.router)
+    app.include_router(ui_connectors.router)
+    app.include_router(ui_staff.router)
+    app.include_router(ui_login.router)
+    app.include_router(ui_queue.router)
+    app.include_router(ui_ticket.router)
+    app.include_router(ui_inbox.router)
     if settings.is_dev:
         app.include_router(mail_views.router)
     return app

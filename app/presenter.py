@@ -1,11 +1,14 @@
-"""The one presenter of a ticket: the API's request resource (and, next, the staff UI's)."""
+"""The one presenter of a ticket: the API's request resource, the staff UI's rows and pages."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.db import utcnow
+from app.deadlines import rules
 from app.deadlines import service as deadlines
 from app.fanout import service as fanout_service
 from app.mail import service as mail_service
@@ -101,3 +104,82 @@ async def detail(
         for message in await mail_service.thread(session, dsr)
     ]
     return out
+
+
+def due_tone(out: RequestOut, at_risk_days: int) -> str:
+    """The due colour of a queue row: `ok` (green), `soon` (amber), `risk` (red),
+    `overdue`, or `none` for a closed ticket."""
+    if out.days_left is None:
+        return "none"
+    if out.overdue:
+        return "overdue"
+    if out.at_risk:
+        return "risk"
+    return "soon" if out.days_left <= 2 * at_risk_days else "ok"
+
+
+def days_text(out: RequestOut) -> str:
+    """Days left, in words: "3 days left", "due today", "2 days overdue"."""
+    if out.days_left is None:
+        return ""
+    days = out.days_left
+    if out.overdue:
+        late = max(-days, 1)
+        return f"{late} day{'s' if late != 1 else ''} overdue"
+    if days == 0:
+        return "due today"
+    return f"{days} day{'s' if days != 1 else ''} left"
+
+
+_COUNTING = {
+    "calendar_month": "month",
+    "calendar_days": "calendar day",
+    "business_days": "business day",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LegalBasis:
+    """Why the ticket is due when it is: the rule, and the dates it gives."""
+
+    period: str  # "1 month", "45 calendar days"
+    extension: str | None  # "2 more months", None: the law allows none
+    clock_start: date
+    clock_rule: str
+    due_on: date
+    extended_due_on: date | None
+    can_extend: bool
+    notes: str
+
+
+def _span(count: int, counting: str) -> str:
+    unit = _COUNTING.get(counting, counting)
+    return f"{count} {unit}{'s' if count != 1 else ''}"
+
+
+def legal_basis(dsr: DsrRequest, settings: Settings) -> LegalBasis:
+    """The deadline rule of the ticket's law and type, with its dates in business time."""
+    calendar = deadlines.calendar_for(settings)
+    rule = rules.rule_for(dsr.regulation, dsr.type)
+    start = rules.clock_start(dsr.regulation, dsr.received_at, dsr.verified_at)
+    zone = calendar.timezone
+    return LegalBasis(
+        period=_span(rule.period, rule.counting),
+        extension=(
+            f"{_span(rule.extension, rule.counting)} more" if rule.extension else None
+        ),
+        clock_start=start.astimezone(zone).date(),
+        clock_rule=(
+            "the later of receipt and identity confirmation"
+            if rule.clock_start == "receipt_or_identity"
+            else "receipt"
+        ),
+        due_on=dsr.due_at.astimezone(zone).date(),
+        extended_due_on=(
+            dsr.extended_due_at.astimezone(zone).date() if dsr.extended_due_at else None
+        ),
+        can_extend=rule.extension is not None
+        and dsr.extended_due_at is None
+        and deadlines.extension_available(dsr, now=utcnow(), calendar=calendar),
+        notes=rule.notes,
+    )

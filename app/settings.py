@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     token_days: int = Field(
         90, ge=1, le=3650, description="Default lifetime of a new API token in days."
     )
+    session_idle_minutes: int = Field(
+        30, ge=1, description="A staff UI log-in ends after this many idle minutes."
+    )
+    session_hours: int = Field(
+        12,
+        ge=1,
+        le=720,
+        description="A staff UI log-in ends this many hours after it began.",
+    )
     attach_max_bytes: int = Field(
         0, ge=0, description="Also attach the ZIP up to this size (0 = never)."
     )

@@ -9,7 +9,7 @@ from app.identity.models import VerificationToken
 from app.mail.models import MailboxState, Message
 from app.ratelimit import RateHit
 from app.requests.models import DsrRequest, Suppression
-from app.staff.models import ApiToken, StaffUser
+from app.staff.models import ApiToken, StaffSession, StaffUser
 
 metadata = SQLModel.metadata
 
@@ -24,6 +24,7 @@ __all__ = [
     "Message",
     "RateHit",
     "ResultsWork",
+    "StaffSession",
     "StaffUser",
     "Suppression",
     "VerificationToken",

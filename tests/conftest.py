@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.smtp",
     "tests.fixtures.mail",
+    "tests.fixtures.ui",
 ]

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,19 +106,14 @@ def extension_available(
     )
 
 
-async def extend(
-    session: AsyncSession,
-    dsr: DsrRequest,
-    *,
-    actor: str,
-    reason: str,
-    now: datetime,
-    settings: Settings,
-) -> None:
-    """Extend once, before the first due date ends, with a reason; notify the requester.
+def extension_notice(
+    dsr: DsrRequest, *, reason: str, now: datetime, settings: Settings
+) -> dict[str, Any]:
+    """The extension notice's context, when the ticket may be extended now with `reason`.
 
-    The notice with the reasons must reach the requester within the first period
-    (GDPR Art. 12(3); 11 CCR 7021(b)), so it is queued in the same transaction.
+    Raises Conflict (closed, already extended, not allowed by the law, too late) or
+    ValidationFailed (no reason): staff see the notice before it is sent, so this is the
+    same check `extend` makes.
     """
     calendar = calendar_for(settings)
     if dsr.status not in OPEN_STATUSES:
@@ -146,7 +142,31 @@ async def extend(
         raise Conflict(
             "the first due date has passed; an extension must be notified before it"
         )
-    dsr.extended_due_at = rules.end_of_day(day, calendar)
+    return {
+        "due_on": dsr.due_at.astimezone(calendar.timezone).date(),
+        "extended_due_on": day,
+        "reason": reason,
+    }
+
+
+async def extend(
+    session: AsyncSession,
+    dsr: DsrRequest,
+    *,
+    actor: str,
+    reason: str,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """Extend once, before the first due date ends, with a reason; notify the requester.
+
+    The notice with the reasons must reach the requester within the first period
+    (GDPR Art. 12(3); 11 CCR 7021(b)), so it is queued in the same transaction.
+    """
+    notice = extension_notice(dsr, reason=reason, now=now, settings=settings)
+    dsr.extended_due_at = rules.end_of_day(
+        notice["extended_due_on"], calendar_for(settings)
+    )
     dsr.extension_reason = reason
     dsr.updated_at = now
     await audit.record(
@@ -162,13 +182,5 @@ async def extend(
         at=now,
     )
     await outbox.to_requester(
-        session,
-        dsr,
-        "extension",
-        settings=settings,
-        context={
-            "due_on": dsr.due_at.astimezone(calendar.timezone).date(),
-            "extended_due_on": day,
-            "reason": reason,
-        },
+        session, dsr, "extension", settings=settings, context=notice
     )

@@ -3,7 +3,6 @@
 from fastapi import APIRouter
 
 from app import presenter
-from app.errors import NotFound
 from app.exports import service
 from app.requests.schemas import EmptyBody, RequestOut
 from app.web import AgentDep, SessionDep, SettingsDep, TicketDep, actor_of
@@ -20,13 +19,7 @@ async def send_export(
     dsr: TicketDep,
 ) -> RequestOut:
     """Release a reviewed package, or send a fresh download link (the old one stops working)."""
-    export = await service.pending_export(session, dsr)
-    if export is None:
-        raise NotFound(f"{dsr.reference} has no export package yet")
-    if export.sent_at is None:
-        await service.send(
-            session, dsr, export, settings=settings, actor=actor_of(staff)
-        )
-    else:
-        await service.resend(session, dsr, settings=settings, actor=actor_of(staff))
+    await service.release_or_resend(
+        session, dsr, settings=settings, actor=actor_of(staff)
+    )
     return await presenter.detail(session, dsr, settings)

@@ -160,6 +160,21 @@ async def resend(
     await send(session, dsr, export, settings=settings, actor=actor)
 
 
+async def release_or_resend(
+    session: AsyncSession, dsr: DsrRequest, *, settings: Settings, actor: str
+) -> bool:
+    """Release a package waiting for review, or send a fresh link (the old one stops
+    working); True for a first release. NotFound when no package was built yet."""
+    export = await pending_export(session, dsr)
+    if export is None:
+        raise NotFound(f"{dsr.reference} has no export package yet")
+    if export.sent_at is None:
+        await send(session, dsr, export, settings=settings, actor=actor)
+        return True
+    await resend(session, dsr, settings=settings, actor=actor)
+    return False
+
+
 async def open_download(
     session: AsyncSession, token: str
 ) -> tuple[VerificationToken, DsrRequest, Export] | None:

@@ -63,6 +63,8 @@ TEMPLATES: Mapping[str, frozenset[str]] = {
     # Refusal: `reason_code` (a DenialReason), staff `message` (may be empty), `partial`,
     # `authority` {name, url|None, email|None}. Optional: `appeal_url` (VCDPA/CPA appeals).
     "denial": _REQUESTER | {"reason_code", "message", "partial", "authority"},
+    # A staff member's own words to the requester, in the ticket's thread (`text`).
+    "reply": _REQUESTER | {"text"},
     # Access/portability results. Optional: `attached` (the ZIP is attached as well).
     "results_ready": _REQUESTER | {"download_url", "expires_on"},
     # `systems`: [{name, outcome (see _OUTCOMES), detail|None}]; `recipients_notified`: [str].

@@ -16,7 +16,7 @@ import asyncio
 import random
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
@@ -32,7 +32,7 @@ from app import wakeup
 from app.audit import service as audit
 from app.db import session_scope, utcnow
 from app.logging import log
-from app.mail.compose import render_email
+from app.mail.compose import RenderedEmail, render_email
 from app.mail.lease import LEASE_SECONDS, Lease, claim, with_database_retries
 from app.mail.models import Direction, Message, MessageState
 from app.mail.transport import (
@@ -80,6 +80,32 @@ def new_message_id(settings: Settings, reference: str | None, template: str) -> 
     return f"dsr.{tag}.{secrets.token_hex(6)}@{_domain(settings)}"
 
 
+def preview(
+    settings: Settings,
+    template: str,
+    context: dict[str, Any],
+    *,
+    dsr: DsrRequest | None = None,
+    language: str = "en",
+) -> RenderedEmail:
+    """The mail `queue` would send, rendered but not queued (staff see it before sending).
+
+    The subject carries the ticket's reference, as sent.
+    """
+    base: dict[str, Any] = {"controller": controller_context(settings)}
+    if dsr is not None:
+        base |= {
+            "reference": dsr.reference,
+            "request_type": dsr.type,
+            "regulation": dsr.regulation,
+            "subject_name": dsr.subject_name,
+        }
+    rendered = render_email(template, base | context, language=language)
+    if dsr is None:
+        return rendered
+    return replace(rendered, subject=f"[{dsr.reference}] {rendered.subject}")
+
+
 async def queue(
     session: AsyncSession,
     *,
@@ -92,15 +118,7 @@ async def queue(
     automatic: bool = True,
 ) -> Message:
     """Render a template and queue it; threads it onto the ticket and tags its reference."""
-    base: dict[str, Any] = {"controller": controller_context(settings)}
-    if dsr is not None:
-        base |= {
-            "reference": dsr.reference,
-            "request_type": dsr.type,
-            "regulation": dsr.regulation,
-            "subject_name": dsr.subject_name,
-        }
-    rendered = render_email(template, base | context, language=language)
+    rendered = preview(settings, template, context, dsr=dsr, language=language)
     reference = dsr.reference if dsr else None
     message_id = new_message_id(settings, reference, template)
     root = dsr.thread_message_id if dsr else None
@@ -115,7 +133,7 @@ async def queue(
         message_id=message_id,
         in_reply_to=root,
         references=root,
-        subject=f"[{reference}] {rendered.subject}" if reference else rendered.subject,
+        subject=rendered.subject,
         from_address=settings.mail_from,
         to_address=to,
         peer=to.strip().lower(),
@@ -137,8 +155,10 @@ async def to_requester(
     *,
     settings: Settings,
     context: dict[str, Any],
+    automatic: bool = True,
 ) -> Message:
-    """Queue an automatic mail to the ticket's requester, in the ticket's language."""
+    """Queue a mail to the ticket's requester, in the ticket's language (automatic unless
+    a person wrote it)."""
     return await queue(
         session,
         settings=settings,
@@ -147,6 +167,7 @@ async def to_requester(
         context=context,
         dsr=dsr,
         language=dsr.language,
+        automatic=automatic,
     )
 
 

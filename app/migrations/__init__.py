@@ -1,6 +1,8 @@
 """Alembic migrations of the app's own database, and the schema-currency check."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -9,6 +11,23 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 HERE = Path(__file__).parent
+ONLY_ON = (
+    "only_on"  # Index(info={ONLY_ON: "postgresql"}): created on that database alone
+)
+
+
+def include_object_for(
+    dialect: str,
+) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Autogenerate's filter: an index made for another database is not expected here."""
+
+    def include(
+        item: Any, name: str | None, kind: str, reflected: bool, other: Any
+    ) -> bool:
+        wanted = getattr(item, "info", {}).get(ONLY_ON) if kind == "index" else None
+        return wanted is None or wanted == dialect
+
+    return include
 
 
 def alembic_config(database_url: str) -> Config:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
 from app.db import make_engine
+from app.migrations import include_object_for
 from app.tables import metadata
 
 config = context.config
@@ -32,6 +33,7 @@ def _run(connection: Connection) -> None:
         == "sqlite",  # SQLite needs table rebuilds
         compare_type=True,
         render_item=_render_item,
+        include_object=include_object_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -75,7 +75,8 @@ async def list_requests(
     overdue: bool | None = None,
     due_before: IsoDate | None = None,
     q: Annotated[
-        str | None, Query(max_length=320, description="Reference or email.")
+        str | None,
+        Query(max_length=320, description="Reference, or part of an email or name."),
     ] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -15,13 +15,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, tuple_
+from sqlalchemy import and_, func, or_, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
 from app.db import register_writable, registered, select_locked, utcnow
-from app.enums import OPEN_STATUSES, Regulation, RequestType, Status
+from app.enums import OPEN_STATUSES, Channel, Regulation, RequestType, Status
 from app.errors import NotFound, ValidationFailed
 from app.requests import lifecycle
 from app.requests.models import DsrRequest
@@ -138,13 +138,15 @@ class TicketFilters:
     """Queue filters in the kernel's terms; every field is optional."""
 
     status: Status | None = None
+    statuses: frozenset[Status] | None = None  # any of these (a saved view's)
     type: RequestType | None = None
     regulation: Regulation | None = None
+    channel: Channel | None = None
     assignee_id: int | None = None
     unassigned: bool = False
     overdue: bool | None = None
     due_until: datetime | None = None  # due at or before this instant
-    q: str | None = None
+    q: str | None = None  # a reference, or part of the subject's email or name
 
 
 DUE = func.coalesce(col(DsrRequest.extended_due_at), col(DsrRequest.due_at))
@@ -186,6 +188,20 @@ async def page(
     return found, encode_cursor(found[-1]) if len(rows) > limit else None
 
 
+async def counts(
+    session: AsyncSession, named: Mapping[str, TicketFilters]
+) -> dict[str, int]:
+    """How many tickets match each named set of filters, in one scan."""
+    if not named:
+        return {}
+    columns = [
+        func.count().filter(and_(true(), *_conditions(filters))).label(f"n{index}")
+        for index, filters in enumerate(named.values())
+    ]
+    row = (await session.execute(select(*columns).select_from(DsrRequest))).one()
+    return {name: int(value) for name, value in zip(named, row, strict=True)}
+
+
 def _conditions(filters: TicketFilters) -> list[Any]:
     conditions: list[Any] = [
         column == value
@@ -193,10 +209,13 @@ def _conditions(filters: TicketFilters) -> list[Any]:
             (DsrRequest.status, filters.status),
             (DsrRequest.type, filters.type),
             (DsrRequest.regulation, filters.regulation),
+            (DsrRequest.channel, filters.channel),
             (DsrRequest.assignee_id, filters.assignee_id),
         )
         if value is not None
     ]
+    if filters.statuses is not None:
+        conditions.append(col(DsrRequest.status).in_(sorted(filters.statuses)))
     if filters.unassigned:
         conditions.append(col(DsrRequest.assignee_id).is_(None))
     if filters.overdue is not None:
@@ -211,6 +230,7 @@ def _conditions(filters: TicketFilters) -> list[Any]:
             or_(
                 func.lower(DsrRequest.reference) == needle,
                 col(DsrRequest.subject_email_key).contains(needle, autoescape=True),
+                func.lower(DsrRequest.subject_name).contains(needle, autoescape=True),
             )
         )
     return conditions

@@ -50,3 +50,21 @@ class ApiToken(SQLModel, table=True):
         default=None, sa_type=UTCDateTime
     )  # None: never
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StaffSession(SQLModel, table=True):
+    """A browser's log-in to the staff UI; the cookie carries the token, this row its hash.
+
+    Kept server-side so that logging out, deactivating the account or the timeouts end it
+    at once, whatever the browser still holds.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff_user.id", ondelete="CASCADE", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)  # the absolute timeout
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

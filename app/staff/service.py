@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import anyio
 from pwdlib import PasswordHash
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -15,7 +15,7 @@ from app.audit import service as audit
 from app.db import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.requests.emails import normalise_email
-from app.staff.models import ApiToken, Role, StaffUser
+from app.staff.models import ApiToken, Role, StaffSession, StaffUser
 
 _passwords = PasswordHash.recommended()
 TOKEN_PREFIX = "dsr_"  # noqa: S105 - a public prefix, not a secret
@@ -50,6 +50,15 @@ async def require_staff(session: AsyncSession, email: str) -> StaffUser:
     if staff is None:
         raise NotFound(f"no staff account {email}")
     return staff
+
+
+async def assignable(session: AsyncSession) -> list[StaffUser]:
+    """Active agents and admins (who tickets can be given to), by email."""
+    query = select(StaffUser).where(
+        col(StaffUser.active).is_(True),
+        col(StaffUser.role).in_([Role.AGENT, Role.ADMIN]),
+    )
+    return list((await session.execute(query.order_by(col(StaffUser.email)))).scalars())
 
 
 def token_state(row: ApiToken, *, now: datetime) -> str:
@@ -166,21 +175,37 @@ async def revoke_token(session: AsyncSession, token_id: int, *, actor: str) -> A
     return row
 
 
+async def end_sessions(session: AsyncSession, staff: StaffUser) -> int:
+    """End every open staff UI session of an account; how many there were."""
+    result = await session.execute(
+        update(StaffSession)
+        .where(
+            col(StaffSession.staff_id) == staff.id,
+            col(StaffSession.ended_at).is_(None),
+        )
+        .values(ended_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def deactivate(session: AsyncSession, email: str, *, actor: str) -> StaffUser:
-    """Deactivate an account: it can no longer log in, and every token of it is revoked."""
+    """Deactivate an account: it can no longer log in, its UI sessions end and every
+    token of it is revoked."""
     staff = await require_staff(session, email)
+    await _keep_an_admin(session, staff)
     staff.active = False
     now = utcnow()
     revoked = 0
     for row in await tokens_of(session, staff):
         if row.revoked_at is None:
             row.revoked_at, revoked = now, revoked + 1
+    ended = await end_sessions(session, staff)
     await audit.record_in(
         session,
         STAFF_CHAIN,
         "staff_deactivated",
         actor=actor,
-        data={"staff_id": staff.id, "tokens_revoked": revoked},
+        data={"staff_id": staff.id, "tokens_revoked": revoked, "sessions_ended": ended},
     )
     return staff
 
@@ -213,3 +238,66 @@ async def authenticate_token(session: AsyncSession, token: str) -> StaffUser | N
     ):
         api_token.last_used_at = now
     return staff
+
+
+async def list_staff(session: AsyncSession) -> list[StaffUser]:
+    """Every staff account, active ones first, then by email."""
+    query = select(StaffUser).order_by(
+        col(StaffUser.active).desc(), func.lower(StaffUser.email)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def _keep_an_admin(session: AsyncSession, staff: StaffUser) -> None:
+    """Refuse to take away the last active admin: nobody could manage staff after."""
+    if staff.role is not Role.ADMIN or not staff.active:
+        return
+    query = select(func.count()).where(
+        StaffUser.role == Role.ADMIN,
+        col(StaffUser.active).is_(True),
+        StaffUser.id != staff.id,
+    )
+    if not (await session.execute(query)).scalar_one():
+        raise Conflict(f"{staff.email} is the last active admin; make another first")
+
+
+async def change_role(
+    session: AsyncSession, email: str, role: Role, *, actor: str
+) -> StaffUser:
+    """Give an account another role (audited); the last active admin keeps theirs."""
+    staff = await require_staff(session, email)
+    if staff.role is role:
+        return staff
+    if role is not Role.ADMIN:
+        await _keep_an_admin(session, staff)
+    previous, staff.role = staff.role, role
+    await audit.record_in(
+        session,
+        STAFF_CHAIN,
+        "staff_role_changed",
+        actor=actor,
+        data={"staff_id": staff.id, "from": previous, "to": role},
+    )
+    return staff
+
+
+async def reset_password(
+    session: AsyncSession, email: str, *, actor: str, password: str | None = None
+) -> tuple[StaffUser, str]:
+    """Set a new password (generated unless given) and return it to show once; the
+    account's UI sessions end (audited)."""
+    staff = await require_staff(session, email)
+    password = password if password is not None else generate_password()
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(f"password: use at least {MIN_PASSWORD} characters")
+    staff.password_hash = await anyio.to_thread.run_sync(_passwords.hash, password)
+    # Whoever held the old password may be logged in with it: those sessions end too.
+    ended = await end_sessions(session, staff)
+    await audit.record_in(
+        session,
+        STAFF_CHAIN,
+        "staff_password_reset",
+        actor=actor,
+        data={"staff_id": staff.id, "sessions_ended": ended},
+    )
+    return staff, password

@@ -80,6 +80,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "partial": True,
         "authority": AUTHORITY,
     },
+    "reply": {"text": "We found two accounts under your address.\nWhich one is yours?"},
     "results_ready": {
         "download_url": f"{BASE_URL}/download/b8Jk2Qw-results",
         "expires_on": date(2026, 4, 17),
