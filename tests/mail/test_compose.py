@@ -94,6 +94,14 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         ],
         "recipients_notified": ["Parcel Partner Ltd", "Mail Relay Inc"],
     },
+    "opt_out_done": {
+        "request_type": "objection",
+        "systems": [
+            {"name": "Newsletter", "outcome": "unsubscribed"},
+            {"name": "CRM", "outcome": "not_subscribed"},
+            {"name": None, "outcome": "manual"},
+        ],
+    },
     "staff_new_request": {"channel": "form", "ticket_url": TICKET_URL},
     "staff_escalation": {
         "stage": "at_risk",
@@ -655,3 +663,40 @@ def test_catalogue_is_complete_and_keeps_the_placeholders(language: str) -> None
         expected = sorted(placeholder.findall(ids[-1]))
         for string in strings:
             assert sorted(placeholder.findall(string)) == expected, message.id
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_objection_answer_lists_where_marketing_stopped_and_the_art_21_rules(
+    language: str,
+) -> None:
+    expected = {
+        "en": (
+            "- Newsletter: Unsubscribed from marketing",
+            "- CRM: You were not receiving marketing from here",
+            "- Our other systems: Unsubscribed by hand by our team",
+            "a member of our team did it by hand",
+            "(Art. 21(3) GDPR)",
+            "compelling legitimate grounds",
+        ),
+        "de": (
+            "- Newsletter: Von Werbung abgemeldet",
+            "- CRM: Von hier haben Sie keine Werbung erhalten",
+            "- Unsere übrigen Systeme: Von unserem Team von Hand abgemeldet",
+            "von Hand erledigt",
+            "(Art. 21 Abs. 3 DSGVO)",
+            "zwingende schutzwürdige Gründe",
+        ),
+    }[language]
+    rendered = _render("opt_out_done", language)
+
+    for part in expected:
+        assert part in rendered.text
+    assert expected[4] in rendered.html
+
+
+def test_a_ccpa_opt_out_answer_cites_no_gdpr_article() -> None:
+    rendered = _render("opt_out_done", request_type="opt_out", regulation="ccpa")
+
+    assert rendered.subject == "Your opt-out request: what we did"
+    assert "Art. 21" not in rendered.text
+    assert "- Newsletter: Unsubscribed from marketing" in rendered.text
