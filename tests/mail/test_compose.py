@@ -91,6 +91,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
             {"name": "Payments", "outcome": "scheduled", "detail": "job re_1234"},
             {"name": "Paper ledger", "outcome": "manual", "detail": None},
             {"name": "Newsletter", "outcome": "not_held"},
+            {"name": "Helpdesk", "outcome": "already_erased", "detail": None},
         ],
         "recipients_notified": ["Parcel Partner Ltd", "Mail Relay Inc"],
     },
@@ -511,12 +512,14 @@ def test_erasure_report_lists_every_system_with_its_outcome(language: str) -> No
             "scheduled": "Erasure requested from the provider",
             "manual": "Erased by hand",
             "not_held": "We held no data about you here",
+            "already_erased": "cannot say how many records were erased in all",
         },
         "de": {
             "erased": "Gelöscht",
             "scheduled": "Löschung beim Anbieter beauftragt",
             "manual": "von Hand gelöscht",
             "not_held": "keine Daten über Sie gespeichert",
+            "already_erased": "wie viele Datensätze insgesamt gelöscht wurden",
         },
     }[language]
     rendered = _render("erasure_done", language)
