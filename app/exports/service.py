@@ -231,12 +231,12 @@ def _system(task: ConnectorTask) -> dict[str, object]:
     detail: str | None
     if task.instructions:
         outcome, detail = "manual", "done by our staff"
-    elif task.job_ref:
-        outcome, detail = "scheduled", "the provider completes the erasure on its side"
     elif task.count_unknown:
         # An interrupted attempt (or the vendor's "already erased"): a zero count is not
         # "not held", and a count is a lower bound.
         outcome, detail = "already_erased", f"{erased} records" if erased else None
+    elif task.job_ref:
+        outcome, detail = "scheduled", "the provider completes the erasure on its side"
     elif erased:
         outcome, detail = "erased", f"{erased} records"
     else:
