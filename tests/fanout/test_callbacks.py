@@ -54,7 +54,9 @@ async def test_a_callback_about_no_task_is_acknowledged_and_changes_nothing(
     reference = await _waiting(fanout, api)
     headers = {SCRIPTED_TOKEN_HEADER: SCRIPTED_TOKEN}
 
-    ping = await client.post(URL, content=_body(job_ref="-", event="ping"), headers=headers)
+    ping = await client.post(
+        URL, content=_body(job_ref="-", event="ping"), headers=headers
+    )
     other = await client.post(URL, content=_body(job_ref="job-8"), headers=headers)
 
     assert ping.status_code == 200
@@ -79,9 +81,7 @@ async def test_a_vendor_may_report_already_erased_by_callback(fanout, api, clien
 
 async def test_a_type_that_receives_no_callbacks_is_404(fanout, api, client):
     fanout.configure("  - {name: ledger, type: manual, instructions: Strike it}\n")
-    response = await client.post(
-        "/api/v1/callbacks/ledger", content=b"{}", headers={}
-    )
+    response = await client.post("/api/v1/callbacks/ledger", content=b"{}", headers={})
 
     assert response.status_code == 404
 

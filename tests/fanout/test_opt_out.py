@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from app.settings import Settings
 from connectors.base import EraseStatus, OptOutSummary
 from tests.exports.test_flows import _deliver, _mail, _text
-from tests.fixtures.fanout import ADA, Api, Fanout, Hook
+from tests.fixtures.fanout import ADA, Fanout, Hook
 from tests.fixtures.smtp import SmtpServer
 
 LEDGER = (
@@ -44,7 +44,9 @@ async def test_an_objection_unsubscribes_everywhere_it_can_and_leaves_the_rest_t
     summary = await fanout.run()
 
     assert summary.outcomes == {"succeeded": 3, "manual": 1}
-    tasks = {(t["connector"], t["action"]): t for t in (await api.ticket(reference))["tasks"]}
+    tasks = {
+        (t["connector"], t["action"]): t for t in (await api.ticket(reference))["tasks"]
+    }
     assert set(tasks) == {
         ("newsletter", "opt_out"),
         ("crm", "opt_out"),
@@ -129,9 +131,7 @@ async def test_an_opt_out_no_connector_can_do_is_one_staff_task(fanout, api):
     assert planned["data"]["tasks"] == [{"connector": "staff", "action": "opt_out"}]
 
 
-async def test_a_vendor_that_cannot_unsubscribe_by_api_opens_a_manual_task(
-    fanout, api
-):
+async def test_a_vendor_that_cannot_unsubscribe_by_api_opens_a_manual_task(fanout, api):
     fanout.configure(fanout.scripted("kit"))
     instructions = "Remove the tag 'newsletter' from the person in Kit's UI"
     fanout.script.then(
