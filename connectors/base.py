@@ -24,9 +24,18 @@ task sends the same key.
 
 Erasure outcomes. `EraseStatus.DONE` (finished now), `PENDING` (the vendor finishes
 later; `job_ref` identifies the job and the runtime calls `poll(job_ref)` or waits for a
-callback) or `MANUAL_REQUIRED` (a person must act; also raised as
-`ManualActionRequired`). An access that the vendor answers later raises
-`AccessPending(job_ref)`.
+callback), `MANUAL_REQUIRED` (a person must act; also raised as `ManualActionRequired`)
+or `ALREADY_ERASED` (the vendor shows the person was erased before this call, e.g. by an
+earlier run that was interrupted, so this call's counts say nothing about what was held).
+`erased` counts what this call (or, for `poll`, the job) erased; the runtime merges the
+counts of a task's attempts per object, keeping the largest, so a replayed answer is not
+counted twice. An access that the vendor answers later raises `AccessPending(job_ref)`.
+
+Callbacks. A type whose vendor reports results later by calling us overrides
+`callback(CallbackRequest)`: verify the request (raise `CallbackRefused`), parse it
+(raise `CallbackMalformed`) and return a `CallbackResult` naming the task (by the
+idempotency key sent, or the job reference returned) and its result, or None for a
+delivery that concerns no task. The app serves it at `POST /api/v1/callbacks/{name}`.
 """
 
 from abc import ABC, abstractmethod
@@ -61,6 +70,9 @@ class EraseStatus(StrEnum):
     DONE = "done"
     PENDING = "pending"
     MANUAL_REQUIRED = "manual_required"
+    # Additive (added with the fan-out runtime's erasure reports): erased before this
+    # call; a count of what an interrupted earlier run erased is unknown.
+    ALREADY_ERASED = "already_erased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +142,42 @@ class SourceInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class CallbackRequest:
+    """A vendor's HTTP call to `POST /api/v1/callbacks/{connector}`, as received.
+
+    `headers` has lower-case names; `url` is the full URL the vendor called (some
+    vendors sign it with the body).
+    """
+
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackResult:
+    """What a callback says about one task of this connector.
+
+    The task is named by `idempotency_key` (as sent in `Subject.idempotency_key`) or by
+    `job_ref` (as returned in a pending summary). `summary` is an erasure's or opt-out's
+    outcome (`PENDING`: still running; `MANUAL_REQUIRED`: its notes are the
+    instructions), `records` an access result, `failure` a vendor-reported failure.
+    """
+
+    idempotency_key: str | None = None
+    job_ref: str | None = None
+    summary: EraseSummary | None = None
+    records: Sequence[Record] | None = None
+    failure: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.idempotency_key or self.job_ref):
+            raise ValueError(
+                "a callback result names its task: idempotency_key/job_ref"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class RateLimit:
     """At most `max_rate` calls per `time_period` seconds (aiolimiter's terms)."""
 
@@ -167,6 +215,14 @@ class ManualActionRequired(ConnectorError):
     def __init__(self, instructions: str) -> None:
         super().__init__(instructions)
         self.instructions = instructions
+
+
+class CallbackRefused(ConnectorError):
+    """A callback that is not the vendor's: bad or stale signature (answered 401)."""
+
+
+class CallbackMalformed(ConnectorError):
+    """A callback whose body cannot be read; the message names the field (422)."""
 
 
 class AccessPending(ConnectorError):
@@ -281,6 +337,11 @@ class Connector(ABC, Generic[ConfigT]):
     async def poll(self, job_ref: str) -> EraseSummary:
         """Report on a pending erasure; types that return `pending` override this."""
         raise NotImplementedError(f"{type(self).__name__} has no pending jobs to poll")
+
+    async def callback(self, request: CallbackRequest) -> CallbackResult | None:
+        """Verify and read a vendor's callback; types whose vendors call back override
+        this (None: a delivery about no task, acknowledged and ignored)."""
+        raise CallbackRefused(f"{type(self).__name__} receives no callbacks")
 
     async def aclose(self) -> None:
         """Release what the connector opened (its own HTTP client, database engine…)."""

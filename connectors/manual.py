@@ -1,4 +1,8 @@
-"""Connector type `manual`: a store no API can reach; a person follows instructions."""
+"""Connector type `manual`: a store no API can reach; a person follows instructions.
+
+Access, erasure and (when `actions` lists `opt_out`) opt-out each open a manual task
+carrying the instructions.
+"""
 
 from collections.abc import AsyncIterator
 
@@ -10,6 +14,7 @@ from connectors.base import (
     ConnectorConfig,
     EraseSummary,
     ManualActionRequired,
+    OptOutSummary,
     Record,
     Subject,
 )
@@ -29,9 +34,9 @@ class ManualConfig(ConnectorConfig):
 
 
 class ManualConnector(Connector[ManualConfig]):
-    """Every access and erasure becomes a manual task carrying the instructions."""
+    """Every access, erasure and opt-out becomes a manual task with the instructions."""
 
-    capabilities = frozenset({Capability.ACCESS, Capability.ERASE})
+    capabilities = frozenset(Capability)
     config_model = ManualConfig
 
     @property
@@ -51,4 +56,9 @@ class ManualConnector(Connector[ManualConfig]):
     async def erase(self, subject: Subject) -> EraseSummary:
         """Raise ManualActionRequired with the instructions."""
         self.require_action(Capability.ERASE)
+        raise ManualActionRequired(self.config.instructions)
+
+    async def opt_out(self, subject: Subject) -> OptOutSummary:
+        """Raise ManualActionRequired with the instructions."""
+        self.require_action(Capability.OPT_OUT)
         raise ManualActionRequired(self.config.instructions)

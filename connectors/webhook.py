@@ -2,7 +2,7 @@
 
 Every call is a `POST` to `url` with a JSON body and two headers:
 
-    {"action": "access" | "erase" | "test",
+    {"action": "access" | "erase" | "opt_out" | "test",
      "subject": {"email": ..., "name": ...},                      (not for "test")
      "request_reference": "DSR-...", "idempotency_key": "..."}
     X-DSR-Signature: t=<unix time>,sha256=<hex HMAC-SHA256 of "<t>." + raw body, keyed
@@ -18,11 +18,20 @@ Answers:
 
     access  2xx {"records": [{"source": ..., "data": {...}}, ...]}
     erase   2xx {"status": "done", "erased": {...}, "notes": [...]}
+    opt_out 2xx {"status": "done", "erased": {"<list>": 1, ...}}  (lists unsubscribed)
             2xx {"status": "manual_required", "instructions": "..."}
-    both    204 nothing found or left
+            2xx {"status": "already_erased"} (erase: gone before this call)
+    all     204 nothing found or left
             202 {"status": "pending", "job_ref": "..."}: the result arrives later at
             the app's callback endpoint, signed the same way (`verify_signature`);
             without a `job_ref`, the idempotency key serves as one.
+
+Callbacks (`callback()`): a signed `{"idempotency_key": ..., "status": "done" |
+"pending" | "manual_required" | "failed" | "already_erased", "erased": {...},
+"records": [...], "notes": [...], "instructions": ..., "error": ...}`.
+
+`opt_out` is sent only when the config's `actions` lists it (the default is access and
+erase, so that an existing receiver is never sent an action it does not know).
 
 Errors map as in `connectors.http`: 401/403 auth, 408/429/5xx/timeouts transient.
 """
@@ -46,12 +55,17 @@ from pydantic import (
 
 from connectors.base import (
     AccessPending,
+    CallbackMalformed,
+    CallbackRefused,
+    CallbackRequest,
+    CallbackResult,
     Capability,
     Connector,
     ConnectorConfig,
     ConnectorError,
     EraseStatus,
     EraseSummary,
+    OptOutSummary,
     Record,
     Subject,
 )
@@ -143,13 +157,23 @@ class _EraseAnswer(_Message):
     instructions: str | None = None
 
 
+class _CallbackIn(_Message):
+    idempotency_key: str = Field(min_length=1, max_length=400)
+    status: Literal["done", "pending", "manual_required", "failed", "already_erased"]
+    erased: dict[str, int] = {}
+    records: list[_RecordIn] = []
+    notes: list[str] = []
+    instructions: str | None = Field(None, max_length=10_000)
+    error: str | None = Field(None, max_length=2_000)
+
+
 _AnswerT = TypeVar("_AnswerT", bound=_Message)
 
 
 class WebhookConnector(Connector[WebhookConfig]):
     """Forwards requests to a customer-run HTTP endpoint signed with a shared secret."""
 
-    capabilities = frozenset({Capability.ACCESS, Capability.ERASE})
+    capabilities = frozenset(Capability)
     config_model = WebhookConfig
 
     @property
@@ -176,20 +200,56 @@ class WebhookConnector(Connector[WebhookConfig]):
 
     async def erase(self, subject: Subject) -> EraseSummary:
         """Ask the endpoint to erase; a 202 gives a pending summary with its job_ref."""
-        self.require_action(Capability.ERASE)
-        key = self._key(Capability.ERASE, subject)
-        response = await self._post(self._body(Capability.ERASE, subject, key), key)
+        fields = await self._summary_call(Capability.ERASE, subject)
+        return EraseSummary(**fields)
+
+    async def opt_out(self, subject: Subject) -> OptOutSummary:
+        """Ask the endpoint to unsubscribe the person (`"action": "opt_out"`)."""
+        fields = await self._summary_call(Capability.OPT_OUT, subject)
+        return OptOutSummary(**fields)
+
+    async def _summary_call(
+        self, action: Capability, subject: Subject
+    ) -> dict[str, Any]:
+        self.require_action(action)
+        key = self._key(action, subject)
+        response = await self._post(self._body(action, subject, key), key)
         if response.status_code == 204:
-            return EraseSummary()
+            return {}
         answer = _parse(_EraseAnswer, response)
         if response.status_code == 202 or answer.status is EraseStatus.PENDING:
-            return EraseSummary(
-                status=EraseStatus.PENDING, job_ref=answer.job_ref or key
-            )
+            return {"status": EraseStatus.PENDING, "job_ref": answer.job_ref or key}
         notes: Sequence[str] = tuple(answer.notes)
         if answer.status is EraseStatus.MANUAL_REQUIRED and answer.instructions:
             notes = (*notes, answer.instructions)
-        return EraseSummary(status=answer.status, erased=answer.erased, notes=notes)
+        return {"status": answer.status, "erased": answer.erased, "notes": notes}
+
+    async def callback(self, request: CallbackRequest) -> CallbackResult:
+        """Verify a signed result the service posts later and read it."""
+        signature = request.headers.get(SIGNATURE_HEADER.lower(), "")
+        secret = self.config.secret.get_secret_value()
+        if not verify_signature(secret, request.body, signature):
+            raise CallbackRefused(f"{SIGNATURE_HEADER} does not sign this body")
+        try:
+            body = _CallbackIn.model_validate_json(request.body)
+        except ValidationError as exc:
+            error = exc.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(part) for part in error["loc"]) or "body"
+            # Name the field only: the body may carry the subject's data.
+            raise CallbackMalformed(f"{where}: {error['msg']}") from None
+        key, notes = body.idempotency_key, tuple(body.notes)
+        if body.status == "failed":
+            return CallbackResult(key, failure=body.error or "no detail")
+        if body.status == "manual_required" and body.instructions:
+            notes = (*notes, body.instructions)
+        status = EraseStatus(body.status)
+        job_ref = key if status is EraseStatus.PENDING else None
+        summary = EraseSummary(status, body.erased, job_ref=job_ref, notes=notes)
+        is_access = key.rpartition(":")[2] == Capability.ACCESS
+        records = [Record(r.source, r.data) for r in body.records]
+        if is_access and status is EraseStatus.DONE:
+            return CallbackResult(key, summary=summary, records=records)
+        return CallbackResult(key, summary=summary)
 
     def _key(self, action: Capability, subject: Subject) -> str:
         if subject.idempotency_key:

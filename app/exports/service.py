@@ -3,7 +3,8 @@
 The package is built outside any transaction (it can take a while), then recorded, offered
 through an expiring download link, and the ticket completes. With `DSR_REVIEW_EXPORTS` staff
 release each package first. An erasure ends with a report of what each system did and a
-suppression record (a keyed hash of the address), nothing more.
+suppression record (a keyed hash of the address), nothing more; an objection or opt-out with
+a confirmation of where marketing stopped.
 """
 
 import secrets
@@ -22,6 +23,7 @@ from app.enums import RequestType, Status
 from app.errors import Conflict, NotFound
 from app.exports.builder import ExportManifest, build_export
 from app.exports.models import Export
+from app.fanout.config import STAFF
 from app.fanout.models import ConnectorTask
 from app.fanout.staging import staging_dir
 from app.identity import service as identity
@@ -31,8 +33,10 @@ from app.privacy import facts_for
 from app.requests import lifecycle, suppression, tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
+from connectors.base import Capability
 
 EXPORT_TYPES = frozenset({RequestType.ACCESS, RequestType.PORTABILITY})
+OPT_OUT_TYPES = frozenset({RequestType.OBJECTION, RequestType.OPT_OUT})
 
 
 def new_export_path(settings: Settings, reference: str) -> Path:
@@ -202,15 +206,18 @@ async def count_download(session: AsyncSession, export: Export) -> None:
         )
 
 
+async def _tasks(session: AsyncSession, dsr: DsrRequest) -> list[ConnectorTask]:
+    query = select(ConnectorTask).where(ConnectorTask.request_id == dsr.id)
+    return list(
+        (await session.execute(query.order_by(col(ConnectorTask.id)))).scalars()
+    )
+
+
 async def erasure_report(
     session: AsyncSession, dsr: DsrRequest, *, settings: Settings
 ) -> None:
     """Tell the requester what each system did, and keep only a suppression record."""
-    query = select(ConnectorTask).where(ConnectorTask.request_id == dsr.id)
-    tasks = list(
-        (await session.execute(query.order_by(col(ConnectorTask.id)))).scalars()
-    )
-    systems = [_system(task) for task in tasks]
+    systems = [_system(task) for task in await _tasks(session, dsr)]
     facts = facts_for(settings.privacy_file)
     recipients = [r.name for r in facts.recipients]  # Art. 19: recipients are told
     await outbox.to_requester(
@@ -230,10 +237,19 @@ async def erasure_report(
     await suppression.suppress(session, dsr.subject_email_key, settings=settings)
 
 
+def _counted(task: ConnectorTask) -> int:
+    return sum(value for value in task.counts.values() if isinstance(value, int))
+
+
 def _system(task: ConnectorTask) -> dict[str, object]:
-    erased = sum(value for value in task.counts.values() if isinstance(value, int))
+    erased = _counted(task)
+    detail: str | None
     if task.instructions:
         outcome, detail = "manual", "done by our staff"
+    elif task.count_unknown:
+        # An interrupted attempt (or the vendor's "already erased"): a zero count is not
+        # "not held", and a count is a lower bound.
+        outcome, detail = "already_erased", f"{erased} records" if erased else None
     elif task.job_ref:
         outcome, detail = "scheduled", "the provider completes the erasure on its side"
     elif erased:
@@ -241,6 +257,34 @@ def _system(task: ConnectorTask) -> dict[str, object]:
     else:
         outcome, detail = "not_held", None
     return {"name": task.connector, "outcome": outcome, "detail": detail}
+
+
+async def opt_out_report(
+    session: AsyncSession, dsr: DsrRequest, *, settings: Settings
+) -> None:
+    """Tell the requester where they were unsubscribed from marketing, and what our
+    staff did by hand (an objection or a CCPA opt-out)."""
+    tasks = await _tasks(session, dsr)
+    systems = [_unsubscribed(t) for t in tasks if t.action == Capability.OPT_OUT]
+    await outbox.to_requester(
+        session, dsr, "opt_out_done", settings=settings, context={"systems": systems}
+    )
+    await audit.record(
+        session, dsr, "opt_out_reported", actor="system", data={"systems": systems}
+    )
+
+
+def _unsubscribed(task: ConnectorTask) -> dict[str, object]:
+    if task.instructions:
+        outcome = "manual"
+    elif task.job_ref:
+        outcome = "scheduled"
+    elif _counted(task) or task.count_unknown:
+        outcome = "unsubscribed"
+    else:
+        outcome = "not_subscribed"
+    name = None if task.connector == STAFF else task.connector
+    return {"name": name, "outcome": outcome, "detail": None}
 
 
 async def remove_all_files(

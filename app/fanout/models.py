@@ -50,6 +50,13 @@ class ConnectorTask(SQLModel, table=True):
     counts: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
+    # When the current attempt began: set by the claim, cleared with its outcome. A claim
+    # that finds it still set knows the attempt before ended unrecorded (the worker died),
+    # perhaps after the vendor had already erased.
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Some of this task's effect went uncounted (an interrupted attempt, or the vendor
+    # answered `already_erased`): the report must not read zero counts as "not held".
+    count_unknown: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

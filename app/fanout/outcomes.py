@@ -102,17 +102,25 @@ async def attempt(
         async with _opened(runtime, claimed.connector, http) as connector:
             with anyio.fail_after(TASK_TIMEOUT_SECONDS):
                 if claimed.action != Capability.ACCESS:
-                    summary = await connector.erase(claimed.subject())
-                    return from_summary(summary, connector, now), None
+                    summary = await _act(connector, claimed)
+                    return from_summary(summary, connector, now, claimed.action), None
                 staged = StagedFile.open_for(
                     data_dir, claimed.reference, claimed.connector
                 )
                 await _stream(connector, claimed.subject(), staged)
+                staged.describe(connector)
                 return Outcome(T.SUCCEEDED, counts=staged.counts), staged
     except Exception as exc:  # a connector may raise anything; the task records it
         if staged is not None:
             await staged.discard()
         return from_error(exc, claimed, now), None
+
+
+async def _act(connector: Connector[Any], claimed: Claimed) -> EraseSummary:
+    """Call the connector's erase() or opt_out(), as the task's action says."""
+    if claimed.action == Capability.OPT_OUT:
+        return await connector.opt_out(claimed.subject())
+    return await connector.erase(claimed.subject())
 
 
 def _unrunnable(claimed: Claimed, runtime: FanoutRuntime) -> str | None:
@@ -156,13 +164,13 @@ async def poll_attempt(
         return Outcome(T.FAILED, error=problem)
     try:
         async with _opened(runtime, claimed.connector, http) as connector:
-            erasing = claimed.action == Capability.ERASE
+            erasing = claimed.action != Capability.ACCESS  # erase, opt-out
             if not (erasing and polls(connector) and claimed.job_ref):
                 days = CALLBACK_WAIT.days
                 problem = f"no result from {claimed.connector} in {days} days"
                 return Outcome(T.FAILED, error=problem)
             summary = await connector.poll(claimed.job_ref)
-            outcome = from_summary(summary, connector, now)
+            outcome = from_summary(summary, connector, now, claimed.action)
     except TransientError as exc:
         due = now + backoff(1, exc.retry_after)
         return Outcome(T.WAITING, error=str(exc), next_attempt_at=due)
@@ -174,13 +182,25 @@ async def poll_attempt(
     return replace(outcome, next_attempt_at=now + min(POLL_MAX, max(POLL_MIN, waited)))
 
 
+_BY_HAND_DEFAULT: dict[str, str] = {
+    Capability.OPT_OUT: "Unsubscribe the person from marketing in {name} by hand.",
+}
+
+
 def from_summary(
-    summary: EraseSummary, connector: Connector[Any], now: datetime
+    summary: EraseSummary,
+    connector: Connector[Any],
+    now: datetime,
+    action: str = Capability.ERASE,
 ) -> Outcome:
-    """The outcome of an erase() or poll() summary."""
+    """The outcome of an erase(), opt_out() or poll() summary."""
     counts = dict(summary.erased)
     if summary.status is EraseStatus.DONE:
         return Outcome(T.SUCCEEDED, counts=counts, notes=summary.notes)
+    if summary.status is EraseStatus.ALREADY_ERASED:
+        return Outcome(
+            T.SUCCEEDED, counts=counts, notes=summary.notes, count_unknown=True
+        )
     if summary.status is EraseStatus.PENDING:
         wait = POLL_MIN if polls(connector) else CALLBACK_WAIT
         return Outcome(
@@ -190,8 +210,10 @@ def from_summary(
             next_attempt_at=now + wait,
             notes=summary.notes,
         )
-    default = f"Erase the person's data in {connector.name} by hand."
-    instructions = "\n".join(summary.notes) or default
+    template = _BY_HAND_DEFAULT.get(
+        action, "Erase the person's data in {name} by hand."
+    )
+    instructions = "\n".join(summary.notes) or template.format(name=connector.name)
     return Outcome(T.MANUAL, counts=counts, instructions=instructions)
 
 

@@ -43,6 +43,7 @@ from app.fanout.staging import StagedFile, publish_all
 from app.jobs import heartbeat
 from app.logging import log
 from app.requests.models import DsrRequest
+from connectors.base import Capability
 
 T = TaskStatus
 # Short, so a dead worker's tasks are taken over within seconds; the heartbeat renews it
@@ -122,9 +123,19 @@ async def claim(
         for task, _dsr in rows:
             if not poll:
                 task.status, task.attempts = T.RUNNING, task.attempts + 1
+                _mark_started(task, now)
             task.lease_owner, task.lease_expires_at = worker, now + LEASE
             task.updated_at = now
     return [_claimed(task, dsr) for task, dsr in rows]
+
+
+def _mark_started(task: ConnectorTask, now: datetime) -> None:
+    """Record that an attempt starts; one found started before ended unrecorded."""
+    if task.started_at is not None and task.action != Capability.ACCESS:
+        # The worker died after calling the vendor, maybe after it erased: a zero count
+        # from this attempt no longer means "not held". (Access restages everything.)
+        task.count_unknown = True
+    task.started_at = now
 
 
 def _claimed(task: ConnectorTask, dsr: DsrRequest) -> Claimed:

@@ -1,35 +1,11 @@
-"""API shapes of fan-out: the signed result a webhook connector's service calls back with."""
+"""API shapes of fan-out: what the callback endpoint answers (bodies are the types')."""
 
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
-
-
-class CallbackRecord(BaseModel):
-    """One record of an access result."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    source: str = Field(min_length=1, max_length=200)
-    data: dict[str, Any]
-
-
-class WebhookCallback(BaseModel):
-    """Body of `POST /api/v1/callbacks/webhook/{connector}` (signed with X-DSR-Signature)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    idempotency_key: str = Field(min_length=1, max_length=400)
-    status: Literal["done", "pending", "manual_required", "failed"]
-    erased: dict[str, int] = Field(default_factory=dict)
-    records: list[CallbackRecord] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-    instructions: str | None = Field(None, max_length=10_000)
-    error: str | None = Field(None, max_length=2_000)
+from pydantic import BaseModel
 
 
 class CallbackAck(BaseModel):
-    """What the callback endpoint answers: the task and where it now stands."""
+    """What the callback endpoint answers: the task and where it now stands
+    (`task_id` null and status `ignored` for a delivery about no task)."""
 
-    task_id: int
+    task_id: int | None
     status: str

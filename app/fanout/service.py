@@ -1,11 +1,13 @@
 """Fan-out tasks on a ticket: planning on approval, outcomes, settling, staff actions.
 
 Planning writes one task per enabled connector whose capabilities cover the request's
-action (access and portability → `access`, erasure → `erase`). Request types no connector
-can perform (rectification, restriction, objection, opt-out), and tickets no connector
-applies to, get one manual task under the reserved connector name `staff`, with
-instructions, so a person always owns the outcome. Planning is idempotent: the unique
-(request, connector, action) constraint makes a second plan insert nothing.
+action (access and portability → `access`, erasure → `erase`, objection and opt-out →
+`opt_out`). Request types no connector can perform (rectification, restriction), and
+tickets no connector applies to, get one manual task under the reserved connector name
+`staff`, with instructions, so a person always owns the outcome; an objection also gets
+a staff task (`objection`) to decide on any use beyond direct marketing (Art. 21(1)).
+Planning is idempotent: the unique (request, connector, action) constraint makes a
+second plan insert nothing.
 
 Settling: when every task has ended (succeeded, failed or manual), an `in_progress`
 ticket moves on: all succeeded → its `results_work` row and the `fanout_completed` event,
@@ -41,13 +43,28 @@ ACTIONS: Mapping[RequestType, Capability] = {
     RequestType.ACCESS: Capability.ACCESS,
     RequestType.PORTABILITY: Capability.ACCESS,
     RequestType.ERASURE: Capability.ERASE,
+    # An objection to direct marketing (Art. 21(3)) and a CCPA "do not sell or share"
+    # both stop marketing in every system that sends it.
+    RequestType.OBJECTION: Capability.OPT_OUT,
+    RequestType.OPT_OUT: Capability.OPT_OUT,
 }
 _BY_HAND = {
     Capability.ACCESS: "No connector can search for this person's data. Find it in "
     "every system that may hold it and answer by hand",
     Capability.ERASE: "No connector can erase this person's data. Erase it by hand in "
     "every system that holds it",
+    Capability.OPT_OUT: "No connector can unsubscribe this person. Unsubscribe them "
+    "from marketing in every system that sends it",
 }
+OBJECTION_REVIEW = "objection"
+"""Action of the staff task every objection gets beside its opt-outs."""
+_OBJECTION_REVIEW_TEXT = (
+    "Read the objection. Direct marketing stops without exception (Art. 21(3) GDPR): "
+    "the opt-out tasks of this ticket do that. If it also objects to other uses of "
+    "the person's data (Art. 21(1)), stop them unless compelling legitimate grounds "
+    "override the person's interests, and refuse that part with reasons if so. "
+    "Then complete this task with a note saying what was decided."
+)
 
 
 def idempotency_key(reference: str, connector: str, action: str) -> str:
@@ -74,7 +91,18 @@ class PlannedTask:
 
 
 def planned_tasks(dsr: DsrRequest, runtime: FanoutRuntime) -> list[PlannedTask]:
-    """What the ticket needs: a task per capable connector, else one staff task."""
+    """What the ticket needs: a task per capable connector, else one staff task; an
+    objection also gets a staff review of anything beyond direct marketing."""
+    planned = _connector_or_staff_tasks(dsr, runtime)
+    if dsr.type is RequestType.OBJECTION:
+        review = PlannedTask(STAFF, OBJECTION_REVIEW, T.MANUAL, _OBJECTION_REVIEW_TEXT)
+        planned.append(review)
+    return planned
+
+
+def _connector_or_staff_tasks(
+    dsr: DsrRequest, runtime: FanoutRuntime
+) -> list[PlannedTask]:
     action = ACTIONS.get(dsr.type)
     if action is not None:
         specs = runtime.planned_for(action)
@@ -155,6 +183,7 @@ class Outcome:
     next_attempt_at: datetime | None = None
     notes: Sequence[str] = ()
     personal_error: bool = False  # the error text came from outside a connector
+    count_unknown: bool = False  # the vendor said it was erased before (uncounted)
 
 
 _EVENT_KINDS = {
@@ -182,7 +211,9 @@ async def apply_outcomes(
     for _dsr, task, outcome in results:
         task.status = outcome.status
         if outcome.counts is not None:
-            task.counts = dict(outcome.counts)
+            task.counts = merged_counts(task, outcome.counts)
+        task.count_unknown = task.count_unknown or outcome.count_unknown
+        task.started_at = None  # this attempt's end is recorded
         task.error = outcome.error
         task.job_ref = outcome.job_ref or task.job_ref
         task.instructions = outcome.instructions or task.instructions
@@ -191,6 +222,23 @@ async def apply_outcomes(
         task.updated_at = now
     for dsr, task, outcome in results:
         await _audit_outcome(session, dsr, task, outcome)
+
+
+def merged_counts(task: ConnectorTask, counts: Mapping[str, int]) -> dict[str, Any]:
+    """The task's counts after an attempt reporting `counts`.
+
+    Access restages everything, so its counts are replaced. An erasure or opt-out keeps,
+    per object, the largest count any attempt reported: a retry (or a poll) after work
+    already done reports less or the same, never a truer zero, and a replayed answer is
+    not counted twice.
+    """
+    if task.action == Capability.ACCESS:
+        return dict(counts)
+    merged: dict[str, Any] = dict(task.counts)
+    for key, value in counts.items():
+        known = merged.get(key)
+        merged[key] = max(known, value) if isinstance(known, int) else value
+    return merged
 
 
 async def _audit_outcome(
@@ -208,6 +256,8 @@ async def _audit_outcome(
         personal["error"] = outcome.error
     elif outcome.error:
         data["error"] = outcome.error
+    if outcome.count_unknown:
+        data["count_unknown"] = True
     if outcome.notes:  # vendors' free text: kept in the erasable part
         personal["notes"] = "\n".join(outcome.notes)
     kind = _EVENT_KINDS[outcome.status]

@@ -4,6 +4,16 @@
 per line. Records stream into a temporary file beside it (batched, never all in memory)
 and the file replaces the final one only when the task succeeds, so a task that runs
 twice after a crash leaves one complete copy, never duplicates.
+
+Beside it, `<connector>.sources.json` names the sources in words, from the connector's
+`source_info()`, for the readable export (only when the connector names at least one):
+
+    {"format": "dsr-desk-sources/1", "connector": "crm",
+     "sources": {"contacts": {"label": "Contacts", "category": null,
+                              "columns": {"email": "Email address"}}}}
+
+`read_sources(staging_dir)` gives them back per staging file stem (as the export builder
+names connectors) and source, as `SourceInfo`s.
 """
 
 import base64
@@ -22,10 +32,13 @@ from uuid import UUID
 
 import anyio
 
-from connectors.base import Record
+from app.logging import log
+from connectors.base import Connector, Record, SourceInfo
 
 BATCH_RECORDS = 500
 PART_SUFFIX = ".part"
+SOURCES_SUFFIX = ".sources.json"
+SOURCES_FORMAT = "dsr-desk-sources/1"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
@@ -66,6 +79,36 @@ def encode(record: Record) -> str:
     return json.dumps(line, default=_json_default, ensure_ascii=False) + "\n"
 
 
+def sources_path(staged: Path) -> Path:
+    """The sidecar naming the sources of staging file `staged` (`crm.jsonl`)."""
+    return staged.with_name(staged.stem + SOURCES_SUFFIX)
+
+
+def _info_json(info: SourceInfo) -> dict[str, Any]:
+    return {
+        "label": info.label,
+        "category": info.category,
+        "columns": dict(info.columns),
+    }
+
+
+def read_sources(folder: Path) -> dict[str, dict[str, SourceInfo]]:
+    """The sources named in words per staging file stem and source (none: empty)."""
+    found: dict[str, dict[str, SourceInfo]] = {}
+    for path in sorted(folder.glob(f"*{SOURCES_SUFFIX}")):
+        stem = path.name[: -len(SOURCES_SUFFIX)]
+        body = json.loads(path.read_text(encoding="utf-8"))
+        found[stem] = {
+            source: SourceInfo(
+                label=str(item["label"]),
+                category=item.get("category"),
+                columns={str(k): str(v) for k, v in item.get("columns", {}).items()},
+            )
+            for source, item in body.get("sources", {}).items()
+        }
+    return found
+
+
 @dataclass
 class StagedFile:
     """A temporary staging file being written; `publish()` makes it the final one."""
@@ -74,13 +117,30 @@ class StagedFile:
     part: Path
     counts: dict[str, int] = field(default_factory=dict)
     published: bool = False
+    connector: str = ""
+    sources: dict[str, SourceInfo] = field(default_factory=dict)
 
     @classmethod
     def open_for(cls, data_dir: Path, reference: str, connector: str) -> "StagedFile":
         """A new, uniquely named temporary file beside the final path."""
         final = staging_path(data_dir, reference, connector)
         part = final.with_name(f"{final.name}.{secrets.token_hex(4)}{PART_SUFFIX}")
-        return cls(final=final, part=part)
+        return cls(final=final, part=part, connector=connector)
+
+    def describe(self, connector: Connector[Any]) -> None:
+        """Ask the connector to name each source written, for the readable export."""
+        for source in self.counts:
+            try:
+                info = connector.source_info(source)
+            except Exception as exc:  # a plugin may raise anything: keep the raw name
+                log.warning(
+                    "fanout.source_info_failed",
+                    connector=self.connector,
+                    error=type(exc).__name__,
+                )
+                continue
+            if isinstance(info, SourceInfo):
+                self.sources[source] = info
 
     async def write_stream(self, records: AsyncIterable[Record]) -> None:
         """Write every record, a batch at a time; counts records per source."""
@@ -122,6 +182,18 @@ class StagedFile:
         self.published = True
         for stale in self.final.parent.glob(f"{self.final.name}.*{PART_SUFFIX}"):
             stale.unlink(missing_ok=True)
+        sidecar = sources_path(self.final)
+        if not self.sources:  # an earlier attempt's names would describe other data
+            sidecar.unlink(missing_ok=True)
+            return
+        body = {
+            "format": SOURCES_FORMAT,
+            "connector": self.connector,
+            "sources": {name: _info_json(info) for name, info in self.sources.items()},
+        }
+        part = sidecar.with_name(f"{sidecar.name}.{secrets.token_hex(4)}{PART_SUFFIX}")
+        part.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+        part.replace(sidecar)
 
     async def discard(self) -> None:
         """Remove the temporary file (the attempt failed); nothing to do once published."""

@@ -2,7 +2,8 @@
 
 Fan-out queues a `results_work` row when a ticket's tasks have all succeeded (and wakes
 the `results` channel); this step answers the ticket: access and portability get their
-package, an erasure its report, the rest a plain completion. Rows are leased work, like
+package, an erasure its report, an objection or opt-out its confirmation of where
+marketing stopped, the rest a plain completion. Rows are leased work, like
 connector tasks: claimed one at a time with `FOR UPDATE SKIP LOCKED` and a short lease
 that a heartbeat renews while the package builds, so a dead worker's ticket is taken
 over within seconds and two workers never answer one ticket. A failed attempt is audited
@@ -157,6 +158,8 @@ async def _answer(
         else:
             if dsr.type is RequestType.ERASURE:
                 await service.erasure_report(session, dsr, settings=settings)
+            elif dsr.type in service.OPT_OUT_TYPES:
+                await service.opt_out_report(session, dsr, settings=settings)
             await lifecycle.transition(session, dsr, Status.COMPLETED, actor="system")
         _close(work, W.DONE)
     return 1

@@ -69,6 +69,8 @@ TEMPLATES: Mapping[str, frozenset[str]] = {
     "results_ready": _REQUESTER | {"download_url", "expires_on"},
     # `systems`: [{name, outcome (see _OUTCOMES), detail|None}]; `recipients_notified`: [str].
     "erasure_done": _REQUESTER | {"systems", "recipients_notified"},
+    # Objection / opt-out: `systems` as above (name None: our staff, by hand).
+    "opt_out_done": _REQUESTER | {"systems"},
     # Staff mail carries no personal data of the requester: the ticket link is enough.
     "staff_new_request": frozenset(
         {"reference", "request_type", "regulation", "channel", "due_on", "ticket_url"}
@@ -104,7 +106,10 @@ _CHOICES: Mapping[str, frozenset[str]] = {
     "reason_code": frozenset(DenialReason),
     "stage": frozenset({"at_risk", "overdue"}),
 }
-_OUTCOMES = frozenset({"erased", "scheduled", "manual", "not_held"})
+_OUTCOMES = frozenset(
+    {"erased", "scheduled", "manual", "not_held", "already_erased"}  # erasure
+    | {"unsubscribed", "not_subscribed"}  # objection, opt-out
+)
 
 # Nested mappings: (required keys, optional keys defaulting to None).
 _NESTED: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {

@@ -390,12 +390,14 @@ class WebhookReceiver:
     reply: Callable[[dict[str, Any]], Awaitable[Response]] | None = None
     known: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     replies_by_key: dict[str, Response] = field(default_factory=dict)
+    subscribed: set[str] = field(default_factory=set)
 
     def reset(self) -> None:
         self.calls.clear()
         self.replies_by_key.clear()
         self.reply = None
         self.known = {ADA.email: [{"source": "contacts", "data": {"email": ADA.email}}]}
+        self.subscribed = {ADA.email}
 
     async def handle(self, request: Request) -> Response:
         body = await request.body()
@@ -421,6 +423,10 @@ class WebhookReceiver:
         email = payload["subject"]["email"]
         if payload["action"] == "access":
             return JSONResponse({"records": self.known.get(email, [])})
+        if payload["action"] == "opt_out":
+            lists = 1 if email in self.subscribed else 0
+            self.subscribed.discard(email)
+            return JSONResponse({"status": "done", "erased": {"newsletter": lists}})
         erased = len(self.known.pop(email, []))
         return JSONResponse({"status": "done", "erased": {"contacts": erased}})
 

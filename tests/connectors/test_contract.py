@@ -65,7 +65,13 @@ async def _sql_case(target: dict[str, Any], kit) -> ContractCase:
 
 async def _webhook_case(target: dict[str, Any], kit) -> ContractCase:
     receiver = target["webhook"]
-    config = {"name": "hook", "type": "webhook", "url": receiver.url, "timeout": 5}
+    config = {
+        "name": "hook",
+        "type": "webhook",
+        "url": receiver.url,
+        "timeout": 5,
+        "actions": ["access", "erase", "opt_out"],
+    }
     good = WebhookConnector.config_model.model_validate(
         {**config, "secret": kit.webhook_secret}
     )

@@ -17,9 +17,13 @@ from connectors.base import (
     HINT_REFERENCE,
     AccessPending,
     AuthError,
+    CallbackMalformed,
+    CallbackRefused,
+    CallbackRequest,
     Capability,
     ConnectorError,
     EraseStatus,
+    OptOutSummary,
     Record,
     Subject,
     TransientError,
@@ -297,3 +301,58 @@ def test_the_config_requires_an_http_url_and_a_long_secret():
 )
 def test_verify_signature(secret, body, header, valid):
     assert verify_signature(secret, body, header, now=NOW) is valid
+
+
+async def test_opt_out_is_forwarded_only_when_the_config_lists_it(
+    webhook, make_connector, kit
+):
+    with pytest.raises(ConnectorError, match="opt_out is not enabled"):
+        await make_connector().opt_out(kit.ada)  # the default: access and erase
+    assert webhook.calls == []
+
+    summary = await make_connector(actions=["opt_out"]).opt_out(ADA_WITH_CONTEXT)
+
+    assert summary == OptOutSummary(erased={"newsletter": 1})
+    [(_headers, body)] = webhook.calls
+    assert json.loads(body)["action"] == "opt_out"
+
+
+async def test_an_already_erased_answer_is_passed_on(webhook, make_connector, kit):
+    webhook.reply = reply_with(200, {"status": "already_erased"})
+
+    summary = await make_connector().erase(kit.ada)
+
+    assert summary.status is EraseStatus.ALREADY_ERASED
+
+
+def _callback(secret: str, **fields) -> CallbackRequest:
+    body = json.dumps(fields).encode()
+    return CallbackRequest(
+        url="http://dsr.example/api/v1/callbacks/hook",
+        headers={"x-dsr-signature": sign(secret, body)},
+        body=body,
+    )
+
+
+async def test_a_signed_callback_is_read_into_a_result(make_connector, kit):
+    hook = make_connector()
+    done = _callback(
+        kit.webhook_secret,
+        idempotency_key="DSR-7K3M9QXA:hook:access",
+        status="done",
+        records=[{"source": "contacts", "data": {"id": 7}}],
+    )
+    failed = _callback(
+        kit.webhook_secret, idempotency_key="DSR-7K3M9QXA:hook:erase", status="failed"
+    )
+
+    result = await hook.callback(done)
+
+    assert result.records == [Record("contacts", {"id": 7})]
+    assert result.summary is not None
+    assert result.summary.status is EraseStatus.DONE
+    assert (await hook.callback(failed)).failure == "no detail"
+    with pytest.raises(CallbackRefused):
+        await hook.callback(_callback("another-secret-0123456789", idempotency_key="x"))
+    with pytest.raises(CallbackMalformed, match=r"^status:"):
+        await hook.callback(_callback(kit.webhook_secret, idempotency_key="x"))

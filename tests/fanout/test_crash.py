@@ -1,5 +1,6 @@
 """A worker that dies mid-task: the lease expires, another worker finishes it once; a
-live worker's heartbeat keeps its tasks."""
+live worker's heartbeat keeps its tasks; an erasure whose worker died is reported as
+erased with an unknown count, never as "not held"."""
 
 import asyncio
 import contextlib
@@ -12,7 +13,7 @@ from app.db import utcnow
 from app.fanout import runner
 from app.fanout.outcomes import MAX_ATTEMPTS
 from app.fanout.runner import LEASE
-from connectors.base import Record
+from connectors.base import EraseSummary, Record, TransientError
 
 RECORDS = [Record("profile", {"n": n}) for n in range(1200)]
 
@@ -125,3 +126,51 @@ async def test_a_live_workers_heartbeat_keeps_its_task(fanout, api):
     assert (await running).outcomes == {"succeeded": 1}
     assert fanout.script.count("crm") == 1
     assert (await api.ticket(reference))["status"] == "completed"
+
+
+async def test_an_erasure_retried_after_its_worker_died_is_not_reported_as_not_held(
+    fanout, api
+):
+    fanout.configure(fanout.scripted("crm"))
+    # The first call never returns (the vendor erased, then the worker died); the
+    # retry finds nothing left.
+    fanout.script.then("crm", asyncio.Event(), EraseSummary(erased={}))
+    reference = await api.approved("erasure")
+    dying = asyncio.create_task(fanout.run(worker="worker-a"))
+    await fanout.script.until(lambda: fanout.script.count("crm") == 1)
+    dying.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await dying
+
+    task = await fanout.task("crm")
+    assert task.started_at is not None  # the claim recorded that an attempt began
+    assert not task.count_unknown
+    with after_the_lease():
+        resumed = await fanout.run(worker="worker-b")
+
+    assert resumed.outcomes == {"succeeded": 1}
+    task = await fanout.task("crm")
+    assert (task.attempts, task.counts, task.count_unknown) == (2, {}, True)
+    assert task.started_at is None
+    assert (await api.ticket(reference))["status"] == "completed"
+    [report] = await api.events(reference, "erasure_reported")
+    assert report["data"]["systems"] == [
+        {"name": "crm", "outcome": "already_erased", "detail": None}
+    ]
+
+
+async def test_an_erasure_retried_after_a_recorded_failure_keeps_its_true_zero(
+    fanout, api
+):
+    fanout.configure(fanout.scripted("crm"))
+    fanout.script.then("crm", TransientError("HTTP 503 from crm.example"))
+    fanout.script.then("crm", EraseSummary(erased={}))
+    reference = await api.approved("erasure")
+    assert (await fanout.run()).outcomes == {"pending": 1}
+
+    with time_machine.travel(utcnow() + timedelta(hours=1), tick=True):
+        assert (await fanout.run()).outcomes == {"succeeded": 1}
+
+    assert not (await fanout.task("crm")).count_unknown  # the 503 was recorded
+    [report] = await api.events(reference, "erasure_reported")
+    assert report["data"]["systems"][0]["outcome"] == "not_held"

@@ -92,8 +92,17 @@ CONTEXTS: dict[str, dict[str, Any]] = {
             {"name": "Payments", "outcome": "scheduled", "detail": "job re_1234"},
             {"name": "Paper ledger", "outcome": "manual", "detail": None},
             {"name": "Newsletter", "outcome": "not_held"},
+            {"name": "Helpdesk", "outcome": "already_erased", "detail": None},
         ],
         "recipients_notified": ["Parcel Partner Ltd", "Mail Relay Inc"],
+    },
+    "opt_out_done": {
+        "request_type": "objection",
+        "systems": [
+            {"name": "Newsletter", "outcome": "unsubscribed"},
+            {"name": "CRM", "outcome": "not_subscribed"},
+            {"name": None, "outcome": "manual"},
+        ],
     },
     "staff_new_request": {"channel": "form", "ticket_url": TICKET_URL},
     "staff_escalation": {
@@ -504,12 +513,14 @@ def test_erasure_report_lists_every_system_with_its_outcome(language: str) -> No
             "scheduled": "Erasure requested from the provider",
             "manual": "Erased by hand",
             "not_held": "We held no data about you here",
+            "already_erased": "cannot say how many records were erased in all",
         },
         "de": {
             "erased": "Gelöscht",
             "scheduled": "Löschung beim Anbieter beauftragt",
             "manual": "von Hand gelöscht",
             "not_held": "keine Daten über Sie gespeichert",
+            "already_erased": "wie viele Datensätze insgesamt gelöscht wurden",
         },
     }[language]
     rendered = _render("erasure_done", language)
@@ -656,3 +667,40 @@ def test_catalogue_is_complete_and_keeps_the_placeholders(language: str) -> None
         expected = sorted(placeholder.findall(ids[-1]))
         for string in strings:
             assert sorted(placeholder.findall(string)) == expected, message.id
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_objection_answer_lists_where_marketing_stopped_and_the_art_21_rules(
+    language: str,
+) -> None:
+    expected = {
+        "en": (
+            "- Newsletter: Unsubscribed from marketing",
+            "- CRM: You were not receiving marketing from here",
+            "- Our other systems: Unsubscribed by hand by our team",
+            "a member of our team did it by hand",
+            "(Art. 21(3) GDPR)",
+            "compelling legitimate grounds",
+        ),
+        "de": (
+            "- Newsletter: Von Werbung abgemeldet",
+            "- CRM: Von hier haben Sie keine Werbung erhalten",
+            "- Unsere übrigen Systeme: Von unserem Team von Hand abgemeldet",
+            "von Hand erledigt",
+            "(Art. 21 Abs. 3 DSGVO)",
+            "zwingende schutzwürdige Gründe",
+        ),
+    }[language]
+    rendered = _render("opt_out_done", language)
+
+    for part in expected:
+        assert part in rendered.text
+    assert expected[4] in rendered.html
+
+
+def test_a_ccpa_opt_out_answer_cites_no_gdpr_article() -> None:
+    rendered = _render("opt_out_done", request_type="opt_out", regulation="ccpa")
+
+    assert rendered.subject == "Your opt-out request: what we did"
+    assert "Art. 21" not in rendered.text
+    assert "- Newsletter: Unsubscribed from marketing" in rendered.text
