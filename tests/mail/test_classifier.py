@@ -120,7 +120,9 @@ def test_customer_service_mail_is_not_confident(subject: str, text: str) -> None
 
 def test_unsubscribe_is_not_an_opt_out_of_sale() -> None:
     result = classify("Unsubscribe me", "Unsubscribe me from all your emails please.")
-    assert result.request_type is None
+    # Possibly an objection to the mailing, never confidently: it manages a newsletter.
+    assert (result.request_type, result.confident) == (RequestType.OBJECTION, False)
+    assert result.looks_like_request
     assert result.scores[RequestType.OPT_OUT] == 0
 
 
@@ -228,15 +230,12 @@ def test_subject_counts_more_than_body() -> None:
         "LÖSCHUNG MEINER DATEN",
         "loschung meiner daten",
         "Löschung  meiner\nDaten",
-        "Loeschung meiner Daten ist nicht gemeint",
+        "Loeschung meiner Daten",  # the intent words know the "oe" spelling
     ],
 )
 def test_case_accents_and_spacing_are_folded(text: str) -> None:
     result = classify("", text)
-    if text.startswith("Loeschung"):
-        assert result.request_type is None  # transliteration is not folded
-    else:
-        assert result.request_type is RequestType.ERASURE
+    assert result.request_type is RequestType.ERASURE
 
 
 @pytest.mark.parametrize(
