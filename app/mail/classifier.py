@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from app import language as detection
 from app.enums import Regulation, RequestType
-from app import language as languages
 from app.mail import cues, intents, wording
 from app.mail.intents import normalise
 
@@ -210,7 +210,7 @@ def _score_articles(
 def detect_language(subject: str, text: str) -> str | None:
     """ISO 639-1 code of the mail's own words (quoted lines left out); None when unsure."""
     own, _ = _split_quoted(text)
-    return languages.detect(subject + "\n" + own)
+    return detection.detect(subject + "\n" + own)
 
 
 def _split_quoted(text: str) -> tuple[str, str]:

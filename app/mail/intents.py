@@ -55,7 +55,7 @@ class _Lexicon:
 
 
 # Letters that Unicode does not decompose into a base letter and an accent.
-_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ı": "i"})
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "\u0131": "i"})
 
 
 def normalise(text: str) -> str:
@@ -226,9 +226,9 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
     if pair := sentence.near("erase", ("list",), NEAR + 2):
         if sentence.has("me", "mine"):
             fire(RequestType.OBJECTION, FIRM, pair)
-    elif own and (pair := sentence.near("erase", objects)):
-        fire(RequestType.ERASURE, FIRM, pair)
-    elif (pair := sentence.near("erase", ("me",), 2)) and not listed:
+    elif (own and (pair := sentence.near("erase", objects))) or (
+        (pair := sentence.near("erase", ("me",), 2)) and not listed
+    ):
         fire(RequestType.ERASURE, FIRM, pair)
     elif len(sentence.words) <= SHORT and (pair := sentence.near("erase", objects)):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
@@ -237,17 +237,22 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         fire(RequestType.ERASURE, FIRM if firm else LOOSE, pair)
     # Objection: "stop emailing me", "I don't want your newsletter", "I object".
     mail_words = ("contact", "marketing", "list")
-    if own and (pair := sentence.near("stop", mail_words)):
-        fire(RequestType.OBJECTION, FIRM, pair)
-    elif sentence.has("neg") and (pair := sentence.near("want", mail_words, 6)):
-        fire(RequestType.OBJECTION, FIRM, pair)
-    elif (pair := sentence.near("neg", ("contact",), 3)) and sentence.near(
-        "contact", ("me",), 2
+    if (
+        (own and (pair := sentence.near("stop", mail_words)))
+        or (sentence.has("neg") and (pair := sentence.near("want", mail_words, 6)))
+        or (
+            (pair := sentence.near("neg", ("contact",), 3))
+            and sentence.near("contact", ("me",), 2)
+        )
+        or (
+            (
+                pair := sentence.near(
+                    "object", ("use", "data", "marketing", "contact"), 6
+                )
+            )
+            and (own or sentence.has("marketing"))
+        )
     ):
-        fire(RequestType.OBJECTION, FIRM, pair)
-    elif (
-        pair := sentence.near("object", ("use", "data", "marketing", "contact"), 6)
-    ) and (own or sentence.has("marketing")):
         fire(RequestType.OBJECTION, FIRM, pair)
     elif own and (pair := sentence.near("use", ("marketing",))):
         if sentence.has("stop", "neg", "object"):
@@ -266,16 +271,15 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
             fire(RequestType.OBJECTION, FIRM, pair)
     # Rectification: correct, update, "my address is wrong".
     details = ("data", "detail")
-    if own and (pair := sentence.near("rectify", details)):
-        fire(RequestType.RECTIFICATION, FIRM, pair)
-    elif own and (pair := sentence.near("wrong", details)):
+    if (own and (pair := sentence.near("rectify", details))) or (
+        own and (pair := sentence.near("wrong", details))
+    ):
         fire(RequestType.RECTIFICATION, FIRM, pair)
     # Opt-out of sale or sharing (CCPA).
-    if (pair := sentence.near("sell", ("data", "everything", "detail"), 5)) and (
-        sentence.has("neg", "stop", "optout")
-    ):
-        fire(RequestType.OPT_OUT, FIRM, pair)
-    elif pair := sentence.near("optout", ("sell",), 5):
+    if (
+        (pair := sentence.near("sell", ("data", "everything", "detail"), 5))
+        and (sentence.has("neg", "stop", "optout"))
+    ) or (pair := sentence.near("optout", ("sell",), 5)):
         fire(RequestType.OPT_OUT, FIRM, pair)
     # Portability and access.
     if own and (pair := sentence.near("export", ("data", "account", "everything"))):
@@ -310,8 +314,8 @@ def read(text: str, languages: Sequence[str]) -> list[Intent]:
     access = best.get(RequestType.ACCESS)
     if has_format and access is not None:
         del best[RequestType.ACCESS]
-        words = access.label.partition(": ")[2]
-        label = f"{RequestType.PORTABILITY}: {words} (a file format)"
+        fired = access.label.partition(": ")[2]
+        label = f"{RequestType.PORTABILITY}: {fired} (a file format)"
         best.setdefault(
             RequestType.PORTABILITY,
             Intent(RequestType.PORTABILITY, access.strength, label),

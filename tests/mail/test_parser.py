@@ -261,7 +261,7 @@ def test_windows_1252_bytes_under_another_label_decode_as_windows_1252(
     label: str | None,
 ) -> None:
     content_type = "text/plain" + (f"; charset={label}" if label else "")
-    body = "Bitte löschen Sie meine Daten – danke, Jürgen. Schöne Grüße €".encode(
+    body = "Bitte löschen Sie meine Daten \u2013 danke, Jürgen. Schöne Grüße €".encode(
         "cp1252"
     )
     raw = (
@@ -274,7 +274,8 @@ def test_windows_1252_bytes_under_another_label_decode_as_windows_1252(
     )
     parsed = parse_message(raw)
     assert (
-        "Bitte löschen Sie meine Daten – danke, Jürgen. Schöne Grüße €" in parsed.text
+        "Bitte löschen Sie meine Daten \u2013 danke, Jürgen. Schöne Grüße €"
+        in parsed.text
     )
     assert "und UTF-8: Grüße" in parsed.text  # valid UTF-8 beside it stays as it is
     assert "\ufffd" not in parsed.text
