@@ -67,6 +67,8 @@ TEMPLATES: Mapping[str, frozenset[str]] = {
     "results_ready": _REQUESTER | {"download_url", "expires_on"},
     # `systems`: [{name, outcome (see _OUTCOMES), detail|None}]; `recipients_notified`: [str].
     "erasure_done": _REQUESTER | {"systems", "recipients_notified"},
+    # Mail that may be a request waits in triage: no ticket and no reference yet.
+    "triage_received": frozenset({"controller"}),
     # Staff mail carries no personal data of the requester: the ticket link is enough.
     "staff_new_request": frozenset(
         {"reference", "request_type", "regulation", "channel", "due_on", "ticket_url"}
@@ -87,6 +89,7 @@ _OPTIONAL: Mapping[str, Mapping[str, Any]] = {
         "expires_on": None,
     },
     "verify": {"code_url": None},
+    "triage_received": {"subject_name": None},
     "verify_reminder": {"code_url": None},
     "extension": {"authority": None},
     "denial": {"appeal_url": None},

@@ -31,7 +31,7 @@ FUZZY_MIN = 5  # stems shorter than this must be spelt right
 MAX_SENTENCE_WORDS = 80
 SHORT = 4  # words: a line this short may leave out the "my"
 MAX_SENTENCES = 200
-
+MAX_CHARS = 6_000  # requests say what they want at once; this bounds the work
 # Mail wraps lines inside sentences: a single line break is no boundary, a blank line is.
 _SENTENCE = re.compile(r"[.!?;\u3002]+|\n[ \t>]*\n")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -46,12 +46,16 @@ class Intent:
     label: str
 
 
+Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
+
+
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
     exact: dict[str, frozenset[str]]
-    prefixes: tuple[tuple[str, frozenset[str]], ...]
+    # Stems by their first letter: a word is compared with those that can match it.
+    prefixes: dict[str, tuple[tuple[str, frozenset[str]], ...]]
     suffixes: tuple[tuple[str, frozenset[str]], ...]
-    phrases: tuple[tuple[tuple[str, ...], bool, frozenset[str]], ...]
+    phrases: dict[str, tuple[Phrase, ...]]  # by first word, longest first
 
 
 # Letters that Unicode does not decompose into a base letter and an accent.
@@ -93,16 +97,19 @@ def _lexicon(language: str) -> _Lexicon:
                 exact.setdefault(words[0], set()).add(word_class)
             else:
                 prefixes.setdefault(words[0], set()).add(word_class)
+    by_letter: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for stem, classes in sorted(prefixes.items()):
+        by_letter.setdefault(stem[0], []).append((stem, frozenset(classes)))
+    by_first: dict[str, list[Phrase]] = {}
+    for (words, whole), classes in sorted(
+        phrases.items(), key=lambda item: -len(item[0][0])
+    ):
+        by_first.setdefault(words[0], []).append((words, whole, frozenset(classes)))
     return _Lexicon(
         exact={word: frozenset(classes) for word, classes in exact.items()},
-        prefixes=tuple((s, frozenset(c)) for s, c in sorted(prefixes.items())),
+        prefixes={letter: tuple(stems) for letter, stems in by_letter.items()},
         suffixes=tuple((s, frozenset(c)) for s, c in sorted(suffixes.items())),
-        phrases=tuple(
-            (words, whole, frozenset(classes))
-            for (words, whole), classes in sorted(
-                phrases.items(), key=lambda item: -len(item[0][0])
-            )
-        ),
+        phrases={word: tuple(found) for word, found in by_first.items()},
     )
 
 
@@ -121,7 +128,8 @@ def _close(word: str, stem: str) -> bool:
 def _classes(language: str, word: str) -> frozenset[str]:
     lexicon = _lexicon(language)
     found: set[str] = set(lexicon.exact.get(word, ()))
-    for stem, classes in lexicon.prefixes:
+    stems = lexicon.prefixes.get(word[:1], ())
+    for stem, classes in stems:
         if word.startswith(stem):
             found |= classes
     for stem, classes in lexicon.suffixes:
@@ -130,7 +138,9 @@ def _classes(language: str, word: str) -> frozenset[str]:
     if found:
         return frozenset(found)
     # Only an unknown word may be a misspelt one: "delte", "acount", "infomation".
-    for stem, classes in lexicon.prefixes:
+    if len(word) < FUZZY_MIN - 1:
+        return frozenset()
+    for stem, classes in stems:
         if _close(word, stem):
             found |= classes
     for exact_word, classes in lexicon.exact.items():
@@ -151,15 +161,16 @@ class _Sentence:
     def _mark(self, language: str) -> None:
         lexicon = _lexicon(language)
         taken = [False] * len(self.words)
-        for words, whole, classes in lexicon.phrases:
-            size = len(words)
-            for start in range(len(self.words) - size + 1):
+        for start, word in enumerate(self.words):
+            for words, whole, classes in lexicon.phrases.get(word, ()):
+                size = len(words)
                 if any(taken[start : start + size]):
                     continue
                 if self._phrase_at(start, words, whole):
                     self.classes[start] |= classes
                     for index in range(start, start + size):
                         taken[index] = True
+                    break
         for index, word in enumerate(self.words):
             if not taken[index]:
                 self.classes[index] |= _classes(language, word)
@@ -298,7 +309,7 @@ def read(text: str, languages: Sequence[str]) -> list[Intent]:
     known = [language for language in languages if language in wording.WORDS]
     best: dict[RequestType, Intent] = {}
     has_format = False
-    for index, piece in enumerate(_SENTENCE.split(text)):
+    for index, piece in enumerate(_SENTENCE.split(text[:MAX_CHARS])):
         if index >= MAX_SENTENCES:
             break
         words = _WORD.findall(normalise(piece))[:MAX_SENTENCE_WORDS]

@@ -94,6 +94,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         ],
         "recipients_notified": ["Parcel Partner Ltd", "Mail Relay Inc"],
     },
+    "triage_received": {},
     "staff_new_request": {"channel": "form", "ticket_url": TICKET_URL},
     "staff_escalation": {
         "stage": "at_risk",
