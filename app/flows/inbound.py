@@ -107,7 +107,9 @@ async def _route(
             "subject_email": agency.subject_email,
         }
     if parsed.is_automatic or not sender:
-        return await _to_triage(session, message, parsed.automatic_reason or "no sender")
+        return await _to_triage(
+            session, message, parsed.automatic_reason or "no sender"
+        )
     if not verdict.confident or verdict.request_type is None:
         if verdict.looks_like_request:
             await _acknowledge(session, message, sender, verdict, settings)

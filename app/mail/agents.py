@@ -61,7 +61,8 @@ def read_agency(
     sample = text[:MAX_SCAN_CHARS]
     said = _ON_BEHALF.search(sample)
     attorney = next(
-        (name for name in attachment_names if name and _ATTORNEY_FILE.search(name)), None
+        (name for name in attachment_names if name and _ATTORNEY_FILE.search(name)),
+        None,
     )
     if said is None and attorney is None:
         return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import Message
 
-from app.mail.mime import decode_bytes, Defects, one_line
+from app.mail.mime import Defects, decode_bytes, one_line
 from app.mail.parser import find_reference
 
 MAX_REASON = 300
@@ -30,7 +30,9 @@ READ = "read"
 
 _QUOTED_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*<([^<>\s]+)>", re.I | re.M)
 _QUOTED_SUBJECT = re.compile(r"^[ \t>]*Subject:[ \t]*(.+)$", re.I | re.M)
-_SMTP_REPLY = re.compile(r"\b[45]\d\d[- ][^\n]{0,200}|\b[45]\.\d{1,3}\.\d{1,3}\b[^\n]{0,200}")
+_SMTP_REPLY = re.compile(
+    r"\b[45]\d\d[- ][^\n]{0,200}|\b[45]\.\d{1,3}\.\d{1,3}\b[^\n]{0,200}"
+)
 # The opening words of plain-text reports, as MTAs write them.
 _PLAIN_REPORT = re.compile(
     r"this message was created automatically by mail delivery software"  # Exim
@@ -213,7 +215,9 @@ def _plain_text(msg: Message) -> str:
         if kind == "text/plain":
             data = part.get_payload(decode=True)
             if isinstance(data, bytes):
-                piece = decode_bytes(data[:MAX_SCAN], part.get_content_charset(), Defects(), "bounce")
+                piece = decode_bytes(
+                    data[:MAX_SCAN], part.get_content_charset(), Defects(), "bounce"
+                )
                 pieces.append(piece)
                 size += len(piece)
         elif kind in ("message/rfc822", "text/rfc822-headers"):

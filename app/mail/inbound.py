@@ -51,7 +51,9 @@ class Reading:
 
     parsed: ParsedMail
     message_id: str
-    content_hash: str  # of what the sender wrote: the same mail re-delivered hashes alike
+    content_hash: (
+        str  # of what the sender wrote: the same mail re-delivered hashes alike
+    )
     bounce: Bounce | None
     verdict: Classification
 
@@ -120,8 +122,8 @@ async def storable_id(session: AsyncSession, reading: Reading) -> str | None:
     if earlier is None or _same_content(earlier, reading.parsed):
         return None if earlier is not None else message_id
     variant = f"{reading.content_hash[:16]}.{message_id}"[:255]
-    query = select(Message.id).where(Message.message_id == variant)
-    return None if (await session.execute(query)).first() is not None else variant
+    taken = select(Message.id).where(Message.message_id == variant)
+    return None if (await session.execute(taken)).first() is not None else variant
 
 
 def _same_content(stored_message: Message, parsed: ParsedMail) -> bool:
@@ -197,7 +199,10 @@ async def bounced(
     assert dsr is not None  # noqa: S101 - messages cascade with their ticket
     await session.flush()
     if bounce.outcome == bounces.FAILED:
-        original.state, original.error = MessageState.FAILED, f"bounced: {bounce.reason}"
+        original.state, original.error = (
+            MessageState.FAILED,
+            f"bounced: {bounce.reason}",
+        )
         dsr.unread = True  # staff need another way to reach the requester
     await audit.record(
         session,
@@ -223,5 +228,7 @@ async def _reported(session: AsyncSession, bounce: Bounce) -> Message | None:
     dsr = await tickets.get(session, bounce.reference)
     if dsr is None:
         return None
-    query = outbound.where(Message.request_id == dsr.id).order_by(col(Message.id).desc())
+    query = outbound.where(Message.request_id == dsr.id).order_by(
+        col(Message.id).desc()
+    )
     return (await session.execute(query.limit(1))).scalar_one_or_none()

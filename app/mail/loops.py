@@ -143,7 +143,9 @@ _AUTO_BODY = re.compile(
     r"|best[äa]tigen sie,? dass sie ein mensch sind",
     re.IGNORECASE,
 )
-MAX_AUTO_BODY_CHARS = 600  # auto-replies say it at once; a person's mail may say it later
+MAX_AUTO_BODY_CHARS = (
+    600  # auto-replies say it at once; a person's mail may say it later
+)
 
 
 def automatic_text_reason(subject: str, text: str) -> str | None:
@@ -151,7 +153,8 @@ def automatic_text_reason(subject: str, text: str) -> str | None:
     if _AUTO_SUBJECT.match(subject):
         return "auto-reply: subject"
     own = "\n".join(
-        line for line in text[: MAX_AUTO_BODY_CHARS * 4].splitlines()
+        line
+        for line in text[: MAX_AUTO_BODY_CHARS * 4].splitlines()
         if not line.lstrip().startswith(">")
     )
     if _AUTO_BODY.search(own[:MAX_AUTO_BODY_CHARS]):
