@@ -211,6 +211,13 @@ class _Sentence:
             return False
         return any("neg" in self.classes[j] for j in range(max(0, index - 3), index))
 
+    def together(self, first: str, second: str) -> int | None:
+        """A word that is both at once: a verb with its pronoun attached."""
+        for index, classes in enumerate(self.classes):
+            if first in classes and second in classes and not self._negated(index, first):
+                return index
+        return None
+
     def own(self) -> bool:
         return self.has("mine", "me", "aboutme")
 
@@ -243,6 +250,8 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         fire(RequestType.ERASURE, FIRM, pair)
     elif len(sentence.words) <= SHORT and (pair := sentence.near("erase", objects)):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
+    elif (both := sentence.together("erase", "me")) is not None and not listed:
+        fire(RequestType.ERASURE, FIRM, (both, both))  # "dimenticatemi", "olvidadme"
     elif own and (pair := sentence.near("close", ("account",))):
         firm = sentence.has("data", "everything")
         fire(RequestType.ERASURE, FIRM if firm else LOOSE, pair)
