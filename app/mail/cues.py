@@ -445,8 +445,6 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "subscription",
         "order number",
         "tracking number",
-        "newsletter",
-        "unsubscribe",
         "manage preferences",
         "manage your preferences",
         "view in browser",
@@ -461,15 +459,12 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "abbuchung",
         "zahlung",
         "bestellnummer",
-        "newsletter",
     ),
     "fr": (
         "facture",
         "remboursement",
         "paiement",
         "commande",
-        "désabonner",
-        "désinscrire",
     ),
     "es": (
         "factura",
@@ -477,7 +472,6 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "pago",
         "mi pedido",
         "número de pedido",
-        "darme de baja",
     ),
     "it": (
         "fattura",
@@ -485,9 +479,8 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "pagamento",
         "il mio ordine",
         "numero d'ordine",
-        "disiscrivermi",
     ),
-    "nl": ("factuur", "terugbetaling", "betaling", "bestelling", "afmelden"),
+    "nl": ("factuur", "terugbetaling", "betaling", "bestelling"),
     "pt": ("fatura", "reembolso", "pagamento", "encomenda", "número do pedido"),
 }
 

@@ -26,8 +26,9 @@ from app.mail import wording
 
 FIRM = 3.0
 LOOSE = 2.0
-NEAR = 4  # words between an action and its object
+NEAR = 6  # words between an action and its object (German puts verbs last)
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
+FUZZY_CLASSES = frozenset({"erase", "access", "export", "data", "account"})
 MAX_SENTENCE_WORDS = 80
 SHORT = 4  # words: a line this short may leave out the "my"
 MAX_SENTENCES = 200
@@ -125,7 +126,7 @@ def _close(word: str, stem: str) -> bool:
 
 
 @functools.lru_cache(maxsize=50_000)
-def _classes(language: str, word: str) -> frozenset[str]:
+def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
     lexicon = _lexicon(language)
     found: set[str] = set(lexicon.exact.get(word, ()))
     stems = lexicon.prefixes.get(word[:1], ())
@@ -137,15 +138,17 @@ def _classes(language: str, word: str) -> frozenset[str]:
             found |= classes
     if found:
         return frozenset(found)
-    # Only an unknown word may be a misspelt one: "delte", "acount", "infomation".
-    if len(word) < FUZZY_MIN - 1:
+    # Only an unknown word may be a misspelt one: "delte", "acount", "infomation". Only
+    # the actions and objects are guessed at: a near-miss of a small word means nothing.
+    if not guess or len(word) < FUZZY_MIN - 1:
         return frozenset()
     for stem, classes in stems:
-        if _close(word, stem):
-            found |= classes
+        if classes & FUZZY_CLASSES and _close(word, stem):
+            found |= classes & FUZZY_CLASSES
     for exact_word, classes in lexicon.exact.items():
-        if len(exact_word) >= FUZZY_MIN and _close(word, exact_word):
-            found |= classes
+        if classes & FUZZY_CLASSES and len(exact_word) >= FUZZY_MIN:
+            if _close(word, exact_word):
+                found |= classes & FUZZY_CLASSES
     return frozenset(found)
 
 
@@ -154,26 +157,26 @@ class _Sentence:
 
     def __init__(self, words: Sequence[str], languages: Sequence[str]):
         self.words = list(words)
+        self.for_someone = False
         self.classes: list[set[str]] = [set() for _ in self.words]
         for language in languages:
             self._mark(language)
+        # Typos are guessed in the mail's own language only ("transmettre" is no typo of
+        # "transmit"), and only for words that no language knows.
+        for index, word in enumerate(self.words):
+            if not self.classes[index] and languages:
+                self.classes[index] |= _classes(languages[0], word, guess=True)
 
     def _mark(self, language: str) -> None:
         lexicon = _lexicon(language)
-        taken = [False] * len(self.words)
         for start, word in enumerate(self.words):
+            # A phrase marks its first word; its words keep their own classes too
+            # ("nie chcę więcej" is a stop phrase, and "chcę" still says "I want").
             for words, whole, classes in lexicon.phrases.get(word, ()):
-                size = len(words)
-                if any(taken[start : start + size]):
-                    continue
                 if self._phrase_at(start, words, whole):
                     self.classes[start] |= classes
-                    for index in range(start, start + size):
-                        taken[index] = True
-                    break
         for index, word in enumerate(self.words):
-            if not taken[index]:
-                self.classes[index] |= _classes(language, word)
+            self.classes[index] |= _classes(language, word, guess=False)
 
     def _phrase_at(self, start: int, words: tuple[str, ...], whole: bool) -> bool:
         *head, last = words
@@ -214,11 +217,18 @@ class _Sentence:
     def together(self, first: str, second: str) -> int | None:
         """A word that is both at once: a verb with its pronoun attached."""
         for index, classes in enumerate(self.classes):
-            if first in classes and second in classes and not self._negated(index, first):
+            if (
+                first in classes
+                and second in classes
+                and not self._negated(index, first)
+            ):
                 return index
         return None
 
     def own(self) -> bool:
+        """The writer speaks of their own (or, as an agent, of their client's)."""
+        if self.for_someone and self.has("theirs", "agent"):
+            return True
         return self.has("mine", "me", "aboutme")
 
     def label(self, request_type: RequestType, pair: tuple[int, int]) -> str:
@@ -238,6 +248,7 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         found.append((request_type, strength, sentence.label(request_type, pair)))
 
     own = sentence.own()
+    short = len(sentence.words) <= SHORT
     listed = sentence.has("list", "marketing")
     objects = ("data", "account", "everything")
     # Erasure, or "remove me from your list" (an objection to the mailing).
@@ -248,7 +259,7 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         (pair := sentence.near("erase", ("me",), 2)) and not listed
     ):
         fire(RequestType.ERASURE, FIRM, pair)
-    elif len(sentence.words) <= SHORT and (pair := sentence.near("erase", objects)):
+    elif short and (pair := sentence.near("erase", objects)):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
     elif (both := sentence.together("erase", "me")) is not None and not listed:
         fire(RequestType.ERASURE, FIRM, (both, both))  # "dimenticatemi", "olvidadme"
@@ -261,8 +272,8 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         (own and (pair := sentence.near("stop", mail_words)))
         or (sentence.has("neg") and (pair := sentence.near("want", mail_words, 6)))
         or (
-            (pair := sentence.near("neg", ("contact",), 3))
-            and sentence.near("contact", ("me",), 2)
+            (pair := sentence.near("neg", ("contact", "marketing"), 3))
+            and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
         )
         or (
             (
@@ -272,19 +283,26 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
             )
             and (own or sentence.has("marketing"))
         )
+        or (
+            not sentence.has("sell")  # "opt me out of the sale" is a CCPA opt-out
+            and (
+                pair := sentence.near("unsub", ("me", "mine", "unsub", "everything"), 6)
+            )
+            or (short and (pair := sentence.near("unsub", mail_words, 3)))
+            or (short and (where := sentence.at("unsub")) and (pair := (where[0],) * 2))
+        )
     ):
         fire(RequestType.OBJECTION, FIRM, pair)
     elif own and (pair := sentence.near("use", ("marketing",))):
         if sentence.has("stop", "neg", "object"):
             fire(RequestType.OBJECTION, FIRM, pair)
-    elif (pair := sentence.near("unsub", ("me", "mine", "list", "contact"), 6)) or (
-        pair := sentence.near("unsub", ("unsub", "everything"), 6)
-    ):
-        fire(RequestType.OBJECTION, LOOSE, pair)
     # Restriction: limit or freeze the use of one's data; "stop using it until ...".
     if own and (pair := sentence.near("restrict", ("data", "use", "account"), 5)):
         fire(RequestType.RESTRICTION, FIRM, pair)
-    elif own and (pair := sentence.near("stop", ("use",), 3)):
+    elif own and (
+        (pair := sentence.near("stop", ("use",), 5))
+        or (pair := sentence.near("neg", ("use",), 4))
+    ):
         if sentence.has("pending"):
             fire(RequestType.RESTRICTION, FIRM, pair)
         elif sentence.has("data", "everything", "account"):
@@ -301,10 +319,18 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         and (sentence.has("neg", "stop", "optout"))
     ) or (pair := sentence.near("optout", ("sell",), 5)):
         fire(RequestType.OPT_OUT, FIRM, pair)
-    # Portability and access.
-    if own and (pair := sentence.near("export", ("data", "account", "everything"))):
+    # Portability: export one's data, or ask for it as a file ("as a JSON dump").
+    if own and (
+        (pair := sentence.near("export", objects))
+        or (pair := sentence.near("format", objects, NEAR + 2))
+    ):
         fire(RequestType.PORTABILITY, FIRM, pair)
-    if own and (pair := sentence.near("access", ("data", "everything"))):
+    # Access: a copy of one's data, "what do you have on me", "tell me what you hold".
+    if own and (
+        (pair := sentence.near("access", ("data", "everything")))
+        or (pair := sentence.near("question", ("data",), 3))
+        or (pair := sentence.near("access", ("question",), 3))
+    ):
         fire(RequestType.ACCESS, FIRM, pair)
     elif sentence.has("aboutme") and not found:
         where = sentence.at("aboutme")[0]
@@ -316,20 +342,40 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
 def read(text: str, languages: Sequence[str]) -> list[Intent]:
     """The intents in `text` (any case and accents) read with `languages`' words."""
     known = [language for language in languages if language in wording.WORDS]
-    best: dict[RequestType, Intent] = {}
-    has_format = False
+    sentences = []
     for index, piece in enumerate(_SENTENCE.split(text[:MAX_CHARS])):
         if index >= MAX_SENTENCES:
             break
         words = _WORD.findall(normalise(piece))[:MAX_SENTENCE_WORDS]
-        if not words:
-            continue
-        sentence = _Sentence(words, known)
+        if words:
+            sentences.append(_Sentence(words, known))
+    # An agent writes of "her data": then the third person is the data subject's own.
+    if any(sentence.has("agent") for sentence in sentences):
+        for sentence in sentences:
+            sentence.for_someone = True
+    best: dict[RequestType, Intent] = {}
+
+    def keep(request_type: RequestType, strength: float, label: str) -> None:
+        held = best.get(request_type)
+        if held is None or held.strength < strength:
+            best[request_type] = Intent(request_type, strength, label)
+
+    has_format = False
+    for index, sentence in enumerate(sentences):
         has_format = has_format or sentence.has("format")
         for request_type, strength, label in _sentence_intents(sentence):
-            held = best.get(request_type)
-            if held is None or held.strength < strength:
-                best[request_type] = Intent(request_type, strength, label)
+            keep(request_type, strength, label)
+        # "You have my first name as Renee. Could you fix it?": the object came before.
+        previous = sentences[index - 1] if index else None
+        if (
+            previous is not None
+            and previous.own()
+            and previous.has("detail", "wrong")
+            and (where := sentence.at("rectify"))
+            and not sentence._negated(where[0], "rectify")
+        ):
+            label = f"{RequestType.RECTIFICATION}: {sentence.words[where[0]]} (before: "
+            keep(RequestType.RECTIFICATION, FIRM, label + "my details)")
     # "A copy of my data as CSV, to move to another provider" asks for portability.
     access = best.get(RequestType.ACCESS)
     if has_format and access is not None:
