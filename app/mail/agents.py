@@ -31,11 +31,15 @@ _ATTORNEY_FILE = re.compile(
     r"|pe[łl]nomocnictw|fullmakt|authori[sz]ation|mandat",
     re.IGNORECASE,
 )
-# The person named after "my client": one to three capitalised words.
+# The person named after "my client" (or "on behalf of"): one to three capitalised words,
+# after a title such as "Frau", "Mme" or "Sr." that is not part of the name.
 _CLIENT_NAME = re.compile(
-    r"\b(?:client|mandant(?:en|in)?|klient(?:en|in|a|s)?|cliente|cli[ëe]nt(?:e)?"
-    r"|mother|father|son|daughter|wife|husband|mutter|vater|m[èe]re|p[èe]re)\b"
-    r"[,:]?\s+((?:[A-ZÀ-ÖØ-Þ][\w'-]+[ \t]?){1,3})",
+    r"(?i:\b(?:client|mandant(?:en|in)?|klient(?:en|in|ki|a|s)?|cliente|cli[ëe]nte?"
+    r"|mother|father|son|daughter|wife|husband|mutter|vater|m[èe]re|p[èe]re"
+    r"|on behalf of|au nom de|en representaci[óo]n de|em nome de|per conto di)\b)"
+    r"[,:]?\s+(?:(?i:frau|herrn?|mrs?|ms|miss|sra?|d|d[ñn]a|mme|mlle|m|mevrouw|meneer|de heer"
+    r"|pani|pana?|sig(?:ra|nora?)?|dott(?:ssa)?|dr|fru|herr)\.?\s+)?"
+    r"((?:[A-ZÀ-ÖØ-Þ][\w'-]+[ \t]?){1,3})",
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MAX_SCAN_CHARS = 20_000

@@ -44,13 +44,20 @@ _PLAIN_REPORT = re.compile(
     r"|delivery to the following recipients? failed"  # Exchange, Sendmail
     r"|the following addresses? had permanent fatal errors"  # Sendmail
     r"|has not yet been delivered|message not delivered|undeliverable:"
-    r"|delivery has failed",
+    r"|delivery has failed"
+    # The same in the other languages we read.
+    r"|konnte nicht zugestellt werden|unzustellbar|n'a pas pu [êe]tre (?:remis|distribu[ée])"
+    r"|no (?:se )?ha podido (?:ser )?entregar|mensaje no entregado|non [èe] stato possibile"
+    r"|recapitare|kon niet worden afgeleverd|onbestelbaar|n[ãa]o p[ôo]de ser entregue"
+    r"|nie (?:mog[łl]a|mo[żz]na) (?:zosta[ćc] )?dostarczy|kunde inte levereras",
     re.I,
 )
 _PLAIN_FAILURE = re.compile(
     r"could not be delivered|wasn't able to deliver|was not able to deliver"
     r"|permanent error|permanent fatal|delivery has failed|undeliverable|failed:"
-    r"|message not delivered|i've given up|returned to sender",
+    r"|message not delivered|i've given up|returned to sender|nicht zugestellt"
+    r"|unzustellbar|pas pu [êe]tre|no entregado|podido entregar|non [èe] stato possibile"
+    r"|niet worden afgeleverd|n[ãa]o p[ôo]de|nie mog[łl]a|kunde inte levereras",
     re.I,
 )
 _PLAIN_DELAY = re.compile(

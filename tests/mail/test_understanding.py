@@ -67,7 +67,10 @@ def test_requests_without_legal_words_are_recognised(
         ("DPA", "Please send us your data processing agreement (DPA) to sign."),
         ("Bug", "I can't delete my account, the button does nothing."),
         ("Security alert", "Your account will be deleted unless you verify it today."),
-        ("Newsletter", "You are receiving this email because you subscribed. Unsubscribe."),
+        (
+            "Newsletter",
+            "You are receiving this email because you subscribed. Unsubscribe.",
+        ),
         ("Offer", "We remove your data from 500 broker sites. Buy now!"),
         ("Order", "Where is my order? The tracking number does not work."),
         ("Rechnung", "Ich habe eine Frage zu meiner Rechnung vom März."),
@@ -104,7 +107,9 @@ def test_language_of_short_text(text: str, language: str | None) -> None:
 
 
 def test_polish_is_not_taken_for_portuguese() -> None:
-    result = classify("Usunięcie danych", "Dzień dobry, proszę usunąć moje dane osobowe.")
+    result = classify(
+        "Usunięcie danych", "Dzień dobry, proszę usunąć moje dane osobowe."
+    )
     assert (result.language, result.request_type) == ("pl", E)
 
 
