@@ -214,6 +214,14 @@ class _Sentence:
             return False
         return any("neg" in self.classes[j] for j in range(max(0, index - 3), index))
 
+    def negated_any(self, word_class: str) -> bool:
+        """Whether a word of the class is there with a "not" just before it."""
+        return any(self._negated(index, word_class) for index in self.at(word_class))
+
+    def howto(self) -> bool:
+        """A how-to question ("how do I delete my account?"): asks, does not request."""
+        return any("howto" in classes for classes in self.classes[:3])
+
     def together(self, first: str, second: str) -> int | None:
         """A word that is both at once: a verb with its pronoun attached."""
         for index, classes in enumerate(self.classes):
@@ -244,13 +252,18 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
     """The rules; each returns at most one intent per type for the sentence."""
     found: list[tuple[RequestType, float, str]] = []
 
+    asks = sentence.howto()
+
     def fire(request_type: RequestType, strength: float, pair: tuple[int, int]) -> None:
-        found.append((request_type, strength, sentence.label(request_type, pair)))
+        label = sentence.label(request_type, pair)
+        if asks:  # worth acknowledging, never filing: staff decide
+            strength, label = min(strength, LOOSE), f"{label} (a how-to question)"
+        found.append((request_type, strength, label))
 
     own = sentence.own()
     short = len(sentence.words) <= SHORT
     listed = sentence.has("list", "marketing")
-    objects = ("data", "account", "everything")
+    objects = ("data", "account", "everything", "detail")
     # Erasure, or "remove me from your list" (an objection to the mailing).
     if pair := sentence.near("erase", ("list",), NEAR + 2):
         if sentence.has("me", "mine"):
@@ -264,8 +277,14 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
     elif (both := sentence.together("erase", "me")) is not None and not listed:
         fire(RequestType.ERASURE, FIRM, (both, both))  # "dimenticatemi", "olvidadme"
     elif own and (pair := sentence.near("close", ("account",))):
-        firm = sentence.has("data", "everything")
-        fire(RequestType.ERASURE, FIRM if firm else LOOSE, pair)
+        fire(RequestType.ERASURE, FIRM, pair)  # an account, not a subscription
+    elif (
+        own
+        and sentence.has("neg")
+        and (pair := sentence.near("keep", ("data", "everything", "detail")))
+        and sentence.has("want")
+    ):
+        fire(RequestType.ERASURE, FIRM, pair)  # "I don't want you to keep my data"
     # Objection: "stop emailing me", "I don't want your newsletter", "I object".
     mail_words = ("contact", "marketing", "list")
     if (
@@ -293,6 +312,10 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         )
     ):
         fire(RequestType.OBJECTION, FIRM, pair)
+    elif (pair := sentence.near("withdraw", ("consent",))) or (
+        (where := sentence.at("alone")) and (pair := (where[0],) * 2)
+    ):
+        fire(RequestType.OBJECTION, FIRM, pair)  # consent withdrawn: stop processing
     elif own and (pair := sentence.near("use", ("marketing",))):
         if sentence.has("stop", "neg", "object"):
             fire(RequestType.OBJECTION, FIRM, pair)
@@ -303,7 +326,10 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         (pair := sentence.near("stop", ("use",), 5))
         or (pair := sentence.near("neg", ("use",), 4))
     ):
-        if sentence.has("pending"):
+        # Stopping the use but keeping the data ("until", "but keep it", "do not delete")
+        # is a restriction; stopping it for good is an objection.
+        kept = sentence.has("pending", "keep") or sentence.negated_any("erase")
+        if kept:
             fire(RequestType.RESTRICTION, FIRM, pair)
         elif sentence.has("data", "everything", "account"):
             fire(RequestType.OBJECTION, FIRM, pair)

@@ -227,7 +227,6 @@ _EN: Words = {
         "profile",
         "login",
         "user$",
-        "membership",
     ),
     "detail": (
         "name$",
@@ -309,6 +308,33 @@ _EN: Words = {
         "my client",
         "our client",
         "power of attorney",
+    ),
+    "howto": (
+        "how do i",
+        "how can i",
+        "how to$",
+        "how would i",
+        "is it possible to",
+        "can i$",
+    ),
+    "withdraw": (
+        "withdraw",
+        "revoke",
+        "retract",
+    ),
+    "consent": ("consent",),
+    "alone": ("leave me alone",),
+    "keep": (
+        "keep",
+        "retain",
+        "store",
+        "hold on to",
+    ),
+    "subscription": (
+        "membership",
+        "subscription",
+        "plan$",
+        "trial",
     ),
 }
 
@@ -484,7 +510,6 @@ _DE: Words = {
         "account",
         "profil",
         "zugang",
-        "mitgliedschaft",
         "kundenkonto",
     ),
     "detail": (
@@ -569,6 +594,37 @@ _DE: Words = {
         "mandant",
         "vollmacht",
     ),
+    "howto": (
+        "wie kann ich",
+        "wie lasst sich",
+        "wie loesche ich",
+        "wie losche ich",
+        "wie exportiere ich",
+        "wie andere ich",
+        "kann ich$",
+    ),
+    "withdraw": (
+        "widerruf",
+        "zuruckzieh",
+        "zurueckzieh",
+        "entzieh",
+    ),
+    "consent": (
+        "einwilligung",
+        "zustimmung",
+        "einverstandnis",
+    ),
+    "alone": (
+        "lasst mich in ruhe",
+        "lassen sie mich in ruhe",
+    ),
+    "keep": (
+        "behalt",
+        "aufbewahr",
+        "speicher",
+        "behalten",
+    ),
+    "subscription": ("mitgliedschaft",),
 }
 
 _FR: Words = {
@@ -717,8 +773,6 @@ _FR: Words = {
     "account": (
         "compte",
         "profil",
-        "abonnement",
-        "inscription",
     ),
     "detail": (
         "nom$",
@@ -801,6 +855,28 @@ _FR: Words = {
         "notre cliente",
         "mandat$",
         "procuration",
+    ),
+    "howto": (
+        "comment$",
+        "est il possible",
+        "puis je",
+    ),
+    "withdraw": (
+        "retir",
+        "revoqu",
+    ),
+    "consent": ("consentement",),
+    "alone": (
+        "laissez moi tranquille",
+        "fichez moi la paix",
+    ),
+    "keep": (
+        "conserv",
+        "gard",
+    ),
+    "subscription": (
+        "abonnement",
+        "inscription",
     ),
 }
 
@@ -955,8 +1031,6 @@ _ES: Words = {
     "account": (
         "cuenta",
         "perfil",
-        "suscripcion",
-        "registro",
         "usuario",
     ),
     "detail": (
@@ -1035,6 +1109,30 @@ _ES: Words = {
         "nuestro cliente",
         "nuestra cliente",
         "poder notarial",
+    ),
+    "howto": (
+        "como$",
+        "es posible",
+        "puedo$",
+    ),
+    "withdraw": (
+        "retir",
+        "revoc",
+        "revoqu",
+    ),
+    "consent": ("consentimiento",),
+    "alone": (
+        "dejenme en paz",
+        "dejadme en paz",
+    ),
+    "keep": (
+        "conserv",
+        "guard",
+        "manten",
+    ),
+    "subscription": (
+        "suscripcion",
+        "registro",
     ),
 }
 
@@ -1179,8 +1277,6 @@ _IT: Words = {
         "account",
         "profilo",
         "utenza",
-        "iscrizione",
-        "abbonamento",
         "conto$",
     ),
     "detail": (
@@ -1262,6 +1358,29 @@ _IT: Words = {
         "nostro cliente",
         "nostra cliente",
         "delega$",
+    ),
+    "howto": (
+        "come$",
+        "e possibile",
+        "posso$",
+    ),
+    "withdraw": (
+        "revoc",
+        "ritir",
+    ),
+    "consent": ("consenso",),
+    "alone": (
+        "lasciatemi in pace",
+        "lasciatemi stare",
+    ),
+    "keep": (
+        "conserv",
+        "tenere",
+        "mantene",
+    ),
+    "subscription": (
+        "iscrizione",
+        "abbonamento",
     ),
 }
 
@@ -1408,9 +1527,6 @@ _NL: Words = {
     "account": (
         "account",
         "profiel",
-        "abonnement",
-        "lidmaatschap",
-        "inschrijving",
     ),
     "detail": (
         "naam$",
@@ -1479,6 +1595,31 @@ _NL: Words = {
         "volmacht",
         "client$",
         "cliente$",
+    ),
+    "howto": (
+        "hoe$",
+        "kan ik",
+        "is het mogelijk",
+    ),
+    "withdraw": (
+        "intrek",
+        "trek",
+        "herroep",
+    ),
+    "consent": ("toestemming",),
+    "alone": (
+        "laat me met rust",
+        "laat mij met rust",
+    ),
+    "keep": (
+        "bewaar",
+        "bewaren",
+        "behoud",
+    ),
+    "subscription": (
+        "abonnement",
+        "lidmaatschap",
+        "inschrijving",
     ),
 }
 
@@ -1636,9 +1777,6 @@ _PT: Words = {
         "contas$",
         "perfil",
         "cadastro",
-        "assinatura",
-        "registo",
-        "registro",
     ),
     "detail": (
         "nome$",
@@ -1717,6 +1855,27 @@ _PT: Words = {
         "nossa cliente",
         "meu cliente",
         "procuracao",
+    ),
+    "howto": (
+        "como$",
+        "e possivel",
+        "posso$",
+    ),
+    "withdraw": (
+        "retir",
+        "revog",
+    ),
+    "consent": ("consentimento",),
+    "alone": ("deixem me em paz",),
+    "keep": (
+        "conserv",
+        "guard",
+        "mant",
+    ),
+    "subscription": (
+        "assinatura",
+        "registo",
+        "registro",
     ),
 }
 
@@ -1869,8 +2028,6 @@ _PL: Words = {
         "kontem",
         "koncie",
         "profil",
-        "subskrypc",
-        "rejestrac",
     ),
     "detail": (
         "imie",
@@ -1948,6 +2105,32 @@ _PL: Words = {
         "naszego klienta",
         "mojego klienta",
         "pelnomocnict",
+    ),
+    "howto": (
+        "jak$",
+        "czy moge",
+        "czy mozna",
+    ),
+    "withdraw": (
+        "wycofuj",
+        "wycofa",
+        "odwoluj",
+        "odwoluje",
+        "cofam",
+    ),
+    "consent": ("zgod",),
+    "alone": (
+        "zostawcie mnie w spokoju",
+        "dajcie mi spokoj",
+    ),
+    "keep": (
+        "zachowa",
+        "przechowywa",
+        "trzyma",
+    ),
+    "subscription": (
+        "subskrypc",
+        "rejestrac",
     ),
 }
 
@@ -2098,8 +2281,6 @@ _SV: Words = {
         "kontot",
         "*konto",
         "profil",
-        "medlemskap",
-        "prenumeration",
     ),
     "detail": (
         "namn",
@@ -2173,6 +2354,30 @@ _SV: Words = {
         "min klient",
         "fullmakt",
         "ombud$",
+    ),
+    "howto": (
+        "hur$",
+        "kan jag",
+        "gar det att",
+    ),
+    "withdraw": (
+        "aterkall",
+        "drar tillbaka",
+        "tar tillbaka",
+    ),
+    "consent": ("samtycke",),
+    "alone": (
+        "lamna mig ifred",
+        "lat mig vara",
+    ),
+    "keep": (
+        "behall",
+        "spara",
+        "lagra",
+    ),
+    "subscription": (
+        "medlemskap",
+        "prenumeration",
     ),
 }
 
