@@ -146,9 +146,9 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
         if classes & FUZZY_CLASSES and _close(word, stem):
             found |= classes & FUZZY_CLASSES
     for exact_word, classes in lexicon.exact.items():
-        if classes & FUZZY_CLASSES and len(exact_word) >= FUZZY_MIN:
-            if _close(word, exact_word):
-                found |= classes & FUZZY_CLASSES
+        fuzzy = classes & FUZZY_CLASSES and len(exact_word) >= FUZZY_MIN
+        if fuzzy and _close(word, exact_word):
+            found |= classes & FUZZY_CLASSES
     return frozenset(found)
 
 
@@ -303,9 +303,13 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
             and (own or sentence.has("marketing"))
         )
         or (
-            not sentence.has("sell")  # "opt me out of the sale" is a CCPA opt-out
-            and (
-                pair := sentence.near("unsub", ("me", "mine", "unsub", "everything"), 6)
+            (
+                not sentence.has("sell")  # "opt me out of the sale" is a CCPA opt-out
+                and (
+                    pair := sentence.near(
+                        "unsub", ("me", "mine", "unsub", "everything"), 6
+                    )
+                )
             )
             or (short and (pair := sentence.near("unsub", mail_words, 3)))
             or (short and (where := sentence.at("unsub")) and (pair := (where[0],) * 2))
@@ -316,9 +320,12 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         (where := sentence.at("alone")) and (pair := (where[0],) * 2)
     ):
         fire(RequestType.OBJECTION, FIRM, pair)  # consent withdrawn: stop processing
-    elif own and (pair := sentence.near("use", ("marketing",))):
-        if sentence.has("stop", "neg", "object"):
-            fire(RequestType.OBJECTION, FIRM, pair)
+    elif (
+        own
+        and (pair := sentence.near("use", ("marketing",)))
+        and sentence.has("stop", "neg", "object")
+    ):
+        fire(RequestType.OBJECTION, FIRM, pair)
     # Restriction: limit or freeze the use of one's data; "stop using it until ...".
     if own and (pair := sentence.near("restrict", ("data", "use", "account"), 5)):
         fire(RequestType.RESTRICTION, FIRM, pair)
@@ -359,9 +366,9 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
     ):
         fire(RequestType.ACCESS, FIRM, pair)
     elif sentence.has("aboutme") and not found:
-        where = sentence.at("aboutme")[0]
+        spot = sentence.at("aboutme")[0]
         if sentence.has("question", "data", "access"):
-            fire(RequestType.ACCESS, FIRM, (where, where))
+            fire(RequestType.ACCESS, FIRM, (spot, spot))
     return found
 
 

@@ -9,7 +9,7 @@ from app.mail.classifier import classify
 from app.mail.loops import automatic_text_reason
 
 A, E, R = RequestType.ACCESS, RequestType.ERASURE, RequestType.RECTIFICATION
-S, O, P = RequestType.RESTRICTION, RequestType.OBJECTION, RequestType.PORTABILITY
+S, OBJ, P = RequestType.RESTRICTION, RequestType.OBJECTION, RequestType.PORTABILITY
 OPT = RequestType.OPT_OUT
 
 
@@ -20,9 +20,9 @@ OPT = RequestType.OPT_OUT
         ("", "what do you have on me", A),
         ("", "get rid of my account and everything", E),
         ("", "forget me", E),
-        ("", "stop emailing me", O),
+        ("", "stop emailing me", OBJ),
         ("", "I want a copy of my info", A),
-        ("", "remove me from your list", O),
+        ("", "remove me from your list", OBJ),
         ("delte acount", "", E),
         ("", "Was habt ihr über mich gespeichert?", A),
         ("", "Bonjour, quelles informations vous avez sur moi ?", A),
@@ -31,14 +31,14 @@ OPT = RequestType.OPT_OUT
         # Polish and Swedish, never recognised before.
         ("", "Proszę o usunięcie mojego konta i wszystkich danych.", E),
         ("", "Jakie dane o mnie przechowujecie?", A),
-        ("", "Przestańcie wysyłać mi maile.", O),
+        ("", "Przestańcie wysyłać mi maile.", OBJ),
         ("", "Hej, vilka uppgifter har ni om mig?", A),
         ("", "Jag vill att ni raderar mitt konto.", E),
-        ("", "Sluta skicka mejl till mig, tack.", O),
+        ("", "Sluta skicka mejl till mig, tack.", OBJ),
         # Inflected forms and everyday phrasing in the other languages.
         ("", "Bitte löscht mein Konto mit allen Daten.", E),
         ("", "Meine Adresse ist falsch, bitte korrigieren Sie meine Daten.", R),
-        ("", "Ich möchte keine Werbung mehr von Ihnen bekommen.", O),
+        ("", "Ich möchte keine Werbung mehr von Ihnen bekommen.", OBJ),
         ("", "Merci de supprimer mon compte.", E),
         ("", "Por favor borren mi cuenta y mis datos.", E),
         ("", "Quiero saber qué datos tienen sobre mí.", A),
