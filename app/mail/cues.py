@@ -1,6 +1,7 @@
 """The classifier's cue table: phrases per request type and language, laws, articles.
 
-Translators extend this file only. Write phrases as people write them (accents,
+Translators extend this file and `wording.py` (the words of everyday requests, read by
+`intents.py`); no code needs to change for a new phrase. Write phrases as people write them (accents,
 apostrophes, any case): the classifier folds case, accents, apostrophes and dashes the
 same way in the mail and here. A trailing `*` matches any word ending ("auskunft*" also
 finds "Auskunftsersuchen"). Weights: STRONG names the right on its own ("right to be
