@@ -1,9 +1,12 @@
 """The inbound pipeline: one entry point for IMAP, the SMTP receiver and `.eml` uploads.
 
-A message is stored exactly once (by Message-ID), then: a reply joins its ticket (matched by
+A message is stored exactly once (by Message-ID and content), then: a report about our mail
+(bounce, delay, read receipt) lands on its ticket; a reply joins its ticket (matched by
 In-Reply-To/References, then by the reference in the subject); a confidently classified request
-opens a ticket like the web form does; anything else waits in the triage inbox. Nothing is
-dropped, and automatic mail (auto-replies, bulk, bounces) never gets an automatic answer.
+opens a ticket like the web form does, for the person named when an agent writes for them;
+anything else waits in the triage inbox, and its sender is told it arrived when it looks like a
+request at all. Nothing is dropped, and automatic mail (auto-replies, bulk, bounces) never gets
+an automatic answer.
 Reading the message happens in a worker thread (`app.mail.inbound.read`).
 """
 
@@ -20,13 +23,15 @@ from app.db import session_scope
 from app.enums import Channel
 from app.flows import intake
 from app.logging import log
+from app.mail import agents, bounces, outbox
+from app.mail.classifier import Classification
 from app.mail.inbound import (
     MAX_RAW_BYTES,
     IngestOutcome,
     Reading,
     bounced,
-    known,
     read,
+    storable_id,
     stored,
     summary,
 )
@@ -54,18 +59,18 @@ async def ingest(
             "rejected", None, reason=f"message larger than {MAX_RAW_BYTES} bytes"
         )
     reading = await read(raw)
-    message_id = reading.message_id
     try:
         async with session_scope(maker) as session:
-            if await known(session, message_id):
-                return IngestOutcome("duplicate", message_id)
-            outcome = await _route(session, reading, settings=settings)
+            message_id = await storable_id(session, reading)
+            if message_id is None:
+                return IngestOutcome("duplicate", reading.message_id)
+            outcome = await _route(session, reading, message_id, settings=settings)
     except IntegrityError:
         # A concurrent ingest of the same message won the race: a duplicate. Any other
         # conflict is re-raised, so the mailbox keeps the message and offers it again.
         async with session_scope(maker) as session:
-            if await known(session, message_id):
-                return IngestOutcome("duplicate", message_id)
+            if await storable_id(session, reading) is None:
+                return IngestOutcome("duplicate", reading.message_id)
         raise
     log.info(
         "mail.ingested", source=source, kind=outcome.kind, reference=outcome.reference
@@ -74,16 +79,18 @@ async def ingest(
 
 
 async def _route(
-    session: AsyncSession, reading: Reading, *, settings: Settings
+    session: AsyncSession, reading: Reading, message_id: str, *, settings: Settings
 ) -> IngestOutcome:
-    parsed, message_id, bounce = reading.parsed, reading.message_id, reading.bounce
+    parsed, bounce = reading.parsed, reading.bounce
     message = stored(parsed, message_id)
     session.add(message)
     if (
         bounce is not None
         and (dsr := await bounced(session, bounce, message)) is not None
     ):
-        return IngestOutcome("bounce", message_id, dsr.reference, reason=bounce.reason)
+        # Only a failure is a bounce; delays, deliveries and read receipts are reports.
+        kind = "bounce" if bounce.outcome == bounces.FAILED else "report"
+        return IngestOutcome(kind, message_id, dsr.reference, reason=bounce.reason)
     dsr = await _thread_match(session, parsed)
     if dsr is not None:
         message.request_id = dsr.id
@@ -92,35 +99,46 @@ async def _route(
     verdict = reading.verdict
     message.classification = summary(verdict)
     sender = await _requester(session, parsed, settings)
-    if (
-        parsed.is_automatic
-        or not verdict.confident
-        or verdict.request_type is None
-        or not sender
-    ):
-        message.triage = Triage.NEW
-        await session.flush()
-        reason = (
-            parsed.automatic_reason
-            if parsed.is_automatic
-            else "not a confident request"
+    agency = _agency(parsed, sender, settings)
+    if agency is not None:
+        message.classification["agent"] = {
+            "evidence": agency.evidence,
+            "subject_name": agency.subject_name,
+            "subject_email": agency.subject_email,
+        }
+    if parsed.is_automatic or not sender:
+        return await _to_triage(
+            session, message, parsed.automatic_reason or "no sender"
         )
-        return IngestOutcome("triage", message_id, reason=reason)
+    if not verdict.confident or verdict.request_type is None:
+        if verdict.looks_like_request:
+            await _acknowledge(session, message, sender, verdict, settings)
+        return await _to_triage(session, message, "not a confident request")
+    if agency is not None and agency.subject_email is None:
+        await _acknowledge(session, message, sender, verdict, settings)
+        return await _to_triage(
+            session, message, "written for someone else without their address"
+        )
     if not await _may_auto_reply(session, sender, settings):
-        message.triage = Triage.NEW
-        await session.flush()
-        return IngestOutcome(
-            "triage", message_id, reason="auto-reply limit for this sender"
-        )
+        return await _to_triage(session, message, "auto-reply limit for this sender")
     submission = intake.Submission(
         type=verdict.request_type,
         regulation=verdict.regulation or settings.default_regulation,
-        email=sender,
+        email=agency.subject_email if agency and agency.subject_email else sender,
         channel=Channel.EMAIL,
-        name=parsed.from_name if sender == parsed.from_address else None,
+        name=(
+            agency.subject_name
+            if agency is not None
+            else parsed.from_name
+            if sender == parsed.from_address
+            else None
+        ),
         details=parsed.subject,
         language=verdict.language or "en",
         received_at=None,
+        agent_name=parsed.from_name if agency is not None else None,
+        agent_email=sender if agency is not None else None,
+        agent_details=f"by email: {agency.evidence}" if agency is not None else None,
     )
     result = await intake.submit(
         session, submission, settings=settings, actor="requester:email"
@@ -129,6 +147,51 @@ async def _route(
     await session.flush()
     kind = "reply" if result.joined else "new_ticket"
     return IngestOutcome(kind, message_id, result.dsr.reference)
+
+
+async def _to_triage(
+    session: AsyncSession, message: Message, reason: str
+) -> IngestOutcome:
+    message.triage = Triage.NEW
+    await session.flush()
+    return IngestOutcome("triage", message.message_id, reason=reason)
+
+
+async def _acknowledge(
+    session: AsyncSession,
+    message: Message,
+    sender: str,
+    verdict: Classification,
+    settings: Settings,
+) -> None:
+    """Tell the sender of mail that may be a request that it arrived and waits for a person.
+
+    The legal clock may already run, so silence would be the worst answer; the mail promises
+    nothing but a confirmation if it is a request. Bounded like every automatic answer.
+    """
+    if not await _may_auto_reply(session, sender, settings):
+        return
+    await outbox.queue(
+        session,
+        settings=settings,
+        template="triage_received",
+        to=sender,
+        context={},
+        language=verdict.language or "en",
+    )
+    message.classification = {**message.classification, "acknowledged": True}
+
+
+def _agency(
+    parsed: ParsedMail, sender: str | None, settings: Settings
+) -> agents.Agency | None:
+    ours = parseaddr(settings.mail_from)[1].rpartition("@")[2]
+    return agents.read_agency(
+        parsed.text,
+        (part.filename for part in parsed.attachments),
+        sender=sender,
+        ours=ours,
+    )
 
 
 async def _requester(
@@ -172,12 +235,14 @@ async def _attach_reply(
     session: AsyncSession, dsr: DsrRequest, message: Message
 ) -> None:
     await session.flush()
-    dsr.unread = True  # the reply reopens staff attention
+    # An auto-reply (out of office, a challenge) is filed but is not the requester's answer.
+    if not message.automatic:
+        dsr.unread = True  # the reply reopens staff attention
     await audit.record(
         session,
         dsr,
         "mail_received",
-        actor="requester:email",
+        actor="system" if message.automatic else "requester:email",
         data={"message_id": message.message_id, "automatic": message.automatic},
         personal={"subject": message.subject},
     )

@@ -1,9 +1,10 @@
 """JSON API of the triage inbox: list waiting mail, open a ticket, attach or dismiss."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from app.enums import Regulation, RequestType
@@ -14,8 +15,23 @@ from app.web import AgentDep, ApiStaffDep, SessionDep, SettingsDep, actor_of
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
 
 
+class InboxClock(BaseModel):
+    """How long the message has waited against the legal clock, had it been a request."""
+
+    due_at: datetime
+    regulation: Regulation
+    days_waited: int
+    days_left: int  # negative once overdue
+    overdue: bool
+
+
 class InboxItem(BaseModel):
-    """One waiting message, with what the classifier made of it."""
+    """One waiting message, with what the classifier made of it.
+
+    `classification` holds `request_type`, `regulation`, `confident`, `looks_like_request`,
+    `language`, `matched` (the cues and intents that fired), and when set `acknowledged`
+    (the sender was told the mail arrived) and `agent` (written for someone else).
+    """
 
     message_id: str
     received_at: datetime
@@ -25,6 +41,7 @@ class InboxItem(BaseModel):
     automatic: bool
     classification: dict[str, Any]
     attachments: list[dict[str, Any]]
+    clock: InboxClock
 
 
 class OpenBody(BaseModel):
@@ -52,21 +69,51 @@ class Decision(BaseModel):
 
 
 @router.get("")
-async def list_inbox(session: SessionDep, _staff: ApiStaffDep) -> list[InboxItem]:
-    """Mail that matched no ticket and was not a confident request, oldest first."""
-    return [
-        InboxItem(
-            message_id=message.message_id,
-            received_at=message.created_at,
-            from_address=message.from_address,
-            subject=message.subject,
-            text=message.text,
-            automatic=message.automatic,
-            classification=message.classification,
-            attachments=message.attachments,
+async def list_inbox(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    _staff: ApiStaffDep,
+    limit: Annotated[int, Query(ge=1, le=triage.MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(max_length=40)] = None,
+    order: Literal["oldest", "newest"] = "oldest",
+) -> list[InboxItem]:
+    """Mail that matched no ticket and was not a confident request, a page at a time.
+
+    Oldest first unless `order=newest`. When more mail waits, the `Link` header names the
+    next page (`rel="next"`), and `X-Next-Cursor` holds its cursor.
+    """
+    found, next_cursor = await triage.page(
+        session, cursor=cursor, limit=limit, newest_first=order == "newest"
+    )
+    if next_cursor is not None:
+        query = urlencode({"limit": limit, "order": order, "cursor": next_cursor})
+        response.headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
+        response.headers["X-Next-Cursor"] = next_cursor
+    items = []
+    for message in found:
+        clock = triage.clock(message, settings)
+        items.append(
+            InboxItem(
+                message_id=message.message_id,
+                received_at=message.created_at,
+                from_address=message.from_address,
+                subject=message.subject,
+                text=message.text,
+                automatic=message.automatic,
+                classification=message.classification,
+                attachments=message.attachments,
+                clock=InboxClock(
+                    due_at=clock.due_at,
+                    regulation=clock.regulation,
+                    days_waited=clock.days_waited,
+                    days_left=clock.days_left,
+                    overdue=clock.overdue,
+                ),
+            )
         )
-        for message in await triage.waiting(session)
-    ]
+    return items
 
 
 @router.post("/{message_id:path}/open")

@@ -6,13 +6,14 @@ mixes rights or reads like ordinary customer service is never filed automaticall
 """
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from app import language as detection
 from app.enums import Regulation, RequestType
-from app.mail import cues
+from app.mail import cues, intents, wording
+from app.mail.intents import normalise
 
 THRESHOLD = 3.0  # one STRONG cue, or a CLEAR plus a HINT
 NOISE_STEP = 1.0  # each distinct customer-service cue raises the threshold by this
@@ -21,7 +22,7 @@ CLOSE_SECOND = 0.5  # a runner-up at half the winner's score or more means "ask 
 SUBJECT_FACTOR = 1.5  # people name the right in the subject line
 QUOTED_FACTOR = 0.25  # quoted replies (lines starting ">") are mostly our own words
 MAX_SCAN_CHARS = 20_000  # requests are short; this bounds the work on huge mail
-MIN_LANGUAGE_HITS = 3
+LOOKS_LIKE = 2.0  # one CLEAR cue or a loose intent: worth telling the sender we have it
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Classification:
     language: str | None
     scores: Mapping[RequestType, float] = field(hash=False)
     matched: tuple[str, ...]
+    looks_like_request: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,22 +44,6 @@ class _Cue:
     label: str
     weight: float
     pattern: re.Pattern[str]
-
-
-def normalise(text: str) -> str:
-    """Lower-case, accent-free text with apostrophes and dashes as spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    chars = []
-    for char in decomposed:
-        if unicodedata.combining(char):
-            continue
-        category = unicodedata.category(char)
-        # Apostrophes and dashes vary by keyboard ("l'effacement", "opt-out").
-        if char in "'`\u00b4" or category in ("Pd", "Pi", "Pf"):
-            chars.append(" ")
-        else:
-            chars.append(char)
-    return " ".join("".join(chars).split())
 
 
 def _compile(phrase: str) -> re.Pattern[str]:
@@ -106,11 +92,6 @@ _LGPD_ITEM = re.compile(
     r"(?<![^\W_])art(?:igo|\.)?\s*18\b[^\d\n]{0,30}?"
     r"(?<![^\W_])(ix|iv|vi{0,3}|i{1,3})(?![^\W_])"
 )
-_STOPWORDS = {
-    language: frozenset(words.split()) for language, words in cues.STOPWORDS.items()
-}
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_WORD = re.compile(r"[a-z]+")
 
 
 def classify(subject: str, text: str) -> Classification:
@@ -123,6 +104,8 @@ def classify(subject: str, text: str) -> Classification:
         if factor:
             scores[cue.request_type] += cue.weight * factor
             matched.append(cue.label)
+    language = detect_language(subject, text)
+    _score_intents(subject, text, language, scores, matched)
     regulation, law_labels = _regulation(segments)
     matched.extend(law_labels)
     _score_articles(segments, regulation, scores, matched)
@@ -137,22 +120,20 @@ def classify(subject: str, text: str) -> Classification:
         request_type=best_type if best > 0 else None,
         regulation=regulation,
         confident=best >= threshold and second < best * CLOSE_SECOND,
-        language=_language(subject, text),
+        language=language,
         scores=MappingProxyType(scores),
         matched=tuple(matched),
+        looks_like_request=best >= LOOKS_LIKE,
     )
 
 
 def _segments(subject: str, text: str) -> tuple[tuple[str, float], ...]:
     """Normalised (text, weight) pieces: subject, own lines, quoted lines."""
-    own: list[str] = []
-    quoted: list[str] = []
-    for line in text[:MAX_SCAN_CHARS].splitlines():
-        (quoted if line.lstrip().startswith(">") else own).append(line.lstrip(" >"))
+    own, quoted = _split_quoted(text)
     return (
         (normalise(subject), SUBJECT_FACTOR),
-        (normalise("\n".join(own)), 1.0),
-        (normalise("\n".join(quoted)), QUOTED_FACTOR),
+        (normalise(own), 1.0),
+        (normalise(quoted), QUOTED_FACTOR),
     )
 
 
@@ -226,26 +207,45 @@ def _score_articles(
         matched.append(f"{request_type}: art. {number}")
 
 
-def _language(subject: str, text: str) -> str | None:
-    """ISO 639-1 code from common short words; None when unsure."""
-    sample = (
-        subject
-        + "\n"
-        + "\n".join(
-            line
-            for line in text[:MAX_SCAN_CHARS].splitlines()
-            if not line.lstrip().startswith(">")
-        )
-    )
-    if len(_KANA.findall(sample)) >= MIN_LANGUAGE_HITS:
-        return "ja"
-    words = _WORD.findall(normalise(sample))
-    counts = {
-        language: sum(1 for word in words if word in stopwords)
-        for language, stopwords in _STOPWORDS.items()
-    }
-    ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
-    (best, hits), (_, runner_up) = ranked[0], ranked[1]
-    if hits < MIN_LANGUAGE_HITS or hits < runner_up * 1.25:
-        return None
-    return best
+def detect_language(subject: str, text: str) -> str | None:
+    """ISO 639-1 code of the mail's own words (quoted lines left out); None when unsure."""
+    own, _ = _split_quoted(text)
+    return detection.detect(subject + "\n" + own)
+
+
+def _split_quoted(text: str) -> tuple[str, str]:
+    own: list[str] = []
+    quoted: list[str] = []
+    for line in text[:MAX_SCAN_CHARS].splitlines():
+        (quoted if line.lstrip().startswith(">") else own).append(line.lstrip(" >"))
+    return "\n".join(own), "\n".join(quoted)
+
+
+def _score_intents(
+    subject: str,
+    text: str,
+    language: str | None,
+    scores: dict[RequestType, float],
+    matched: list[str],
+) -> None:
+    """Add the intent rules' findings, each type once at its most prominent place."""
+    # English is read too: people mix it in ("bitte mein Account deleten").
+    if language in wording.WORDS:
+        read_with = [language] if language == "en" else [language, "en"]
+    else:
+        read_with = list(wording.WORDS)
+    own, quoted = _split_quoted(text)
+    best: dict[RequestType, tuple[float, str]] = {}
+    for piece, factor in (
+        (subject, SUBJECT_FACTOR),
+        (own, 1.0),
+        (quoted, QUOTED_FACTOR),
+    ):
+        for intent in intents.read(piece, read_with):
+            weight = intent.strength * factor
+            if weight > best.get(intent.request_type, (0.0, ""))[0]:
+                best[intent.request_type] = (weight, intent.label)
+    for request_type, (weight, label) in best.items():
+        # The same words often fire a cue and an intent: the stronger reading counts.
+        scores[request_type] = max(scores[request_type], weight)
+        matched.append(label)

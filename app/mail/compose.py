@@ -71,6 +71,8 @@ TEMPLATES: Mapping[str, frozenset[str]] = {
     "erasure_done": _REQUESTER | {"systems", "recipients_notified"},
     # Objection / opt-out: `systems` as above (name None: our staff, by hand).
     "opt_out_done": _REQUESTER | {"systems"},
+    # Mail that may be a request waits in triage: no ticket and no reference yet.
+    "triage_received": frozenset({"controller"}),
     # Staff mail carries no personal data of the requester: the ticket link is enough.
     "staff_new_request": frozenset(
         {"reference", "request_type", "regulation", "channel", "due_on", "ticket_url"}
@@ -91,6 +93,7 @@ _OPTIONAL: Mapping[str, Mapping[str, Any]] = {
         "expires_on": None,
     },
     "verify": {"code_url": None},
+    "triage_received": {"subject_name": None},
     "verify_reminder": {"code_url": None},
     "extension": {"authority": None},
     "denial": {"appeal_url": None},

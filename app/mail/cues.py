@@ -1,6 +1,7 @@
 """The classifier's cue table: phrases per request type and language, laws, articles.
 
-Translators extend this file only. Write phrases as people write them (accents,
+Translators extend this file and `wording.py` (the words of everyday requests, read by
+`intents.py`); no code needs to change for a new phrase. Write phrases as people write them (accents,
 apostrophes, any case): the classifier folds case, accents, apostrophes and dashes the
 same way in the mail and here. A trailing `*` matches any word ending ("auskunft*" also
 finds "Auskunftsersuchen"). Weights: STRONG names the right on its own ("right to be
@@ -445,8 +446,6 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "subscription",
         "order number",
         "tracking number",
-        "newsletter",
-        "unsubscribe",
         "manage preferences",
         "manage your preferences",
         "view in browser",
@@ -454,6 +453,21 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "you are receiving this email",
         "password reset",
         "where is my order",
+        # Business mail about data protection: vendors, procurement, security reviews.
+        "data processing agreement",
+        "dpa",
+        "security questionnaire",
+        "vendor",
+        "procurement",
+        "soc 2",
+        "iso 27001",
+        "sub processor",
+        "our customers",
+        "our users",
+        "bug",
+        "not working",
+        "doesn t work",
+        "error message",
     ),
     "de": (
         "rechnung",
@@ -461,15 +475,15 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "abbuchung",
         "zahlung",
         "bestellnummer",
-        "newsletter",
+        "auftragsverarbeitung",
+        "fragebogen",
+        "unsere kunden",
     ),
     "fr": (
         "facture",
         "remboursement",
         "paiement",
         "commande",
-        "désabonner",
-        "désinscrire",
     ),
     "es": (
         "factura",
@@ -477,7 +491,6 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "pago",
         "mi pedido",
         "número de pedido",
-        "darme de baja",
     ),
     "it": (
         "fattura",
@@ -485,9 +498,8 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "pagamento",
         "il mio ordine",
         "numero d'ordine",
-        "disiscrivermi",
     ),
-    "nl": ("factuur", "terugbetaling", "betaling", "bestelling", "afmelden"),
+    "nl": ("factuur", "terugbetaling", "betaling", "bestelling"),
     "pt": ("fatura", "reembolso", "pagamento", "encomenda", "número do pedido"),
 }
 

@@ -17,9 +17,10 @@ from typing import Protocol
 import anyio
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.mail import bounces
 from app.mail.bounces import Bounce, read_bounce
 from app.mail.classifier import Classification, classify
 from app.mail.models import Direction, Message, MessageState
@@ -50,6 +51,9 @@ class Reading:
 
     parsed: ParsedMail
     message_id: str
+    content_hash: (
+        str  # of what the sender wrote: the same mail re-delivered hashes alike
+    )
     bounce: Bounce | None
     verdict: Classification
 
@@ -57,20 +61,31 @@ class Reading:
 def _read(raw: bytes) -> Reading:
     """Parse, bounce-check and classify; no I/O and no side effects (see the docstring)."""
     parsed = parse_message(raw)
+    content_hash = _content_hash(parsed, raw)
     return Reading(
         parsed=parsed,
-        message_id=_message_id(parsed, raw),
+        message_id=parsed.message_id or f"sha256.{content_hash[:40]}@dsr.invalid",
+        content_hash=content_hash,
         bounce=read_bounce(raw) if parsed.is_automatic else None,
         verdict=classify(parsed.subject, parsed.text),
     )
 
 
-def _message_id(parsed: ParsedMail, raw: bytes) -> str:
-    # Without a Message-ID, the content's hash stands in, so re-delivery still dedupes.
-    return (
-        parsed.message_id
-        or f"sha256.{hashlib.sha256(raw).hexdigest()[:40]}@dsr.invalid"
+def _content_hash(parsed: ParsedMail, raw: bytes) -> str:
+    # Transports add their own trace headers (Received, Return-Path), so the hash covers
+    # what the sender wrote. Unreadable mail falls back to the raw bytes.
+    if not (parsed.from_address or parsed.subject or parsed.text):
+        return hashlib.sha256(raw).hexdigest()
+    content = "\0".join(
+        (
+            (parsed.from_address or "").lower(),
+            parsed.subject,
+            parsed.date.isoformat() if parsed.date else "",
+            parsed.text,
+            *(f"{part.filename}:{part.size}" for part in parsed.attachments),
+        )
     )
+    return hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 async def read(raw: bytes) -> Reading:
@@ -94,10 +109,31 @@ class IngestFunc(Protocol):
     ) -> Awaitable[IngestOutcome]: ...
 
 
-async def known(session: AsyncSession, message_id: str) -> bool:
-    """Whether a message with this Message-ID is stored already."""
-    query = select(Message.id).where(Message.message_id == message_id)
-    return (await session.execute(query)).first() is not None
+async def storable_id(session: AsyncSession, reading: Reading) -> str | None:
+    """The Message-ID to store this message under, or None when it is stored already.
+
+    Buggy mailers reuse a Message-ID for other mail: a message whose Message-ID is taken by
+    different content (another sender, subject or text) is kept under the Message-ID with
+    its content hash in front, which a re-delivery of it then finds.
+    """
+    message_id = reading.message_id
+    query = select(Message).where(Message.message_id == message_id)
+    earlier = (await session.execute(query)).scalar_one_or_none()
+    if earlier is None or _same_content(earlier, reading.parsed):
+        return None if earlier is not None else message_id
+    variant = f"{reading.content_hash[:16]}.{message_id}"[:255]
+    taken = select(Message.id).where(Message.message_id == variant)
+    return None if (await session.execute(taken)).first() is not None else variant
+
+
+def _same_content(stored_message: Message, parsed: ParsedMail) -> bool:
+    if stored_message.direction is Direction.OUT:
+        return False  # someone reused one of our ids: their mail is not ours
+    return (
+        stored_message.from_address.lower() == (parsed.from_address or "").lower()
+        and stored_message.subject == parsed.subject
+        and stored_message.text == parsed.text
+    )
 
 
 def stored(parsed: ParsedMail, message_id: str) -> Message:
@@ -133,33 +169,66 @@ def summary(verdict: Classification) -> dict[str, object]:
         "request_type": verdict.request_type,
         "regulation": verdict.regulation,
         "confident": verdict.confident,
+        "looks_like_request": verdict.looks_like_request,
         "language": verdict.language,
         "matched": list(verdict.matched),
     }
 
 
+_REPORT_EVENTS = {
+    bounces.FAILED: "mail_bounced",
+    bounces.DELAYED: "mail_delayed",
+    bounces.DELIVERED: "mail_delivered",
+    bounces.READ: "mail_read",
+}
+
+
 async def bounced(
     session: AsyncSession, bounce: Bounce, message: Message
 ) -> DsrRequest | None:
-    """Mark our returned message failed and file the report on its ticket."""
-    query = select(Message).where(
-        Message.message_id == bounce.message_id, Message.direction == Direction.OUT
-    )
-    original = (await session.execute(query)).scalar_one_or_none()
+    """File a report about our mail on its ticket; only a failure marks the mail failed.
+
+    A delay warning, a delivery success and a read receipt are events on the ticket: they
+    neither fail the message nor turn the ticket unread.
+    """
+    original = await _reported(session, bounce)
     if original is None or original.request_id is None:
         return None
-    original.state, original.error = MessageState.FAILED, f"bounced: {bounce.reason}"
     message.request_id = original.request_id
     dsr = await tickets.edit_or_none(session, original.request_id)
     assert dsr is not None  # noqa: S101 - messages cascade with their ticket
     await session.flush()
-    dsr.unread = True  # staff need another way to reach the requester
+    if bounce.outcome == bounces.FAILED:
+        original.state, original.error = (
+            MessageState.FAILED,
+            f"bounced: {bounce.reason}",
+        )
+        dsr.unread = True  # staff need another way to reach the requester
     await audit.record(
         session,
         dsr,
-        "mail_bounced",
+        _REPORT_EVENTS[bounce.outcome],
         actor="system",
         data={"message_id": original.message_id, "template": original.kind},
         personal={"reason": bounce.reason},
     )
     return dsr
+
+
+async def _reported(session: AsyncSession, bounce: Bounce) -> Message | None:
+    """Our message the report is about: by its Message-ID, else the ticket's latest mail."""
+    outbound = select(Message).where(Message.direction == Direction.OUT)
+    if bounce.message_id:
+        query = outbound.where(Message.message_id == bounce.message_id)
+        found = (await session.execute(query)).scalar_one_or_none()
+        if found is not None or bounce.reference is None:
+            return found
+    if bounce.reference is None:
+        return None
+    dsr = await tickets.get(session, bounce.reference)
+    if dsr is None:
+        return None
+    query = outbound.where(Message.request_id == dsr.id).order_by(
+        col(Message.id).desc()
+    )
+    return (await session.execute(query.limit(1))).scalar_one_or_none()

@@ -100,3 +100,63 @@ def automatic_reason(msg: Message) -> str | None:
         if _header(msg, name):
             return name.lower()
     return None
+
+
+# Auto-replies that carry none of the headers above still say what they are, in their
+# subject ("Automatic reply: ...", "Abwesenheitsnotiz") or in their first lines.
+_AUTO_SUBJECT = re.compile(
+    r"^\W*(?:"
+    r"auto(?:matic|matische|matisch|matiskt|matyczna)?[ _-]?(?:reply|response|answer"
+    r"|antwort|antwoord|svar|odpowied\w*)"
+    r"|autoreply|auto-?respon\w*|out of (?:the )?office|abwesenheit\w*"
+    r"|abwesend|au[sß]er haus|r[ée]ponse automatique|absence du bureau"
+    r"|respuesta autom[áa]tica|fuera de la oficina|risposta automatica|fuori (?:sede|ufficio)"
+    r"|automatisch antwoord|afwezig(?:heid)?|niet aanwezig|resposta autom[áa]tica"
+    r"|fora do escrit[óo]rio|aus[êe]ncia|odpowied[źz] automatyczna|poza biurem"
+    r"|nieobecno[śs][ćc]|automatiskt svar|fr[åa]nvaro\w*|autosvar"
+    # Holiday words alone are subjects of people's mail too: only as a label ("Urlaub:").
+    r"|(?:absent|ooo|vacation|on vacation|on holiday|urlaub|semester|cong[ée]s?|vacaciones"
+    r"|ferie|vakantie|f[ée]rias|urlop)\s*(?:[:\]-]|$)"
+    r")",
+    re.IGNORECASE,
+)
+_AUTO_BODY = re.compile(
+    r"this is an automa(?:ted|tic) (?:reply|response|message)"
+    r"|i am (?:currently )?(?:out of (?:the )?office|away from the office|on (?:annual )?leave)"
+    r"|i'?m (?:currently )?(?:out of (?:the )?office|away|on (?:annual )?leave)"
+    r"|i will be (?:out of (?:the )?office|away|on (?:annual )?leave)"
+    r"|dies ist eine automatische (?:antwort|nachricht)"
+    r"|ich bin (?:derzeit |zurzeit |momentan )?[^\n]{0,40}(?:nicht im b[üu]ro|abwesend"
+    r"|au[sß]er haus|im urlaub)"
+    r"|ceci est une r[ée]ponse automatique|je suis (?:actuellement )?absente?"
+    r"|esta es una respuesta autom[áa]tica|estoy (?:fuera de la oficina|de vacaciones|ausente)"
+    r"|questa [èe] una risposta automatica|sono (?:fuori (?:sede|ufficio)|in ferie|assente)"
+    r"|dit is een automatisch (?:antwoord|bericht)|ik ben (?:momenteel )?[^\n]{0,30}"
+    r"(?:afwezig|niet op kantoor|op vakantie)"
+    r"|esta [ée] uma resposta autom[áa]tica|estou (?:fora do escrit[óo]rio|de f[ée]rias|ausente)"
+    r"|to jest automatyczna odpowied[źz]|jestem (?:poza biurem|na urlopie|nieobecn\w*)"
+    r"|detta [äa]r ett automatiskt svar|jag [äa]r (?:ledig|fr[åa]nvarande|inte p[åa] kontoret)"
+    # Challenge-response filters: the sender must prove to be a person first.
+    r"|(?:verify|confirm|prove) (?:that )?you are (?:a )?(?:human|real person|not a robot)"
+    r"|your message (?:is being held|has been held|is awaiting (?:your )?verification)"
+    r"|challenge[- ]response|sender verification|whitelist|auf die whitelist"
+    r"|best[äa]tigen sie,? dass sie ein mensch sind",
+    re.IGNORECASE,
+)
+MAX_AUTO_BODY_CHARS = (
+    600  # auto-replies say it at once; a person's mail may say it later
+)
+
+
+def automatic_text_reason(subject: str, text: str) -> str | None:
+    """Why mail without automatic headers is an auto-reply (from its words); None if not."""
+    if _AUTO_SUBJECT.match(subject):
+        return "auto-reply: subject"
+    own = "\n".join(
+        line
+        for line in text[: MAX_AUTO_BODY_CHARS * 4].splitlines()
+        if not line.lstrip().startswith(">")
+    )
+    if _AUTO_BODY.search(own[:MAX_AUTO_BODY_CHARS]):
+        return "auto-reply: text"
+    return None

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from email import policy
+from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses
 
@@ -32,6 +33,26 @@ _CHARSET_SUPERSETS = {
     "gbk": "gb18030",
     "iso2022_jp": "iso2022_jp_2",
 }
+
+
+def _windows_1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: read the undecodable bytes as Windows-1252 (else Latin-1).
+
+    Mail that is not what its label says is nearly always Windows-1252 ("Löschung" sent by
+    an old Outlook as UTF-8 or `unknown-8bit`), so only the bad bytes are read that way and
+    valid UTF-8 around them stays as it is.
+    """
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    chunk = error.object[error.start : error.end]
+    text = "".join(
+        bytes([byte]).decode("cp1252", "ignore") or chr(byte) for byte in chunk
+    )
+    return text, error.end
+
+
+codecs.register_error("dsr-windows-1252", _windows_1252_fallback)
+_FALLBACK = "dsr-windows-1252"
 _TABLE_CELL_END = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6} ", re.MULTILINE)
@@ -121,13 +142,31 @@ def raw_header(msg: Message, name: str) -> str | None:
 
 
 def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words leniently (unknown charsets become U+FFFD)."""
+    """Decode RFC 2047 encoded words leniently (unknown charsets read as Windows-1252)."""
     if any("\udc80" <= char <= "\udcff" for char in value):
         return clean_text(value)  # raw 8-bit text in a header, not encoded words
     try:
-        return str(policy.default.header_factory("X-Decode", value))
+        decoded = str(policy.default.header_factory("X-Decode", value))
     except Exception:  # a hostile encoded word must not stop parsing; keep it undecoded
         return value
+    if "\ufffd" in decoded and "\ufffd" not in value:
+        return _decode_words_again(value, decoded)
+    return decoded
+
+
+def _decode_words_again(value: str, decoded: str) -> str:
+    # The stdlib gave up on a charset: take the words apart and decode each ourselves.
+    try:
+        pieces = decode_header(value)
+    except Exception:  # as malformed as it gets: the stdlib's reading stands
+        return decoded
+    text = []
+    for piece, charset in pieces:
+        if isinstance(piece, str):
+            text.append(piece)
+        else:
+            text.append(decode_bytes(piece, charset, Defects(), "header"))
+    return " ".join(" ".join(text).split()) if text else decoded
 
 
 def addresses(
@@ -211,20 +250,23 @@ def payload_bytes(part: Message, defects: Defects, label: str) -> bytes | None:
 
 
 def decode_bytes(data: bytes, charset: str | None, defects: Defects, label: str) -> str:
-    """Text of body bytes; unknown charsets decode as UTF-8 with U+FFFD."""
-    if charset is None:
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("cp1252", "replace")
+    """Text of body bytes. Unknown or missing charsets, and bytes that are not what the
+    label says, decode as UTF-8 where they are UTF-8 and as Windows-1252 elsewhere."""
+    if charset is None or charset.strip().lower() in ("unknown-8bit", "x-unknown"):
+        return data.decode("utf-8", _FALLBACK)
     try:
         info = codecs.lookup(charset.strip())
         if not getattr(info, "_is_text_encoding", True):
             raise LookupError(charset)  # base64, rot13 and friends are not charsets
-        return data.decode(_CHARSET_SUPERSETS.get(info.name, info.name), "replace")
-    except Exception:  # unknown charset, or a codec without "replace" support
+    except Exception:  # unknown charset
         defects.add(f"{label}: unknown charset {one_line(charset, 40)!r}")
-        return data.decode("utf-8", "replace")
+        return data.decode("utf-8", _FALLBACK)
+    if info.name == "utf-8":
+        return data.decode("utf-8", _FALLBACK)
+    try:
+        return data.decode(_CHARSET_SUPERSETS.get(info.name, info.name), "replace")
+    except Exception:  # a codec without "replace" support
+        return data.decode("utf-8", _FALLBACK)
 
 
 def html_to_text(markup: str, defects: Defects) -> str:

@@ -174,6 +174,8 @@ def _build(
     except Exception as exc:  # loop detection reads the same hostile headers
         defects.add(f"automatic check failed: {type(exc).__name__}")
         reason = None
+    if reason is None:
+        reason = loops.automatic_text_reason(subject, text)
     return ParsedMail(
         message_id=message_ids[0] if message_ids else None,
         in_reply_to=next(iter(_msg_ids(msg, "In-Reply-To", defects)), None),

@@ -104,6 +104,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
             {"name": None, "outcome": "manual"},
         ],
     },
+    "triage_received": {},
     "staff_new_request": {"channel": "form", "ticket_url": TICKET_URL},
     "staff_escalation": {
         "stage": "at_risk",

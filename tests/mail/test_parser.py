@@ -246,11 +246,40 @@ def test_charsets_are_decoded(name: str, subject: str, fragment: str) -> None:
     assert "\ufffd" not in parsed.text
 
 
-def test_unknown_charset_falls_back_to_replacement_characters() -> None:
+def test_unknown_charset_falls_back_to_windows_1252() -> None:
     parsed = _parse("unknown_charset.eml")
-    assert "bitte l\ufffdschen Sie" in parsed.text
-    assert parsed.subject == "L\ufffdschung meiner Daten"
+    assert (
+        "bitte löschen Sie alle zu meiner Person gespeicherten Daten gemäß"
+        in parsed.text
+    )
+    assert parsed.subject == "Löschung meiner Daten"
     assert "message: unknown charset 'x-unknown-charset'" in parsed.defects
+
+
+@pytest.mark.parametrize("label", ["utf-8", "unknown-8bit", None])
+def test_windows_1252_bytes_under_another_label_decode_as_windows_1252(
+    label: str | None,
+) -> None:
+    content_type = "text/plain" + (f"; charset={label}" if label else "")
+    body = "Bitte löschen Sie meine Daten \u2013 danke, Jürgen. Schöne Grüße €".encode(
+        "cp1252"
+    )
+    raw = (
+        b"From: a@example.org\r\nTo: b@example.com\r\nSubject: =?unknown-8bit?Q?L=F6schung?=\r\n"
+        b"Message-ID: <cp1252@example.org>\r\nMIME-Version: 1.0\r\n"
+        + f"Content-Type: {content_type}\r\n".encode()
+        + b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+        + body
+        + " und UTF-8: Grüße".encode()
+    )
+    parsed = parse_message(raw)
+    assert (
+        "Bitte löschen Sie meine Daten \u2013 danke, Jürgen. Schöne Grüße €"
+        in parsed.text
+    )
+    assert "und UTF-8: Grüße" in parsed.text  # valid UTF-8 beside it stays as it is
+    assert "\ufffd" not in parsed.text
+    assert parsed.subject == "Löschung"
 
 
 def test_broken_mime_keeps_the_text_and_lists_defects() -> None:

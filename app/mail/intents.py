@@ -1,0 +1,422 @@
+"""Reading a request from its parts: an action on the writer's own data, account or mail.
+
+People rarely name the right they use. They write "get rid of my account", "what do you
+have on me", "stop emailing me", "usuńcie moje konto". Each sentence is cut into words,
+each word is given its classes from `wording.py` (by stem, so inflected forms match, and
+with one typo allowed on longer stems), and a small set of rules combines the classes:
+an erasing verb near a data or account word in a sentence where the writer speaks of
+their own ("my", "me"), a stop word near a mailing word, a question word with "about me".
+
+Nothing fires on "your account will be deleted" (not the writer's), "we need your DPA"
+(no action on own data) or "I can't delete my account" (a negation just before the verb:
+a bug report). Each rule gives a type and a strength: `FIRM` can carry a verdict alone,
+`LOOSE` only makes the mail look like a request (it is then acknowledged, not filed).
+"""
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+
+from app.enums import RequestType
+from app.mail import wording
+
+FIRM = 3.0
+LOOSE = 2.0
+NEAR = 6  # words between an action and its object (German puts verbs last)
+FUZZY_MIN = 5  # stems shorter than this must be spelt right
+FUZZY_CLASSES = frozenset({"erase", "access", "export", "data", "account"})
+MAX_SENTENCE_WORDS = 80
+SHORT = 4  # words: a line this short may leave out the "my"
+MAX_SENTENCES = 200
+MAX_CHARS = 6_000  # requests say what they want at once; this bounds the work
+# Mail wraps lines inside sentences: a single line break is no boundary, a blank line is.
+_SENTENCE = re.compile(r"[.!?;\u3002]+|\n[ \t>]*\n")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """One rule that fired: the type, how firmly, and the words that made it fire."""
+
+    request_type: RequestType
+    strength: float
+    label: str
+
+
+Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    exact: dict[str, frozenset[str]]
+    # Stems by their first letter: a word is compared with those that can match it.
+    prefixes: dict[str, tuple[tuple[str, frozenset[str]], ...]]
+    suffixes: tuple[tuple[str, frozenset[str]], ...]
+    phrases: dict[str, tuple[Phrase, ...]]  # by first word, longest first
+
+
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "\u0131": "i"})
+
+
+def normalise(text: str) -> str:
+    """Lower-case, accent-free text with apostrophes and dashes as spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
+    chars = []
+    for char in decomposed:
+        if unicodedata.combining(char):
+            continue
+        category = unicodedata.category(char)
+        # Apostrophes and dashes vary by keyboard ("l'effacement", "opt-out").
+        if char in "'`\u00b4" or category in ("Pd", "Pi", "Pf"):
+            chars.append(" ")
+        else:
+            chars.append(char)
+    return " ".join("".join(chars).split())
+
+
+@functools.cache
+def _lexicon(language: str) -> _Lexicon:
+    exact: dict[str, set[str]] = {}
+    prefixes: dict[str, set[str]] = {}
+    suffixes: dict[str, set[str]] = {}
+    phrases: dict[tuple[tuple[str, ...], bool], set[str]] = {}
+    for word_class, stems in wording.WORDS[language].items():
+        for raw in stems:
+            whole = raw.endswith("$")
+            compound = raw.startswith("*")
+            words = tuple(normalise(raw.strip("$*")).split())
+            if len(words) > 1:
+                phrases.setdefault((words, whole), set()).add(word_class)
+            elif compound:
+                suffixes.setdefault(words[0], set()).add(word_class)
+            elif whole:
+                exact.setdefault(words[0], set()).add(word_class)
+            else:
+                prefixes.setdefault(words[0], set()).add(word_class)
+    by_letter: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for stem, classes in sorted(prefixes.items()):
+        by_letter.setdefault(stem[0], []).append((stem, frozenset(classes)))
+    by_first: dict[str, list[Phrase]] = {}
+    for (words, whole), classes in sorted(
+        phrases.items(), key=lambda item: -len(item[0][0])
+    ):
+        by_first.setdefault(words[0], []).append((words, whole, frozenset(classes)))
+    return _Lexicon(
+        exact={word: frozenset(classes) for word, classes in exact.items()},
+        prefixes={letter: tuple(stems) for letter, stems in by_letter.items()},
+        suffixes=tuple((s, frozenset(c)) for s, c in sorted(suffixes.items())),
+        phrases={word: tuple(found) for word, found in by_first.items()},
+    )
+
+
+def _close(word: str, stem: str) -> bool:
+    """One typo (a letter missing, extra, wrong or swapped) off the stem's start."""
+    if len(stem) < FUZZY_MIN or len(word) < FUZZY_MIN - 1 or word[0] != stem[0]:
+        return False
+    return any(
+        OSA.distance(word[:size], stem, score_cutoff=1) <= 1
+        for size in (len(stem) - 1, len(stem), len(stem) + 1)
+        if size <= len(word) or size == len(stem) - 1
+    )
+
+
+@functools.lru_cache(maxsize=50_000)
+def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
+    lexicon = _lexicon(language)
+    found: set[str] = set(lexicon.exact.get(word, ()))
+    stems = lexicon.prefixes.get(word[:1], ())
+    for stem, classes in stems:
+        if word.startswith(stem):
+            found |= classes
+    for stem, classes in lexicon.suffixes:
+        if word.endswith(stem) and len(word) > len(stem):
+            found |= classes
+    if found:
+        return frozenset(found)
+    # Only an unknown word may be a misspelt one: "delte", "acount", "infomation". Only
+    # the actions and objects are guessed at: a near-miss of a small word means nothing.
+    if not guess or len(word) < FUZZY_MIN - 1:
+        return frozenset()
+    for stem, classes in stems:
+        if classes & FUZZY_CLASSES and _close(word, stem):
+            found |= classes & FUZZY_CLASSES
+    for exact_word, classes in lexicon.exact.items():
+        fuzzy = classes & FUZZY_CLASSES and len(exact_word) >= FUZZY_MIN
+        if fuzzy and _close(word, exact_word):
+            found |= classes & FUZZY_CLASSES
+    return frozenset(found)
+
+
+class _Sentence:
+    """The words of one sentence, each with its classes in the languages asked."""
+
+    def __init__(self, words: Sequence[str], languages: Sequence[str]):
+        self.words = list(words)
+        self.for_someone = False
+        self.classes: list[set[str]] = [set() for _ in self.words]
+        for language in languages:
+            self._mark(language)
+        # Typos are guessed in the mail's own language only ("transmettre" is no typo of
+        # "transmit"), and only for words that no language knows.
+        for index, word in enumerate(self.words):
+            if not self.classes[index] and languages:
+                self.classes[index] |= _classes(languages[0], word, guess=True)
+
+    def _mark(self, language: str) -> None:
+        lexicon = _lexicon(language)
+        for start, word in enumerate(self.words):
+            # A phrase marks its first word; its words keep their own classes too
+            # ("nie chcę więcej" is a stop phrase, and "chcę" still says "I want").
+            for words, whole, classes in lexicon.phrases.get(word, ()):
+                if self._phrase_at(start, words, whole):
+                    self.classes[start] |= classes
+        for index, word in enumerate(self.words):
+            self.classes[index] |= _classes(language, word, guess=False)
+
+    def _phrase_at(self, start: int, words: tuple[str, ...], whole: bool) -> bool:
+        *head, last = words
+        here = self.words[start : start + len(words)]
+        if here[:-1] != head:
+            return False
+        return here[-1] == last if whole else here[-1].startswith(last)
+
+    def at(self, word_class: str) -> list[int]:
+        return [i for i, classes in enumerate(self.classes) if word_class in classes]
+
+    def has(self, *word_classes: str) -> bool:
+        return any(
+            word_class in classes
+            for classes in self.classes
+            for word_class in word_classes
+        )
+
+    def near(
+        self, first: str, others: Iterable[str], reach: int = NEAR
+    ) -> tuple[int, int] | None:
+        """Positions of a `first` word and an `others` word at most `reach` apart."""
+        wanted = set(others)
+        for i in self.at(first):
+            if self._negated(i, first):
+                continue
+            for j, classes in enumerate(self.classes):
+                if j != i and abs(i - j) <= reach and classes & wanted:
+                    return i, j
+        return None
+
+    def _negated(self, index: int, word_class: str) -> bool:
+        # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
+        if word_class in ("stop", "neg", "want", "object", "sell", "optout"):
+            return False
+        return any("neg" in self.classes[j] for j in range(max(0, index - 3), index))
+
+    def negated_any(self, word_class: str) -> bool:
+        """Whether a word of the class is there with a "not" just before it."""
+        return any(self._negated(index, word_class) for index in self.at(word_class))
+
+    def howto(self) -> bool:
+        """A how-to question ("how do I delete my account?"): asks, does not request."""
+        return any("howto" in classes for classes in self.classes[:3])
+
+    def together(self, first: str, second: str) -> int | None:
+        """A word that is both at once: a verb with its pronoun attached."""
+        for index, classes in enumerate(self.classes):
+            if (
+                first in classes
+                and second in classes
+                and not self._negated(index, first)
+            ):
+                return index
+        return None
+
+    def own(self) -> bool:
+        """The writer speaks of their own (or, as an agent, of their client's)."""
+        if self.for_someone and self.has("theirs", "agent"):
+            return True
+        return self.has("mine", "me", "aboutme")
+
+    def label(self, request_type: RequestType, pair: tuple[int, int]) -> str:
+        first, second = sorted(pair)
+        if first == second:  # "about me": show the words around it
+            return (
+                f"{request_type}: {' '.join(self.words[max(0, first - 3) : first + 2])}"
+            )
+        return f"{request_type}: {self.words[first]} … {self.words[second]}"
+
+
+def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str]]:
+    """The rules; each returns at most one intent per type for the sentence."""
+    found: list[tuple[RequestType, float, str]] = []
+
+    asks = sentence.howto()
+
+    def fire(request_type: RequestType, strength: float, pair: tuple[int, int]) -> None:
+        label = sentence.label(request_type, pair)
+        if asks:  # worth acknowledging, never filing: staff decide
+            strength, label = min(strength, LOOSE), f"{label} (a how-to question)"
+        found.append((request_type, strength, label))
+
+    own = sentence.own()
+    short = len(sentence.words) <= SHORT
+    listed = sentence.has("list", "marketing")
+    objects = ("data", "account", "everything", "detail")
+    # Erasure, or "remove me from your list" (an objection to the mailing).
+    if pair := sentence.near("erase", ("list",), NEAR + 2):
+        if sentence.has("me", "mine"):
+            fire(RequestType.OBJECTION, FIRM, pair)
+    elif (own and (pair := sentence.near("erase", objects))) or (
+        (pair := sentence.near("erase", ("me",), 2)) and not listed
+    ):
+        fire(RequestType.ERASURE, FIRM, pair)
+    elif short and (pair := sentence.near("erase", objects)):
+        fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
+    elif (both := sentence.together("erase", "me")) is not None and not listed:
+        fire(RequestType.ERASURE, FIRM, (both, both))  # "dimenticatemi", "olvidadme"
+    elif own and (pair := sentence.near("close", ("account",))):
+        fire(RequestType.ERASURE, FIRM, pair)  # an account, not a subscription
+    elif (
+        own
+        and sentence.has("neg")
+        and (pair := sentence.near("keep", ("data", "everything", "detail")))
+        and sentence.has("want")
+    ):
+        fire(RequestType.ERASURE, FIRM, pair)  # "I don't want you to keep my data"
+    # Objection: "stop emailing me", "I don't want your newsletter", "I object".
+    mail_words = ("contact", "marketing", "list")
+    if (
+        (own and (pair := sentence.near("stop", mail_words)))
+        or (sentence.has("neg") and (pair := sentence.near("want", mail_words, 6)))
+        or (
+            (pair := sentence.near("neg", ("contact", "marketing"), 3))
+            and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
+        )
+        or (
+            (
+                pair := sentence.near(
+                    "object", ("use", "data", "marketing", "contact"), 6
+                )
+            )
+            and (own or sentence.has("marketing"))
+        )
+        or (
+            (
+                not sentence.has("sell")  # "opt me out of the sale" is a CCPA opt-out
+                and (
+                    pair := sentence.near(
+                        "unsub", ("me", "mine", "unsub", "everything"), 6
+                    )
+                )
+            )
+            or (short and (pair := sentence.near("unsub", mail_words, 3)))
+            or (short and (where := sentence.at("unsub")) and (pair := (where[0],) * 2))
+        )
+    ):
+        fire(RequestType.OBJECTION, FIRM, pair)
+    elif (pair := sentence.near("withdraw", ("consent",))) or (
+        (where := sentence.at("alone")) and (pair := (where[0],) * 2)
+    ):
+        fire(RequestType.OBJECTION, FIRM, pair)  # consent withdrawn: stop processing
+    elif (
+        own
+        and (pair := sentence.near("use", ("marketing",)))
+        and sentence.has("stop", "neg", "object")
+    ):
+        fire(RequestType.OBJECTION, FIRM, pair)
+    # Restriction: limit or freeze the use of one's data; "stop using it until ...".
+    if own and (pair := sentence.near("restrict", ("data", "use", "account"), 5)):
+        fire(RequestType.RESTRICTION, FIRM, pair)
+    elif own and (
+        (pair := sentence.near("stop", ("use",), 5))
+        or (pair := sentence.near("neg", ("use",), 4))
+    ):
+        # Stopping the use but keeping the data ("until", "but keep it", "do not delete")
+        # is a restriction; stopping it for good is an objection.
+        kept = sentence.has("pending", "keep") or sentence.negated_any("erase")
+        if kept:
+            fire(RequestType.RESTRICTION, FIRM, pair)
+        elif sentence.has("data", "everything", "account"):
+            fire(RequestType.OBJECTION, FIRM, pair)
+    # Rectification: correct, update, "my address is wrong".
+    details = ("data", "detail")
+    if (own and (pair := sentence.near("rectify", details))) or (
+        own and (pair := sentence.near("wrong", details))
+    ):
+        fire(RequestType.RECTIFICATION, FIRM, pair)
+    # Opt-out of sale or sharing (CCPA).
+    if (
+        (pair := sentence.near("sell", ("data", "everything", "detail"), 5))
+        and (sentence.has("neg", "stop", "optout"))
+    ) or (pair := sentence.near("optout", ("sell",), 5)):
+        fire(RequestType.OPT_OUT, FIRM, pair)
+    # Portability: export one's data, or ask for it as a file ("as a JSON dump").
+    if own and (
+        (pair := sentence.near("export", objects))
+        or (pair := sentence.near("format", objects, NEAR + 2))
+    ):
+        fire(RequestType.PORTABILITY, FIRM, pair)
+    # Access: a copy of one's data, "what do you have on me", "tell me what you hold".
+    if own and (
+        (pair := sentence.near("access", ("data", "everything")))
+        or (pair := sentence.near("question", ("data",), 3))
+        or (pair := sentence.near("access", ("question",), 3))
+    ):
+        fire(RequestType.ACCESS, FIRM, pair)
+    elif sentence.has("aboutme") and not found:
+        spot = sentence.at("aboutme")[0]
+        if sentence.has("question", "data", "access"):
+            fire(RequestType.ACCESS, FIRM, (spot, spot))
+    return found
+
+
+def read(text: str, languages: Sequence[str]) -> list[Intent]:
+    """The intents in `text` (any case and accents) read with `languages`' words."""
+    known = [language for language in languages if language in wording.WORDS]
+    sentences = []
+    for index, piece in enumerate(_SENTENCE.split(text[:MAX_CHARS])):
+        if index >= MAX_SENTENCES:
+            break
+        words = _WORD.findall(normalise(piece))[:MAX_SENTENCE_WORDS]
+        if words:
+            sentences.append(_Sentence(words, known))
+    # An agent writes of "her data": then the third person is the data subject's own.
+    if any(sentence.has("agent") for sentence in sentences):
+        for sentence in sentences:
+            sentence.for_someone = True
+    best: dict[RequestType, Intent] = {}
+
+    def keep(request_type: RequestType, strength: float, label: str) -> None:
+        held = best.get(request_type)
+        if held is None or held.strength < strength:
+            best[request_type] = Intent(request_type, strength, label)
+
+    has_format = False
+    for index, sentence in enumerate(sentences):
+        has_format = has_format or sentence.has("format")
+        for request_type, strength, label in _sentence_intents(sentence):
+            keep(request_type, strength, label)
+        # "You have my first name as Renee. Could you fix it?": the object came before.
+        previous = sentences[index - 1] if index else None
+        if (
+            previous is not None
+            and previous.own()
+            and previous.has("detail", "wrong")
+            and (where := sentence.at("rectify"))
+            and not sentence._negated(where[0], "rectify")
+        ):
+            label = f"{RequestType.RECTIFICATION}: {sentence.words[where[0]]} (before: "
+            keep(RequestType.RECTIFICATION, FIRM, label + "my details)")
+    # "A copy of my data as CSV, to move to another provider" asks for portability.
+    access = best.get(RequestType.ACCESS)
+    if has_format and access is not None:
+        del best[RequestType.ACCESS]
+        fired = access.label.partition(": ")[2]
+        label = f"{RequestType.PORTABILITY}: {fired} (a file format)"
+        best.setdefault(
+            RequestType.PORTABILITY,
+            Intent(RequestType.PORTABILITY, access.strength, label),
+        )
+    return list(best.values())
