@@ -1,47 +1,53 @@
-"""The `dsr` command line: serve, worker, database, staff, audit and jobs."""
+"""The `dsr` command line: serve, worker, database, staff, audit and jobs.
+
+Each command imports what it needs when it runs: `dsr --help` and the small commands must
+not pay for the web app, the database drivers and every domain (seconds of CPU each time).
+Only typer, the standard library and `app.enums` load at start.
+"""
+
+from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import migrations
-from app.audit import service as audit
-from app.db import make_engine, session_scope, utcnow
-from app.enums import Regulation
-from app.errors import DsrError
-from app.fanout.config import ConnectorsFileError, FanoutRuntime, load_runtime
-from app.jobs import JobContext, Worker, load_jobs, run_job
-from app.logging import configure_logging
-from app.main import create_app, make_app_sessionmaker
-from app.privacy import PrivacyFileError, facts_for
-from app.requests import tickets
-from app.settings import Settings, load_settings, process_environment
-from app.staff import service as staff_service
-from app.staff.models import Role
+from app.enums import Regulation, Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from app.audit.service import BrokenLink
+    from app.fanout.config import FanoutRuntime
+    from app.mail.imap import FetchResult
+    from app.settings import Settings
 
 T = TypeVar("T")
 
+# Plain Click help: the rich one shows a `<bool>` type beside every flag and costs a
+# tenth of a second to import; completion scripts are not offered.
+_PLAIN: dict[str, Any] = {
+    "no_args_is_help": True,
+    "rich_markup_mode": None,
+    "pretty_exceptions_enable": False,
+}
 cli = typer.Typer(
-    help="DSR Desk: data-subject requests, end to end.", no_args_is_help=True
+    help="DSR Desk: data-subject requests, end to end.", add_completion=False, **_PLAIN
 )
-db_cli = typer.Typer(help="The app's database.", no_args_is_help=True)
-staff_cli = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
-audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
-jobs_cli = typer.Typer(help="The scheduler's jobs.", no_args_is_help=True)
+db_cli = typer.Typer(help="The app's database.", **_PLAIN)
+staff_cli = typer.Typer(help="Staff accounts and API tokens.", **_PLAIN)
+audit_cli = typer.Typer(help="The audit trail.", **_PLAIN)
+jobs_cli = typer.Typer(help="The scheduler's jobs.", **_PLAIN)
 connectors_cli = typer.Typer(
-    help="Connectors to the systems holding personal data.", no_args_is_help=True
+    help="Connectors to the systems holding personal data.", **_PLAIN
 )
-mail_cli = typer.Typer(help="The support@ mailbox.", no_args_is_help=True)
-requests_cli = typer.Typer(help="Request records.", no_args_is_help=True)
+mail_cli = typer.Typer(help="The support@ mailbox.", **_PLAIN)
+requests_cli = typer.Typer(help="Request records.", **_PLAIN)
 for name, group in (
     ("db", db_cli),
     ("staff", staff_cli),
@@ -56,6 +62,8 @@ for name, group in (
 
 @cli.callback()
 def _quiet_by_default() -> None:
+    from app.logging import configure_logging
+
     # Commands print their own results; logs are warnings only, on stderr (serve and worker
     # raise the level to INFO).
     configure_logging("WARNING")
@@ -67,6 +75,10 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from app.settings import load_settings
+
     try:
         return load_settings()
     except ValidationError as exc:
@@ -80,6 +92,8 @@ def _settings() -> Settings:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
+    from app.errors import DsrError
+
     try:
         return asyncio.run(coro)
     except DsrError as exc:
@@ -87,6 +101,9 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def _schema_problem(settings: Settings) -> str | None:
+    from app import migrations
+    from app.db import make_engine
+
     engine = make_engine(settings.database_url)
     try:
         return await migrations.schema_problem(engine)
@@ -114,6 +131,9 @@ def serve(
     """Serve the web app (and, unless --no-worker, the scheduler and task worker)."""
     import uvicorn
 
+    from app.logging import configure_logging
+    from app.main import create_app
+
     settings = _settings()
     configure_logging()
     _require_current_schema(settings)
@@ -129,6 +149,9 @@ def serve(
 @cli.command()
 def worker() -> None:
     """Run the scheduler and fan-out worker only (scale out: many against one PostgreSQL)."""
+    from app.jobs import JobContext, Worker
+    from app.logging import configure_logging
+
     settings = _settings()
     configure_logging()
     _require_current_schema(settings)
@@ -151,6 +174,8 @@ def worker() -> None:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations."""
+    from app import migrations
+
     settings = _settings()
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -161,6 +186,9 @@ def db_upgrade() -> None:
 def _in_session(work: Callable[[AsyncSession], Coroutine[Any, Any, T]]) -> T:
     # Staff and audit commands need no connectors: a broken connectors.yaml must not
     # lock an admin out of `dsr staff add`.
+    from app.db import session_scope
+    from app.main import make_app_sessionmaker
+
     settings = _settings()
     _require_current_schema(settings)
 
@@ -182,6 +210,8 @@ def staff_add(
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
 ) -> None:
     """Create a staff account; the password is read from stdin, or generated and printed once."""
+    from app.staff import service as staff_service
+
     given = (
         "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.readline().strip()
     )
@@ -210,6 +240,8 @@ def staff_token(
     ] = None,
 ) -> None:
     """Create an API token; stdout is the token alone (only its hash is stored)."""
+    from app.staff import service as staff_service
+
     lifetime = days or _settings().token_days
 
     async def work(session: AsyncSession) -> tuple[str, str]:
@@ -228,6 +260,8 @@ def staff_token(
 @staff_cli.command("tokens")
 def staff_tokens(email: str) -> None:
     """List a person's API tokens: id, name, created, last used, expiry, state."""
+    from app.db import utcnow
+    from app.staff import service as staff_service
 
     async def work(session: AsyncSession) -> list[str]:
         staff = await staff_service.require_staff(session, email)
@@ -259,6 +293,7 @@ def staff_tokens(email: str) -> None:
 @staff_cli.command("revoke")
 def staff_revoke(token_id: int) -> None:
     """Revoke one API token (by the id `dsr staff tokens` shows); it stops working at once."""
+    from app.staff import service as staff_service
 
     async def work(session: AsyncSession) -> None:
         await staff_service.revoke_token(session, token_id, actor="cli")
@@ -270,6 +305,7 @@ def staff_revoke(token_id: int) -> None:
 @staff_cli.command("deactivate")
 def staff_deactivate(email: str) -> None:
     """Deactivate a staff account: no more log-ins, and every token of it revoked."""
+    from app.staff import service as staff_service
 
     async def work(session: AsyncSession) -> None:
         await staff_service.deactivate(session, email, actor="cli")
@@ -285,8 +321,9 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Check the audit hash chains; exit 1 naming the first broken link."""
+    from app.requests import tickets
 
-    async def work(session: AsyncSession) -> tuple[int, list[audit.BrokenLink]]:
+    async def work(session: AsyncSession) -> tuple[int, list[BrokenLink]]:
         return await tickets.verify_audit(session, reference)
 
     checked, broken = _in_session(work)
@@ -296,12 +333,15 @@ def audit_verify(
         typer.echo(f"broken: {link}", err=True)
     if broken:
         raise typer.Exit(1)
-    typer.echo(f"ok: {checked} audit chains intact")
+    chains = "audit chain" if checked == 1 else "audit chains"
+    typer.echo(f"ok: {checked} {chains} intact")
 
 
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """List the scheduler's jobs and their triggers."""
+    from app.jobs import load_jobs
+
     jobs = load_jobs()
     if not jobs:
         typer.echo("no jobs registered yet")
@@ -314,7 +354,12 @@ def jobs_list() -> None:
 
 @jobs_cli.command("run")
 def jobs_run(name: str) -> None:
-    """Run one job now."""
+    """Run one job now, by the name `dsr jobs list` shows."""
+    from app.jobs import JobContext, load_jobs, run_job
+
+    jobs = load_jobs()
+    if name not in jobs:
+        _fail(f"no job {name!r} (known: {', '.join(sorted(jobs))})", code=2)
     settings = _settings()
     _require_current_schema(settings)
 
@@ -370,6 +415,9 @@ def connectors_test(
 
 def _fanout_runtime(settings: Settings | None = None) -> FanoutRuntime:
     """The connectors of connectors.yaml; a bad file is one line and exit 1."""
+    from app.fanout.config import ConnectorsFileError, load_runtime
+    from app.settings import process_environment
+
     settings = settings or _settings()
     try:
         return load_runtime(settings, process_environment())
@@ -378,11 +426,15 @@ def _fanout_runtime(settings: Settings | None = None) -> FanoutRuntime:
 
 
 def _app_sessionmaker(settings: Settings) -> async_sessionmaker[AsyncSession]:
+    from app.main import make_app_sessionmaker
+
     return make_app_sessionmaker(settings, _fanout_runtime(settings))
 
 
 def _require_privacy(settings: Settings) -> None:
     """privacy.yaml must be valid before the app answers anyone (Art. 15 facts, authority)."""
+    from app.privacy import PrivacyFileError, facts_for
+
     try:
         facts_for(settings.privacy_file)
     except PrivacyFileError as exc:
@@ -394,7 +446,7 @@ def _require_privacy(settings: Settings) -> None:
 def mail_fetch() -> None:
     """Poll the IMAP mailbox once; exit 1 if it cannot be reached or a message failed."""
     from app.flows.inbound import ingest
-    from app.mail.imap import FetchResult, fetch_once
+    from app.mail.imap import fetch_once
 
     settings = _settings()
     _require_current_schema(settings)
@@ -455,6 +507,9 @@ def requests_export_csv(
     ] = None,
 ) -> None:
     """Write the request log (facts only, no message text) as CSV to stdout."""
+    import csv
+
+    from app.audit import service as audit
     from app.requests.records import LOG_COLUMNS, request_log
 
     async def work(session: AsyncSession) -> None:
@@ -512,7 +567,8 @@ def demo() -> None:
         )
     if write_demo_connectors(settings.data_dir, settings.connectors_file):
         typer.echo(f"wrote {settings.connectors_file} with demo connectors")
-    _in_session(lambda session: seed(session, settings))
+    for line in _in_session(lambda session: seed(session, settings)):
+        typer.echo(line)
 
 
 def main() -> None:

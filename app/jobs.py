@@ -155,7 +155,15 @@ def build_scheduler(
     )
     for registered in (jobs if jobs is not None else load_jobs()).values():
         trigger = registered.trigger_for(context.settings)
-        scheduler.add_job(registered.func, trigger, args=[context], id=registered.name)
+        # Named as `dsr jobs list` names it, so APScheduler's log lines match (not the
+        # function's name).
+        scheduler.add_job(
+            registered.func,
+            trigger,
+            args=[context],
+            id=registered.name,
+            name=registered.name,
+        )
     return scheduler
 
 

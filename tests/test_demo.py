@@ -1,0 +1,77 @@
+"""`dsr demo` seeds what the README's tour needs, and the tour's first steps work on it."""
+
+import asyncio
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
+from app.demo import TOUR_ADDRESS
+from app.fanout.config import load_runtime
+from app.mail.models import Message
+from app.requests.models import DsrRequest
+from app.settings import Settings
+
+
+async def _demo(settings: Settings) -> Result:
+    env = {
+        "DSR_DATABASE_URL": settings.database_url,
+        "DSR_SECRET_KEY": settings.secret(),
+        "DSR_DATA_DIR": str(settings.data_dir),
+        "DSR_CONNECTORS_FILE": str(settings.connectors_file),
+        "DSR_PRIVACY_FILE": str(settings.privacy_file),
+    }
+    return await asyncio.to_thread(CliRunner().invoke, cli, ["demo"], env=env)
+
+
+async def test_demo_prints_the_password_last_and_keeps_it_in_the_data_folder(
+    settings: Settings,
+) -> None:
+    seeded = await _demo(settings)
+    assert seeded.exit_code == 0, seeded.output
+    last = seeded.stdout.strip().splitlines()[-1]
+    match = re.fullmatch(
+        r"demo admin: admin@example.com / (\S+) \(also in (.+)\)", last
+    )
+    assert match is not None, last
+    saved = Path(match.group(2))
+    assert saved.read_text().split() == ["admin@example.com", match.group(1)]
+    assert saved.stat().st_mode & 0o077 == 0  # the owner's alone
+    again = await _demo(settings)  # nothing new: no second password
+    assert "demo admin" not in again.stdout
+
+
+async def test_demo_connectors_hold_no_absolute_path_and_load(
+    settings: Settings,
+) -> None:
+    assert (await _demo(settings)).exit_code == 0
+    text = settings.connectors_file.read_text()
+    assert not re.search(r"(dataset: |sqlite:///)/", text)
+    runtime = load_runtime(settings, {})
+    assert set(runtime.connectors) == {"demo_app", "billing_team"}
+
+
+async def test_the_tours_request_as_ada_opens_a_new_ticket_with_its_link(
+    settings: Settings, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    assert (await _demo(settings)).exit_code == 0
+    seeded = list((await session.execute(select(DsrRequest))).scalars())
+    assert seeded and TOUR_ADDRESS not in {dsr.subject_email for dsr in seeded}
+    page = (await client.get("/request")).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    form = {"csrf_token": token.group(1), "location": "eea", "type": "access"}
+    posted = await client.post("/request", data=form | {"email": TOUR_ADDRESS})
+    assert posted.status_code == 303
+    query = select(Message).where(Message.to_address == TOUR_ADDRESS)
+    [mail] = (await session.execute(query)).scalars()
+    assert mail.kind == "received"  # not "duplicate": step 2's link comes
+    assert re.search(r"/verify/[\w-]+", mail.text)
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
