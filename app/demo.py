@@ -26,7 +26,7 @@ from app.staff.models import Role
 
 DEMO_ADMIN = "admin@example.com"
 TOUR_ADDRESS = "ada@example.com"  # the README's tour makes its request as ada
-PASSWORD_FILE = "demo-admin.txt"
+ADMIN_FILE = "demo-admin.txt"
 
 # (days ago, type, regulation, address, identity verified): none of them is ada's.
 DEMO_REQUESTS = (
@@ -78,7 +78,7 @@ async def seed(session: AsyncSession, settings: Settings) -> list[str]:
 def write_password(data_dir: Path, password: str) -> Path:
     """Keep the demo admin's password in the data folder, readable by its owner only."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    target = data_dir / PASSWORD_FILE
+    target = data_dir / ADMIN_FILE
     target.unlink(missing_ok=True)
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:

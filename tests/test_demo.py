@@ -29,6 +29,12 @@ async def _demo(settings: Settings) -> Result:
     return await asyncio.to_thread(CliRunner().invoke, cli, ["demo"], env=env)
 
 
+def _saved(path: Path) -> tuple[str, str, int]:
+    """The saved address and password, and the file's permissions for others."""
+    address, password = path.read_text().split()
+    return address, password, path.stat().st_mode & 0o077
+
+
 async def test_demo_prints_the_password_last_and_keeps_it_in_the_data_folder(
     settings: Settings,
 ) -> None:
@@ -39,9 +45,7 @@ async def test_demo_prints_the_password_last_and_keeps_it_in_the_data_folder(
         r"demo admin: admin@example.com / (\S+) \(also in (.+)\)", last
     )
     assert match is not None, last
-    saved = Path(match.group(2))
-    assert saved.read_text().split() == ["admin@example.com", match.group(1)]
-    assert saved.stat().st_mode & 0o077 == 0  # the owner's alone
+    assert _saved(Path(match.group(2))) == ("admin@example.com", match.group(1), 0)
     again = await _demo(settings)  # nothing new: no second password
     assert "demo admin" not in again.stdout
 
@@ -61,7 +65,8 @@ async def test_the_tours_request_as_ada_opens_a_new_ticket_with_its_link(
 ) -> None:
     assert (await _demo(settings)).exit_code == 0
     seeded = list((await session.execute(select(DsrRequest))).scalars())
-    assert seeded and TOUR_ADDRESS not in {dsr.subject_email for dsr in seeded}
+    assert seeded
+    assert TOUR_ADDRESS not in {dsr.subject_email for dsr in seeded}
     page = (await client.get("/request")).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token is not None
