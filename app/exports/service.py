@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.audit.models import Event
 from app.db import utcnow
 from app.deadlines.service import calendar_for
 from app.enums import RequestType, Status
 from app.errors import Conflict, NotFound
+from app.exports import notices
 from app.exports.builder import ExportManifest, build_export
 from app.exports.models import Export
 from app.fanout.models import ConnectorTask
@@ -108,6 +110,19 @@ async def pending_export(session: AsyncSession, dsr: DsrRequest) -> Export | Non
     return (await session.execute(query.limit(1))).scalar_one_or_none()
 
 
+async def export_records(session: AsyncSession, request_id: int) -> int:
+    """How many records the ticket's latest package holds, from its `export_built` event."""
+    query = (
+        select(Event.data)
+        .where(Event.request_id == request_id, Event.kind == "export_built")
+        .order_by(col(Event.id).desc())
+        .limit(1)
+    )
+    data = (await session.execute(query)).scalar_one_or_none() or {}
+    counts = data.get("records", {})
+    return sum(value for value in counts.values() if isinstance(value, int))
+
+
 async def send(
     session: AsyncSession,
     dsr: DsrRequest,
@@ -138,6 +153,7 @@ async def send(
             "download_url": f"{settings.base_url}/download/{issued.token}",
             "expires_on": issued.expires_at.astimezone(calendar.timezone).date(),
             "attached": 0 < export.size <= settings.attach_max_bytes,
+            "records": await export_records(session, export.request_id),
         },
     )
     if 0 < export.size <= settings.attach_max_bytes:
@@ -190,42 +206,55 @@ async def count_download(session: AsyncSession, export: Export) -> None:
 async def erasure_report(
     session: AsyncSession, dsr: DsrRequest, *, settings: Settings
 ) -> None:
-    """Tell the requester what each system did, and keep only a suppression record."""
+    """Tell the requester what each system did and how each recipient was told (Art. 19),
+    tell the recipients, and keep only a suppression record."""
     query = select(ConnectorTask).where(ConnectorTask.request_id == dsr.id)
     tasks = list(
         (await session.execute(query.order_by(col(ConnectorTask.id)))).scalars()
     )
     systems = [_system(task) for task in tasks]
+    outcomes = {task.connector: notices.outcome_of(task) for task in tasks}
     facts = facts_for(settings.privacy_file)
-    recipients = [r.name for r in facts.recipients]  # Art. 19: recipients are told
+    told = await notices.notify_recipients(
+        session, dsr, facts, outcomes, settings=settings
+    )
     await outbox.to_requester(
         session,
         dsr,
         "erasure_done",
         settings=settings,
-        context={"systems": systems, "recipients_notified": recipients},
+        context={
+            "systems": systems,
+            "recipients": [notice.as_report() for notice in told],
+        },
     )
     await audit.record(
         session,
         dsr,
         "erasure_reported",
         actor="system",
-        data={"systems": systems, "recipients_notified": recipients},
+        data={
+            "systems": systems,
+            "recipients": [notice.as_audit() for notice in told],
+        },
     )
     await suppression.suppress(session, dsr.subject_email_key, settings=settings)
 
 
 def _system(task: ConnectorTask) -> dict[str, object]:
+    outcome = notices.outcome_of(task)
     erased = sum(value for value in task.counts.values() if isinstance(value, int))
-    if task.instructions:
-        outcome, detail = "manual", "done by our staff"
-    elif task.job_ref:
-        outcome, detail = "scheduled", "the provider completes the erasure on its side"
-    elif erased:
-        outcome, detail = "erased", f"{erased} records"
-    else:
-        outcome, detail = "not_held", None
-    return {"name": task.connector, "outcome": outcome, "detail": detail}
+    detail = {
+        "manual": "done by our staff",
+        "scheduled": "the provider completes the erasure on its side",
+        "erased": f"{erased} records",
+    }.get(outcome)
+    return {
+        "name": task.connector,
+        "outcome": outcome,
+        "detail": detail,
+        "records": erased if outcome == "erased" else None,
+    }
 
 
 async def remove_all_files(
