@@ -2,10 +2,17 @@
 
 A connector is given a `Subject` and its validated settings, and answers three calls:
 `test()` (credentials and reachability), `access(subject)` (an async stream of
-`Record`s) and `erase(subject)` (an idempotent erasure returning an `EraseSummary`).
-Connectors never retry, sleep or rate-limit: the runtime does that, driven by the error
-types below (`ConnectorError.retryable`, `TransientError.retry_after`) and the
-`rate_limit` ClassVar.
+`Record`s) and `erase(subject)` (an idempotent erasure returning an `EraseSummary`);
+types with `Capability.OPT_OUT` also answer `opt_out(subject)` (unsubscribe the person from
+marketing, an `OptOutSummary`). Connectors do not retry failed tasks: the runtime does,
+driven by the error types below (`ConnectorError.retryable`, `TransientError.retry_after`).
+Every vendor call holds the instance's `throttle` (built from `rate_limits()`, shared by all
+tasks of one configured connector); `connectors.http.Api` does that for HTTP types, and
+waits out a 429 in place so that a paging access stream goes on where it was.
+
+Readable exports. `source_info(source)` may name a record source in words, with its
+`privacy.yaml` category and column labels (`SourceInfo`); the package's `index.html` uses
+them, the machine-readable files keep the raw names.
 
 Request context. The runtime passes the ticket reference and the task's idempotency key
 in `Subject.hints` under the well-known keys `HINT_REFERENCE` and
@@ -28,10 +35,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+if TYPE_CHECKING:
+    from connectors.throttle import Throttle
 
 HINT_REFERENCE = "reference"
 HINT_IDEMPOTENCY_KEY = "idempotency_key"
@@ -42,6 +52,7 @@ class Capability(StrEnum):
 
     ACCESS = "access"
     ERASE = "erase"
+    OPT_OUT = "opt_out"
 
 
 class EraseStatus(StrEnum):
@@ -59,6 +70,16 @@ class Subject:
     email: str
     name: str | None = None
     hints: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """The address as the requester wrote it, then lower-cased if that differs.
+
+        The app keeps the case of the local part; vendors match case differently (Stripe's
+        list filter is exact), so a lookup tries each, or the vendor's case-blind search.
+        """
+        lowered = self.email.lower()
+        return (self.email,) if lowered == self.email else (self.email, lowered)
 
     @property
     def reference(self) -> str | None:
@@ -91,6 +112,21 @@ class EraseSummary:
     def __post_init__(self) -> None:
         if self.status is EraseStatus.PENDING and not self.job_ref:
             raise ValueError("a pending erasure needs a job_ref")
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutSummary(EraseSummary):
+    """The outcome of `opt_out()`: `erased` counts the lists/audiences/channels the person
+    was unsubscribed from (0 where they already were); `notes` say anything left."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """A record source in words: a label, its `privacy.yaml` category, column labels."""
+
+    label: str
+    category: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +214,35 @@ class Connector(ABC, Generic[ConfigT]):
     config_model: ClassVar[type[ConnectorConfig]]
 
     def __init__(
-        self, config: ConfigT, *, name: str, http: httpx.AsyncClient | None = None
+        self,
+        config: ConfigT,
+        *,
+        name: str,
+        http: httpx.AsyncClient | None = None,
+        throttle: "Throttle | None" = None,
     ) -> None:
         self.config = config
         self.name = name
         self._http = http
         self._owns_http = False
+        self._throttle = throttle
+
+    def rate_limits(self) -> tuple[RateLimit, ...]:
+        """The vendor's limits for this instance (override when they depend on config)."""
+        return (self.rate_limit,) if self.rate_limit is not None else ()
+
+    @property
+    def throttle(self) -> "Throttle":
+        """The call budget every vendor call holds: the runtime's shared one, else own."""
+        if self._throttle is None:
+            from connectors.throttle import Throttle  # base stays import-light
+
+            self._throttle = Throttle(self.rate_limits())
+        return self._throttle
+
+    def source_info(self, source: str) -> SourceInfo | None:
+        """How to name `source` in the readable export; None keeps the raw name."""
+        return None
 
     @property
     def enabled_actions(self) -> frozenset[Capability]:
@@ -214,6 +273,10 @@ class Connector(ABC, Generic[ConfigT]):
     @abstractmethod
     async def erase(self, subject: Subject) -> EraseSummary:
         """Erase the subject's data; running it again must be harmless."""
+
+    async def opt_out(self, subject: Subject) -> OptOutSummary:
+        """Unsubscribe the subject from marketing; types with `OPT_OUT` override this."""
+        raise NotImplementedError(f"{type(self).__name__} cannot unsubscribe anyone")
 
     async def poll(self, job_ref: str) -> EraseSummary:
         """Report on a pending erasure; types that return `pending` override this."""

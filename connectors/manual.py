@@ -22,7 +22,7 @@ class ManualConfig(ConnectorConfig):
         min_length=1, description="What staff must do, shown on the task."
     )
     actions: frozenset[Capability] = Field(
-        default=frozenset(Capability),
+        default=frozenset({Capability.ACCESS, Capability.ERASE}),
         min_length=1,
         description="Actions that open a task.",
     )
@@ -31,13 +31,13 @@ class ManualConfig(ConnectorConfig):
 class ManualConnector(Connector[ManualConfig]):
     """Every access and erasure becomes a manual task carrying the instructions."""
 
-    capabilities = frozenset(Capability)
+    capabilities = frozenset({Capability.ACCESS, Capability.ERASE})
     config_model = ManualConfig
 
     @property
     def enabled_actions(self) -> frozenset[Capability]:
         """The actions that open a manual task (the config's `actions`)."""
-        return self.config.actions
+        return self.config.actions & self.capabilities
 
     async def test(self) -> None:
         """Nothing to reach: always passes."""

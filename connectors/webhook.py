@@ -100,7 +100,7 @@ class WebhookConfig(ConnectorConfig):
     url: str = Field(description="Endpoint receiving signed POSTs.")
     secret: SecretStr = Field(description="Shared HMAC key for X-DSR-Signature.")
     actions: frozenset[Capability] = Field(
-        default=frozenset(Capability),
+        default=frozenset({Capability.ACCESS, Capability.ERASE}),
         min_length=1,
         description="Actions sent to the hook.",
     )
@@ -149,13 +149,13 @@ _AnswerT = TypeVar("_AnswerT", bound=_Message)
 class WebhookConnector(Connector[WebhookConfig]):
     """Forwards requests to a customer-run HTTP endpoint signed with a shared secret."""
 
-    capabilities = frozenset(Capability)
+    capabilities = frozenset({Capability.ACCESS, Capability.ERASE})
     config_model = WebhookConfig
 
     @property
     def enabled_actions(self) -> frozenset[Capability]:
         """The actions this instance forwards (the config's `actions`)."""
-        return self.config.actions
+        return self.config.actions & self.capabilities
 
     async def test(self) -> None:
         """POST a signed `{"action": "test"}`; any 2xx answer passes."""

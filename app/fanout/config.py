@@ -1,4 +1,4 @@
-"""The fan-out runtime: connectors.yaml loaded once at start-up, with its rate limiters.
+"""The fan-out runtime: connectors.yaml loaded once at start-up, with one throttle each.
 
 `load_runtime` validates the file against the registered connector types (entry points
 `dsr.connectors`) and fails with `ConnectorsFileError`, one line naming the file and the
@@ -18,14 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.logging import log
 from app.settings import Settings
-from connectors.base import Capability, ConfigError, Connector, ConnectorConfig
+from connectors.base import (
+    Capability,
+    ConfigError,
+    Connector,
+    ConnectorConfig,
+    RateLimit,
+)
 from connectors.config import load_connectors_file
 from connectors.registry import ConnectorType, Registry, load_types
+from connectors.throttle import Throttle
 
 RUNTIME_KEY = "fanout_runtime"
 STAFF = "staff"
@@ -40,11 +46,12 @@ class ConnectorsFileError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ConnectorSpec:
-    """One configured connector: its validated block, its type and usable actions."""
+    """One configured connector: its validated block, its type, usable actions, limits."""
 
     config: ConnectorConfig
     type: ConnectorType
     actions: frozenset[Capability]
+    limits: tuple[RateLimit, ...] = ()
 
     @property
     def name(self) -> str:
@@ -64,12 +71,15 @@ class ConnectorSpec:
 
 @dataclass(frozen=True)
 class FanoutRuntime:
-    """The configured connectors, a global concurrency limit and per-connector limiters."""
+    """The configured connectors, a global concurrency limit and per-connector throttles.
+
+    One `Throttle` per configured connector, shared by every task of it in this process:
+    the vendor's rate limit holds for all of its calls together."""
 
     source: Path
     connectors: Mapping[str, ConnectorSpec] = field(default_factory=dict)
     concurrency: int = DEFAULT_CONCURRENCY
-    limiters: Mapping[str, AsyncLimiter] = field(default_factory=dict)
+    throttles: Mapping[str, Throttle] = field(default_factory=dict)
 
     def get(self, name: str) -> ConnectorSpec | None:
         """The connector called `name`, if configured."""
@@ -86,11 +96,8 @@ class FanoutRuntime:
     def build(self, name: str, http: httpx.AsyncClient | None = None) -> Connector[Any]:
         """A fresh instance of connector `name` (the caller closes it)."""
         spec = self.connectors[name]
-        return spec.type(spec.config, name=spec.name, http=http)
-
-    def limiter(self, name: str) -> AsyncLimiter | None:
-        """The rate limiter of connector `name`, when its type declares a rate limit."""
-        return self.limiters.get(name)
+        throttle = self.throttles.get(name)
+        return spec.type(spec.config, name=spec.name, http=http, throttle=throttle)
 
     def http_client(self, timeout: float = HTTP_TIMEOUT_SECONDS) -> httpx.AsyncClient:
         """A new HTTP client for one run, sharing the process's TLS context."""
@@ -125,13 +132,9 @@ def load_runtime(
         config.name: _spec(path, index, config, registry)
         for index, config in enumerate(configs)
     }
-    limiters = {
-        spec.name: AsyncLimiter(rate.max_rate, rate.time_period)
-        for spec in specs.values()
-        if (rate := spec.type.rate_limit) is not None
-    }
+    throttles = {spec.name: Throttle(spec.limits) for spec in specs.values()}
     log.info("fanout.connectors_loaded", path=str(path), count=len(specs))
-    return FanoutRuntime(path, specs, concurrency, limiters)
+    return FanoutRuntime(path, specs, concurrency, throttles)
 
 
 def _spec(
@@ -144,10 +147,11 @@ def _spec(
     connector_type = registry.get(config.type)
     try:
         # A probe instance: constructors open nothing (clients and engines are lazy).
-        actions = connector_type(config, name=config.name).enabled_actions
+        probe = connector_type(config, name=config.name)
+        actions, limits = probe.enabled_actions, probe.rate_limits()
     except Exception as exc:  # a plugin may raise anything
         raise ConnectorsFileError(f"{where}: {type(exc).__name__}: {exc}") from None
-    return ConnectorSpec(config, connector_type, frozenset(actions))
+    return ConnectorSpec(config, connector_type, frozenset(actions), tuple(limits))
 
 
 def runtime_of(session: AsyncSession) -> FanoutRuntime | None:

@@ -9,7 +9,7 @@ The retry state is written on the task row (`next_attempt_at`); nothing sleeps.
 import random
 import traceback
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -101,15 +101,14 @@ async def attempt(
     try:
         async with _opened(runtime, claimed.connector, http) as connector:
             with anyio.fail_after(TASK_TIMEOUT_SECONDS):
-                async with _limited(runtime, claimed.connector):
-                    if claimed.action != Capability.ACCESS:
-                        summary = await connector.erase(claimed.subject())
-                        return from_summary(summary, connector, now), None
-                    staged = StagedFile.open_for(
-                        data_dir, claimed.reference, claimed.connector
-                    )
-                    await _stream(connector, claimed.subject(), staged)
-                    return Outcome(T.SUCCEEDED, counts=staged.counts), staged
+                if claimed.action != Capability.ACCESS:
+                    summary = await connector.erase(claimed.subject())
+                    return from_summary(summary, connector, now), None
+                staged = StagedFile.open_for(
+                    data_dir, claimed.reference, claimed.connector
+                )
+                await _stream(connector, claimed.subject(), staged)
+                return Outcome(T.SUCCEEDED, counts=staged.counts), staged
     except Exception as exc:  # a connector may raise anything; the task records it
         if staged is not None:
             await staged.discard()
@@ -148,12 +147,6 @@ async def _stream(
             await close()
 
 
-def _limited(runtime: FanoutRuntime, name: str) -> AbstractAsyncContextManager[Any]:
-    """The connector's rate limiter, or nothing when its type declares no limit."""
-    limiter = runtime.limiter(name)
-    return limiter if limiter is not None else nullcontext()
-
-
 async def poll_attempt(
     claimed: Claimed, runtime: FanoutRuntime, http: httpx.AsyncClient, now: datetime
 ) -> Outcome:
@@ -168,8 +161,7 @@ async def poll_attempt(
                 days = CALLBACK_WAIT.days
                 problem = f"no result from {claimed.connector} in {days} days"
                 return Outcome(T.FAILED, error=problem)
-            async with _limited(runtime, claimed.connector):
-                summary = await connector.poll(claimed.job_ref)
+            summary = await connector.poll(claimed.job_ref)
             outcome = from_summary(summary, connector, now)
     except TransientError as exc:
         due = now + backoff(1, exc.retry_after)

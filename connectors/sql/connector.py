@@ -16,7 +16,6 @@ second run rewrites the same rows again: `null`/`redact` give the same state,
 from collections.abc import AsyncIterator
 from typing import Any, Self
 
-import httpx
 from pydantic import (
     Field,
     PrivateAttr,
@@ -118,13 +117,11 @@ class SqlConfig(ConnectorConfig):
 class SqlConnector(Connector[SqlConfig]):
     """Reads and erases a subject's rows in PostgreSQL, MySQL/MariaDB or SQLite."""
 
-    capabilities = frozenset(Capability)
+    capabilities = frozenset({Capability.ACCESS, Capability.ERASE})
     config_model = SqlConfig
 
-    def __init__(
-        self, config: SqlConfig, *, name: str, http: httpx.AsyncClient | None = None
-    ) -> None:
-        super().__init__(config, name=name, http=http)
+    def __init__(self, config: SqlConfig, *, name: str, **runtime: Any) -> None:
+        super().__init__(config, name=name, **runtime)
         self.dataset: Dataset = config.parsed_dataset
         key = config.hash_key.get_secret_value().encode() if config.hash_key else None
         self._masker = Masker(key)

@@ -152,7 +152,7 @@ def test_a_malformed_reference_is_an_error(folder):
         (
             "connectors:\n  - {name: hook, type: webhook, url: 'https://h.example', "
             "secret: '${HOOK_SECRET}', actions: [delete]}\n",
-            "connectors[0] (hook).actions[0]: Input should be 'access' or 'erase'",
+            "connectors[0] (hook).actions[0]: Input should be 'access', 'erase' or 'opt_out'",
         ),
         (
             "connectors:\n  - {name: db, type: sql, url: 'sqlite:///x.db', "

@@ -70,7 +70,7 @@ def test_connectors_load_with_their_usable_actions(tmp_path):
     assert [spec.name for spec in runtime.planned_for(Capability.ACCESS)] == ["ledger"]
 
 
-def test_a_type_with_a_rate_limit_gets_a_limiter_per_connector(tmp_path):
+def test_each_connector_gets_a_throttle_of_its_own(tmp_path):
     class Throttled(ManualConnector):
         rate_limit = RateLimit(max_rate=5, time_period=1)
 
@@ -81,8 +81,10 @@ def test_a_type_with_a_rate_limit_gets_a_limiter_per_connector(tmp_path):
 """
     runtime = load_runtime(_settings(tmp_path, text), ENV, registry=registry)
 
-    assert runtime.limiter("a") is not None
-    assert runtime.limiter("a") is not runtime.limiter("b")
+    first, second = runtime.throttles["a"], runtime.throttles["b"]
+    assert first is not second
+    assert first.limits == (RateLimit(max_rate=5, time_period=1),)
+    assert runtime.build("a").throttle is first  # every task of "a" shares it
 
 
 @pytest.mark.parametrize(
