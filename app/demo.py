@@ -137,6 +137,7 @@ DEMO_CONNECTORS = """\
 connectors:
   - name: demo_app
     type: sql
+    label: The Brightmetric app
     url: sqlite:///{store}
     dataset: {dataset}
     hash_key: demo-hash-key-not-for-production

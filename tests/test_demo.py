@@ -1,7 +1,9 @@
 """`dsr demo` seeds what the README's tour needs, and the tour's first steps work on it."""
 
 import asyncio
+import json
 import re
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -12,6 +14,7 @@ from typer.testing import CliRunner, Result
 
 from app.cli import cli
 from app.demo import TOUR_ADDRESS
+from app.exports.models import Export
 from app.fanout.config import load_runtime
 from app.mail.models import Message
 from app.requests.models import DsrRequest
@@ -80,3 +83,29 @@ async def test_the_tours_request_as_ada_opens_a_new_ticket_with_its_link(
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+async def test_the_tours_package_names_sources_and_columns_in_words(
+    settings: Settings, fanout, api, session: AsyncSession
+) -> None:
+    assert (await _demo(settings)).exit_code == 0
+    blocks = settings.connectors_file.read_text().split("connectors:\n", 1)[1]
+    fanout.configure(blocks)
+    reference = await api.approved("access", email=TOUR_ADDRESS)
+
+    await fanout.run()
+
+    [export] = (await session.execute(select(Export))).scalars()
+    with zipfile.ZipFile(settings.data_dir / export.path) as package:
+        page = package.read("index.html").decode()
+        invoices = json.loads(package.read("data/demo_app/invoices.json"))
+    assert reference in page
+    assert (
+        "Invoices (Billing data — kept 6 years after the end of the financial year of"
+        " the invoice, for billing and accounting)" in page
+    )
+    assert "Pages you viewed in our app (Usage data" in page
+    assert "The Brightmetric app" in page
+    assert "<th>Amount (EUR)</th>" in page
+    assert "amount_eur" not in page
+    assert invoices[0]["amount_eur"] == 49.0  # the files keep the raw names

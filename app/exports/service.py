@@ -10,6 +10,7 @@ import secrets
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,17 +23,20 @@ from app.deadlines.service import calendar_for
 from app.enums import RequestType, Status
 from app.errors import Conflict, NotFound
 from app.exports import notices
-from app.exports.builder import ExportManifest, build_export
+from app.exports.builder import Describe, ExportManifest, build_export
 from app.exports.models import Export
+from app.fanout.config import FanoutRuntime
 from app.fanout.models import ConnectorTask
 from app.fanout.staging import staging_dir
 from app.identity import service as identity
 from app.identity.models import TokenPurpose, VerificationToken
+from app.logging import log
 from app.mail import outbox
 from app.privacy import facts_for
 from app.requests import lifecycle, suppression, tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
+from connectors.base import Connector, SourceInfo
 
 EXPORT_TYPES = frozenset({RequestType.ACCESS, RequestType.PORTABILITY})
 
@@ -44,12 +48,47 @@ def new_export_path(settings: Settings, reference: str) -> Path:
     return settings.data_dir / "exports" / f"{reference}-{secrets.token_hex(8)}.zip"
 
 
+def _namer(
+    runtime: FanoutRuntime | None,
+) -> tuple[Describe | None, dict[str, str]]:
+    """How the configured connectors name their sources and themselves, for index.html."""
+    if runtime is None:
+        return None, {}
+    probes: dict[str, Connector[Any] | None] = {}
+
+    def describe(connector: str, source: str) -> SourceInfo | None:
+        if connector not in probes:
+            # A probe instance opens nothing (clients and engines are lazy).
+            known = runtime.get(connector) is not None
+            probes[connector] = runtime.build(connector) if known else None
+        probe = probes[connector]
+        try:
+            return probe.source_info(source) if probe is not None else None
+        except Exception:  # a plugin's labels must never stop the answer
+            log.warning("exports.source_info_failed", connector=connector)
+            return None
+
+    labels = {
+        name: spec.config.label
+        for name, spec in runtime.connectors.items()
+        if spec.config.label
+    }
+    return describe, labels
+
+
 async def build(
-    dsr: DsrRequest, *, settings: Settings, now: datetime
+    dsr: DsrRequest,
+    *,
+    settings: Settings,
+    now: datetime,
+    runtime: FanoutRuntime | None = None,
 ) -> ExportManifest:
-    """Build the ZIP from the ticket's staged records (blocking work in a thread)."""
+    """Build the ZIP from the ticket's staged records (blocking work in a thread).
+
+    With the runtime, index.html names sources and systems as their connectors do."""
     facts = facts_for(settings.privacy_file)
     target = new_export_path(settings, dsr.reference)
+    describe, system_labels = _namer(runtime)
 
     def work() -> ExportManifest:
         return build_export(
@@ -61,6 +100,8 @@ async def build(
             generated_at=now,
             language=dsr.language,
             subject_email=dsr.subject_email,
+            describe=describe,
+            system_labels=system_labels,
         )
 
     return await anyio.to_thread.run_sync(work)
