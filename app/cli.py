@@ -470,9 +470,19 @@ def mail_fetch() -> None:
 @mail_cli.command("ingest")
 def mail_ingest(
     files: Annotated[list[Path], typer.Argument(help="Raw RFC 5322 messages (.eml).")],
+    received_at: Annotated[
+        datetime | None,
+        typer.Option(
+            "--received-at",
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"],
+            help="When they reached the mailbox, e.g. 2026-03-02T09:00:00+0000"
+            " (default: each message's topmost Received: header, else now).",
+        ),
+    ] = None,
 ) -> None:
     """Ingest raw .eml messages as if they arrived at support@."""
     from app.flows.inbound import ingest
+    from app.mail.arrival import from_received_header
 
     settings = _settings()
     _require_current_schema(settings)
@@ -485,8 +495,13 @@ def mail_ingest(
         rejected = 0
         try:
             for path in files:
+                raw = path.read_bytes()
                 outcome = await ingest(
-                    maker, path.read_bytes(), settings=settings, source="cli"
+                    maker,
+                    raw,
+                    settings=settings,
+                    source="cli",
+                    received_at=received_at or from_received_header(raw),
                 )
                 detail = outcome.reference or outcome.reason or ""
                 typer.echo(f"{path}: {outcome.kind} {detail}".rstrip())

@@ -4,7 +4,7 @@ import asyncio
 import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -310,3 +310,46 @@ def test_demo_refuses_to_run_in_production(settings: Settings) -> None:
     assert result.exit_code == 1
     assert "development only" in result.stderr
     assert not (settings.data_dir / "demo_shop.db").exists()
+
+
+CORPUS = Path(__file__).parent / "data" / "mail"
+
+
+async def _ingested_received_at(
+    settings: Settings, session: AsyncSession, raw: bytes, tmp_path: Path, *extra: str
+) -> datetime:
+    from sqlmodel import select
+
+    from app.requests.models import DsrRequest
+
+    eml = tmp_path / "request.eml"
+    eml.write_bytes(raw)
+    result = await _dsr(settings, "mail", "ingest", str(eml), *extra)
+    assert result.exit_code == 0, result.output
+    assert "new_ticket" in result.stdout
+    session.expire_all()
+    [dsr] = (await session.execute(select(DsrRequest))).scalars()
+    return dsr.received_at
+
+
+async def test_mail_ingest_starts_the_clock_at_the_topmost_received_header(
+    settings: Settings, session: AsyncSession, tmp_path: Path
+) -> None:
+    # The sender's Date: (5 March) is not when it reached us; our server's stamp is.
+    received = (
+        b"Received: from mx.example.com by mail.example.com; Mon, 9 Mar 2026 08:15:00 +0100\r\n"
+        b"Received: from webmail.example.org by mx.example.com; Mon, 2 Mar 2026 07:00:00 +0000\r\n"
+    )
+    raw = received + (CORPUS / "it_art17_erasure.eml").read_bytes()
+    moment = await _ingested_received_at(settings, session, raw, tmp_path)
+    assert moment == datetime(2026, 3, 9, 7, 15, tzinfo=UTC)
+
+
+async def test_mail_ingest_received_at_overrides_the_headers(
+    settings: Settings, session: AsyncSession, tmp_path: Path
+) -> None:
+    raw = (CORPUS / "it_art17_erasure.eml").read_bytes()  # no Received: header at all
+    moment = await _ingested_received_at(
+        settings, session, raw, tmp_path, "--received-at", "2026-03-04T10:00:00+0000"
+    )
+    assert moment == datetime(2026, 3, 4, 10, tzinfo=UTC)

@@ -7,7 +7,7 @@ dropped, and automatic mail (auto-replies, bulk, bounces) never gets an automati
 Reading the message happens in a worker thread (`app.mail.inbound.read`).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from sqlalchemy.exc import IntegrityError
@@ -16,10 +16,11 @@ from sqlmodel import col, select
 
 from app import ratelimit
 from app.audit import service as audit
-from app.db import session_scope
+from app.db import session_scope, utcnow
 from app.enums import Channel
 from app.flows import intake
 from app.logging import log
+from app.mail import arrival
 from app.mail.inbound import (
     MAX_RAW_BYTES,
     IngestOutcome,
@@ -46,8 +47,12 @@ async def ingest(
     *,
     settings: Settings,
     source: str,
+    received_at: datetime | None = None,
 ) -> IngestOutcome:
-    """Store and route one raw message in its own transaction; idempotent by Message-ID."""
+    """Store and route one raw message in its own transaction; idempotent by Message-ID.
+
+    `received_at` is when it reached the mailbox (see app.mail.arrival): a new request's
+    clock starts then; without it, now."""
     if len(raw) > MAX_RAW_BYTES:
         log.warning("mail.rejected", source=source, reason="too large", size=len(raw))
         return IngestOutcome(
@@ -59,7 +64,12 @@ async def ingest(
         async with session_scope(maker) as session:
             if await known(session, message_id):
                 return IngestOutcome("duplicate", message_id)
-            outcome = await _route(session, reading, settings=settings)
+            outcome = await _route(
+                session,
+                reading,
+                settings=settings,
+                received_at=arrival.within(received_at, utcnow()),
+            )
     except IntegrityError:
         # A concurrent ingest of the same message won the race: a duplicate. Any other
         # conflict is re-raised, so the mailbox keeps the message and offers it again.
@@ -74,7 +84,11 @@ async def ingest(
 
 
 async def _route(
-    session: AsyncSession, reading: Reading, *, settings: Settings
+    session: AsyncSession,
+    reading: Reading,
+    *,
+    settings: Settings,
+    received_at: datetime | None,
 ) -> IngestOutcome:
     parsed, message_id, bounce = reading.parsed, reading.message_id, reading.bounce
     message = stored(parsed, message_id)
@@ -120,7 +134,7 @@ async def _route(
         name=parsed.from_name if sender == parsed.from_address else None,
         details=parsed.subject,
         language=verdict.language or "en",
-        received_at=None,
+        received_at=received_at,
     )
     result = await intake.submit(
         session, submission, settings=settings, actor="requester:email"

@@ -418,3 +418,20 @@ async def test_an_unreachable_server_is_a_mailbox_error(
 
     with pytest.raises(MailboxError, match="connection failed"):
         await fetch_once(db_maker, settings)
+
+
+async def test_a_request_s_clock_starts_at_the_server_s_internaldate(
+    db_maker: Maker, imap_settings: Settings, mailbox: TestMailbox
+) -> None:
+    from datetime import UTC, datetime
+
+    from app.requests.models import DsrRequest
+
+    arrived = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # the Date: header says 5 March
+    mailbox.append((CORPUS / "it_art17_erasure.eml").read_bytes(), arrived=arrived)
+
+    await fetch_once(db_maker, imap_settings)
+
+    async with db_maker() as session:
+        [dsr] = (await session.execute(select(DsrRequest))).scalars()
+    assert dsr.received_at == arrived
