@@ -143,23 +143,43 @@ def serve(
         settings, run_worker=not no_worker, smtp_host=host, runtime=runtime
     )
     # Our own request log (app.access) redacts tokens and personal values; uvicorn's would not.
-    uvicorn.run(app, host=host, port=port, access_log=False)
+    # Forwarded headers are the app's to read (DSR_TRUSTED_PROXIES): uvicorn's own handling
+    # would believe any local process claiming to be a proxy.
+    uvicorn.run(app, host=host, port=port, access_log=False, proxy_headers=False)
+
+
+HEARTBEAT_FILE = "worker.heartbeat"  # in DSR_DATA_DIR
 
 
 @cli.command()
-def worker() -> None:
+def worker(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only check: exit 0 if a worker using this data dir beat within the"
+            " last 90 seconds, else 1 (a container health check).",
+        ),
+    ] = False,
+) -> None:
     """Run the scheduler and fan-out worker only (scale out: many against one PostgreSQL)."""
+    settings = _settings()
+    if check:
+        _check_heartbeat(settings.data_dir / HEARTBEAT_FILE)
+        return
     from app.jobs import JobContext, Worker
     from app.logging import configure_logging
 
-    settings = _settings()
     configure_logging()
     _require_current_schema(settings)
     _require_privacy(settings)
 
     async def main() -> None:
         maker = _app_sessionmaker(settings)
-        runner = Worker(JobContext(settings, maker))
+        runner = Worker(
+            JobContext(settings, maker),
+            heartbeat_file=settings.data_dir / HEARTBEAT_FILE,
+        )
         await runner.start()
         typer.echo(f"dsr worker: {len(runner.jobs)} jobs scheduled", err=True)
         try:
@@ -169,6 +189,16 @@ def worker() -> None:
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
+
+
+def _check_heartbeat(path: Path) -> None:
+    import time
+
+    from app.heartbeat import fresh
+
+    if not fresh(path, now=time.time()):
+        _fail(f"no worker heartbeat in {path} within the last 90 seconds")
+    typer.echo("worker alive")
 
 
 @db_cli.command("upgrade")
