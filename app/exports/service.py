@@ -25,7 +25,7 @@ from app.errors import Conflict, NotFound
 from app.exports import notices
 from app.exports.builder import Describe, ExportManifest, build_export
 from app.exports.models import Export
-from app.fanout.config import FanoutRuntime
+from app.fanout.config import FanoutRuntime, runtime_of
 from app.fanout.models import ConnectorTask
 from app.fanout.staging import staging_dir
 from app.identity import service as identity
@@ -254,6 +254,9 @@ async def erasure_report(
         (await session.execute(query.order_by(col(ConnectorTask.id)))).scalars()
     )
     systems = [_system(task) for task in tasks]
+    # The mail names systems as connectors.yaml does for people; the audit keeps the names.
+    runtime = runtime_of(session)
+    shown = [item | {"name": _label(runtime, str(item["name"]))} for item in systems]
     outcomes = {task.connector: notices.outcome_of(task) for task in tasks}
     facts = facts_for(settings.privacy_file)
     told = await notices.notify_recipients(
@@ -265,7 +268,7 @@ async def erasure_report(
         "erasure_done",
         settings=settings,
         context={
-            "systems": systems,
+            "systems": shown,
             "recipients": [notice.as_report() for notice in told],
         },
     )
@@ -280,6 +283,11 @@ async def erasure_report(
         },
     )
     await suppression.suppress(session, dsr.subject_email_key, settings=settings)
+
+
+def _label(runtime: FanoutRuntime | None, connector: str) -> str:
+    spec = runtime.get(connector) if runtime is not None else None
+    return (spec.config.label if spec else None) or connector
 
 
 def _system(task: ConnectorTask) -> dict[str, object]:

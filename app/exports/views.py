@@ -1,8 +1,8 @@
 """Public download pages: a GET shows the package, the download itself needs a click (POST)."""
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deadlines.service import calendar_for
 from app.exports import service
@@ -40,11 +40,11 @@ async def download_page(
     _, dsr, export = found
     language = page_language(request, dsr.language)
     assert export.expires_at is not None  # noqa: S101 - a sent package has a link expiry
-    records = await _records(session, export.request_id)
+    records = await service.export_records(session, export.request_id)
     context = {
         "token": token,
         "reference": dsr.reference,
-        "size_kb": f"{export.size / 1024:.1f}",
+        "size_kb": format_decimal(export.size / 1024, "#,##0.0", locale=language),
         "records": records,
         "records_text": str(records),
         "expires_on": export.expires_at.astimezone(
@@ -52,11 +52,6 @@ async def download_page(
         ).date(),
     }
     return public_page(request, "public/download.html", context, language=language)
-
-
-async def _records(session: AsyncSession, request_id: int) -> int:
-    """How many records the ticket's package holds (from its audited build)."""
-    return await service.export_records(session, request_id)
 
 
 @router.post("/download/{token}")
