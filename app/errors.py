@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -112,9 +113,25 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         response = _error_page(exc.status_code, title, str(exc.detail))
     # Keep what the error carries for the client, e.g. `Allow` on a 405 (RFC 9110 15.5.6).
     response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
     return response
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first's)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in routes
+        )
+    ]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _PROBLEM_SCHEMA = {
     "title": "Problem",
     "description": "An RFC 9457 problem document.",
@@ -129,6 +146,7 @@ _PROBLEM_SCHEMA = {
     "additionalProperties": True,
 }
 _PROBLEM_STATUSES = {
+    400: "The body is not valid JSON",
     401: "No valid bearer token (or, for a callback, no valid signature)",
     403: "The token's role may not do this",
     404: "No such request, task or message",

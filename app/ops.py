@@ -1,7 +1,7 @@
 """Operational endpoints: liveness, readiness and Prometheus metrics."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -48,7 +48,7 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(session: SessionDep) -> Response:
     """Prometheus metrics, computed from the database at scrape time."""
     registry = CollectorRegistry()

@@ -41,9 +41,15 @@ async def hit(
 ) -> bool:
     """Count one action; False (and nothing counted) when `limit` is already reached.
 
-    One statement: the hit is inserted only while the window holds fewer than `limit`.
+    One statement: the hit is inserted only while the window holds fewer than `limit`. On
+    PostgreSQL two such statements at once would both count the same 19 rows and both
+    insert, so hits of one key first take a transaction-scoped advisory lock of that key
+    (SQLite runs one writer at a time anyway).
     """
     key_hash, now = _key_hash(secret, key), utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        lock_key = func.hashtextextended(f"{bucket}:{key_hash}", 0)
+        await session.execute(select(func.pg_advisory_xact_lock(lock_key)))
     recent = (
         select(func.count())
         .select_from(RateHit)

@@ -1,6 +1,5 @@
 """JSON API v1 for requests: thin routes that parse, call one flow and present the ticket."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -20,6 +19,7 @@ from app.requests.schemas import (
     DenyBody,
     EmptyBody,
     EventOut,
+    IsoDate,
     NoteBody,
     ReasonBody,
     RequestCreate,
@@ -79,7 +79,7 @@ async def list_requests(
         str | None, Query(description="Staff email, or `none`.")
     ] = None,
     overdue: bool | None = None,
-    due_before: date | None = None,
+    due_before: IsoDate | None = None,
     q: Annotated[
         str | None, Query(max_length=320, description="Reference or email.")
     ] = None,

@@ -1,9 +1,17 @@
 """API shapes of a request: what clients send and what they get back."""
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 
 from app.enums import Channel, DenialReason, Outcome, Regulation, RequestType, Status
 from app.i18n import N_
@@ -41,6 +49,22 @@ Text = Annotated[str, AfterValidator(_text)]  # free text: any printable content
 Line = Annotated[str, AfterValidator(_line)]  # a name, an address: one line
 
 
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    # Pydantic would also read a number as a Unix time (`0` → 1970-01-01): the API
+    # documents ISO 8601 dates, so a number is a mistake to report, not to guess at.
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number or (isinstance(value, str) and not _ISO_START.match(value)):
+        raise ValueError("must be an ISO 8601 date (YYYY-MM-DD…)")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+
+
 class RequestCreate(BaseModel):
     """Body of `POST /api/v1/requests`."""
 
@@ -59,7 +83,7 @@ class RequestCreate(BaseModel):
         description="The requester's language (e.g. `de`) for mails and pages; defaults to"
         " the call's Accept-Language header. Unsupported languages become English.",
     )
-    received_at: AwareDatetime | None = Field(
+    received_at: IsoDateTime | None = Field(
         None,
         description="When a letter or call arrived; defaults to now; never in the future.",
     )
