@@ -309,7 +309,7 @@ def test_demo_refuses_to_run_in_production(settings: Settings) -> None:
     result = CliRunner().invoke(cli, ["demo"], env=env)
     assert result.exit_code == 1
     assert "development only" in result.stderr
-    assert not (settings.data_dir / "demo_shop.db").exists()
+    assert not (settings.data_dir / "demo").exists()
 
 
 CORPUS = Path(__file__).parent / "data" / "mail"

@@ -199,9 +199,9 @@ async def test_a_crash_right_after_ingest_committed_is_exactly_once(
     crashing = (CORPUS / REQUESTS[1]).read_bytes()
 
     async def ingest_then_die(
-        maker: Maker, raw: bytes, /, *, settings: Settings, source: str
+        maker: Maker, raw: bytes, /, *, settings: Settings, source: str, **more: Any
     ) -> IngestOutcome:
-        outcome = await ingest(maker, raw, settings=settings, source=source)
+        outcome = await ingest(maker, raw, settings=settings, source=source, **more)
         if raw == crashing:
             raise _Crash
         return outcome
@@ -295,11 +295,11 @@ async def test_a_failed_message_is_retried_and_holds_the_watermark(
     failing = (CORPUS / REQUESTS[1]).read_bytes()
 
     async def ingest_with_a_bug(
-        maker: Maker, raw: bytes, /, *, settings: Settings, source: str
+        maker: Maker, raw: bytes, /, *, settings: Settings, source: str, **more: Any
     ) -> IngestOutcome:
         if raw == failing:
             raise ValueError("a bug in the pipeline")
-        return await ingest(maker, raw, settings=settings, source=source)
+        return await ingest(maker, raw, settings=settings, source=source, **more)
 
     first = await fetch_once(db_maker, imap_settings, ingest_func=ingest_with_a_bug)
 
