@@ -1,5 +1,12 @@
 # DSR Desk developer commands. `make run` and `make test` work on a fresh machine.
 PYTHON ?= python3
+# `make run PORT=8080 HOST=0.0.0.0` serves elsewhere.
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# Emailed links follow a port or host given here (DSR_BASE_URL, e.g. in .env, otherwise).
+ifneq ($(PORT)$(HOST),8000127.0.0.1)
+RUN_BASE_URL := DSR_BASE_URL=http://$(HOST):$(PORT)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -14,6 +21,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	# Bytecode now, once, rather than on each first import (seconds for a first `dsr`).
+	$(BIN)/python -m compileall -q -j 0 app connectors $(VENV)/lib >/dev/null || true
 	touch $(STAMP)
 
 run: install
@@ -21,7 +30,8 @@ run: install
 	test -f privacy.yaml || cp privacy.example.yaml privacy.yaml
 	$(BIN)/dsr db upgrade
 	$(BIN)/dsr demo
-	$(BIN)/dsr serve
+	@echo "serving on http://$(HOST):$(PORT)/request (the demo admin's password: var/demo-admin.txt)"
+	$(RUN_BASE_URL) $(BIN)/dsr serve --host $(HOST) --port $(PORT)
 
 test: install
 	./scripts/test-services

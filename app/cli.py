@@ -1,47 +1,53 @@
-"""The `dsr` command line: serve, worker, database, staff, audit and jobs."""
+"""The `dsr` command line: serve, worker, database, staff, audit and jobs.
+
+Each command imports what it needs when it runs: `dsr --help` and the small commands must
+not pay for the web app, the database drivers and every domain (seconds of CPU each time).
+Only typer, the standard library and `app.enums` load at start.
+"""
+
+from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import migrations
-from app.audit import service as audit
-from app.db import make_engine, session_scope, utcnow
-from app.enums import Regulation
-from app.errors import DsrError
-from app.fanout.config import ConnectorsFileError, FanoutRuntime, load_runtime
-from app.jobs import JobContext, Worker, load_jobs, run_job
-from app.logging import configure_logging
-from app.main import create_app, make_app_sessionmaker
-from app.privacy import PrivacyFileError, facts_for
-from app.requests import tickets
-from app.settings import Settings, load_settings, process_environment
-from app.staff import service as staff_service
-from app.staff.models import Role
+from app.enums import Regulation, Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from app.audit.service import BrokenLink
+    from app.fanout.config import FanoutRuntime
+    from app.mail.imap import FetchResult
+    from app.settings import Settings
 
 T = TypeVar("T")
 
+# Plain Click help: the rich one shows a `<bool>` type beside every flag and costs a
+# tenth of a second to import; completion scripts are not offered.
+_PLAIN: dict[str, Any] = {
+    "no_args_is_help": True,
+    "rich_markup_mode": None,
+    "pretty_exceptions_enable": False,
+}
 cli = typer.Typer(
-    help="DSR Desk: data-subject requests, end to end.", no_args_is_help=True
+    help="DSR Desk: data-subject requests, end to end.", add_completion=False, **_PLAIN
 )
-db_cli = typer.Typer(help="The app's database.", no_args_is_help=True)
-staff_cli = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
-audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
-jobs_cli = typer.Typer(help="The scheduler's jobs.", no_args_is_help=True)
+db_cli = typer.Typer(help="The app's database.", **_PLAIN)
+staff_cli = typer.Typer(help="Staff accounts and API tokens.", **_PLAIN)
+audit_cli = typer.Typer(help="The audit trail.", **_PLAIN)
+jobs_cli = typer.Typer(help="The scheduler's jobs.", **_PLAIN)
 connectors_cli = typer.Typer(
-    help="Connectors to the systems holding personal data.", no_args_is_help=True
+    help="Connectors to the systems holding personal data.", **_PLAIN
 )
-mail_cli = typer.Typer(help="The support@ mailbox.", no_args_is_help=True)
-requests_cli = typer.Typer(help="Request records.", no_args_is_help=True)
+mail_cli = typer.Typer(help="The support@ mailbox.", **_PLAIN)
+requests_cli = typer.Typer(help="Request records.", **_PLAIN)
 for name, group in (
     ("db", db_cli),
     ("staff", staff_cli),
@@ -56,6 +62,8 @@ for name, group in (
 
 @cli.callback()
 def _quiet_by_default() -> None:
+    from app.logging import configure_logging
+
     # Commands print their own results; logs are warnings only, on stderr (serve and worker
     # raise the level to INFO).
     configure_logging("WARNING")
@@ -67,6 +75,10 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from app.settings import load_settings
+
     try:
         return load_settings()
     except ValidationError as exc:
@@ -80,6 +92,8 @@ def _settings() -> Settings:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
+    from app.errors import DsrError
+
     try:
         return asyncio.run(coro)
     except DsrError as exc:
@@ -87,6 +101,9 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 async def _schema_problem(settings: Settings) -> str | None:
+    from app import migrations
+    from app.db import make_engine
+
     engine = make_engine(settings.database_url)
     try:
         return await migrations.schema_problem(engine)
@@ -114,6 +131,9 @@ def serve(
     """Serve the web app (and, unless --no-worker, the scheduler and task worker)."""
     import uvicorn
 
+    from app.logging import configure_logging
+    from app.main import create_app
+
     settings = _settings()
     configure_logging()
     _require_current_schema(settings)
@@ -123,20 +143,43 @@ def serve(
         settings, run_worker=not no_worker, smtp_host=host, runtime=runtime
     )
     # Our own request log (app.access) redacts tokens and personal values; uvicorn's would not.
-    uvicorn.run(app, host=host, port=port, access_log=False)
+    # Forwarded headers are the app's to read (DSR_TRUSTED_PROXIES): uvicorn's own handling
+    # would believe any local process claiming to be a proxy.
+    uvicorn.run(app, host=host, port=port, access_log=False, proxy_headers=False)
+
+
+HEARTBEAT_FILE = "worker.heartbeat"  # in DSR_DATA_DIR
 
 
 @cli.command()
-def worker() -> None:
+def worker(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only check: exit 0 if a worker using this data dir beat within the"
+            " last 90 seconds, else 1 (a container health check).",
+        ),
+    ] = False,
+) -> None:
     """Run the scheduler and fan-out worker only (scale out: many against one PostgreSQL)."""
     settings = _settings()
+    if check:
+        _check_heartbeat(settings.data_dir / HEARTBEAT_FILE)
+        return
+    from app.jobs import JobContext, Worker
+    from app.logging import configure_logging
+
     configure_logging()
     _require_current_schema(settings)
     _require_privacy(settings)
 
     async def main() -> None:
         maker = _app_sessionmaker(settings)
-        runner = Worker(JobContext(settings, maker))
+        runner = Worker(
+            JobContext(settings, maker),
+            heartbeat_file=settings.data_dir / HEARTBEAT_FILE,
+        )
         await runner.start()
         typer.echo(f"dsr worker: {len(runner.jobs)} jobs scheduled", err=True)
         try:
@@ -148,9 +191,21 @@ def worker() -> None:
         asyncio.run(main())
 
 
+def _check_heartbeat(path: Path) -> None:
+    import time
+
+    from app.heartbeat import fresh
+
+    if not fresh(path, now=time.time()):
+        _fail(f"no worker heartbeat in {path} within the last 90 seconds")
+    typer.echo("worker alive")
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations."""
+    from app import migrations
+
     settings = _settings()
     if settings.database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -161,6 +216,9 @@ def db_upgrade() -> None:
 def _in_session(work: Callable[[AsyncSession], Coroutine[Any, Any, T]]) -> T:
     # Staff and audit commands need no connectors: a broken connectors.yaml must not
     # lock an admin out of `dsr staff add`.
+    from app.db import session_scope
+    from app.main import make_app_sessionmaker
+
     settings = _settings()
     _require_current_schema(settings)
 
@@ -182,6 +240,8 @@ def staff_add(
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
 ) -> None:
     """Create a staff account; the password is read from stdin, or generated and printed once."""
+    from app.staff import service as staff_service
+
     given = (
         "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.readline().strip()
     )
@@ -210,6 +270,8 @@ def staff_token(
     ] = None,
 ) -> None:
     """Create an API token; stdout is the token alone (only its hash is stored)."""
+    from app.staff import service as staff_service
+
     lifetime = days or _settings().token_days
 
     async def work(session: AsyncSession) -> tuple[str, str]:
@@ -228,6 +290,8 @@ def staff_token(
 @staff_cli.command("tokens")
 def staff_tokens(email: str) -> None:
     """List a person's API tokens: id, name, created, last used, expiry, state."""
+    from app.db import utcnow
+    from app.staff import service as staff_service
 
     async def work(session: AsyncSession) -> list[str]:
         staff = await staff_service.require_staff(session, email)
@@ -259,6 +323,7 @@ def staff_tokens(email: str) -> None:
 @staff_cli.command("revoke")
 def staff_revoke(token_id: int) -> None:
     """Revoke one API token (by the id `dsr staff tokens` shows); it stops working at once."""
+    from app.staff import service as staff_service
 
     async def work(session: AsyncSession) -> None:
         await staff_service.revoke_token(session, token_id, actor="cli")
@@ -270,6 +335,7 @@ def staff_revoke(token_id: int) -> None:
 @staff_cli.command("deactivate")
 def staff_deactivate(email: str) -> None:
     """Deactivate a staff account: no more log-ins, its sessions ended, every token revoked."""
+    from app.staff import service as staff_service
 
     async def work(session: AsyncSession) -> None:
         await staff_service.deactivate(session, email, actor="cli")
@@ -281,6 +347,7 @@ def staff_deactivate(email: str) -> None:
 @staff_cli.command("list")
 def staff_list() -> None:
     """List staff accounts: email, role, name, active or deactivated."""
+    from app.staff import service as staff_service
 
     async def work(session: AsyncSession) -> list[str]:
         return [
@@ -300,6 +367,7 @@ def staff_role(
     role: Annotated[Role, typer.Argument(help="admin, agent or viewer.")],
 ) -> None:
     """Give a staff account another role (the last active admin keeps theirs)."""
+    from app.staff import service as staff_service
 
     async def work(session: AsyncSession) -> None:
         await staff_service.change_role(session, email, role, actor="cli")
@@ -311,6 +379,8 @@ def staff_role(
 @staff_cli.command("password")
 def staff_password(email: str) -> None:
     """Reset a staff password: read from stdin, or generated and printed once."""
+    from app.staff import service as staff_service
+
     given = (
         "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.readline().strip()
     )
@@ -334,8 +404,9 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Check the audit hash chains; exit 1 naming the first broken link."""
+    from app.requests import tickets
 
-    async def work(session: AsyncSession) -> tuple[int, list[audit.BrokenLink]]:
+    async def work(session: AsyncSession) -> tuple[int, list[BrokenLink]]:
         return await tickets.verify_audit(session, reference)
 
     checked, broken = _in_session(work)
@@ -345,12 +416,15 @@ def audit_verify(
         typer.echo(f"broken: {link}", err=True)
     if broken:
         raise typer.Exit(1)
-    typer.echo(f"ok: {checked} audit chains intact")
+    chains = "audit chain" if checked == 1 else "audit chains"
+    typer.echo(f"ok: {checked} {chains} intact")
 
 
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """List the scheduler's jobs and their triggers."""
+    from app.jobs import load_jobs
+
     jobs = load_jobs()
     if not jobs:
         typer.echo("no jobs registered yet")
@@ -363,7 +437,12 @@ def jobs_list() -> None:
 
 @jobs_cli.command("run")
 def jobs_run(name: str) -> None:
-    """Run one job now."""
+    """Run one job now, by the name `dsr jobs list` shows."""
+    from app.jobs import JobContext, load_jobs, run_job
+
+    jobs = load_jobs()
+    if name not in jobs:
+        _fail(f"no job {name!r} (known: {', '.join(sorted(jobs))})", code=2)
     settings = _settings()
     _require_current_schema(settings)
 
@@ -419,6 +498,9 @@ def connectors_test(
 
 def _fanout_runtime(settings: Settings | None = None) -> FanoutRuntime:
     """The connectors of connectors.yaml; a bad file is one line and exit 1."""
+    from app.fanout.config import ConnectorsFileError, load_runtime
+    from app.settings import process_environment
+
     settings = settings or _settings()
     try:
         return load_runtime(settings, process_environment())
@@ -427,11 +509,15 @@ def _fanout_runtime(settings: Settings | None = None) -> FanoutRuntime:
 
 
 def _app_sessionmaker(settings: Settings) -> async_sessionmaker[AsyncSession]:
+    from app.main import make_app_sessionmaker
+
     return make_app_sessionmaker(settings, _fanout_runtime(settings))
 
 
 def _require_privacy(settings: Settings) -> None:
     """privacy.yaml must be valid before the app answers anyone (Art. 15 facts, authority)."""
+    from app.privacy import PrivacyFileError, facts_for
+
     try:
         facts_for(settings.privacy_file)
     except PrivacyFileError as exc:
@@ -443,7 +529,7 @@ def _require_privacy(settings: Settings) -> None:
 def mail_fetch() -> None:
     """Poll the IMAP mailbox once; exit 1 if it cannot be reached or a message failed."""
     from app.flows.inbound import ingest
-    from app.mail.imap import FetchResult, fetch_once
+    from app.mail.imap import fetch_once
 
     settings = _settings()
     _require_current_schema(settings)
@@ -467,9 +553,19 @@ def mail_fetch() -> None:
 @mail_cli.command("ingest")
 def mail_ingest(
     files: Annotated[list[Path], typer.Argument(help="Raw RFC 5322 messages (.eml).")],
+    received_at: Annotated[
+        datetime | None,
+        typer.Option(
+            "--received-at",
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"],
+            help="When they reached the mailbox, e.g. 2026-03-02T09:00:00+0000"
+            " (default: each message's topmost Received: header, else now).",
+        ),
+    ] = None,
 ) -> None:
     """Ingest raw .eml messages as if they arrived at support@."""
     from app.flows.inbound import ingest
+    from app.mail.arrival import from_received_header
 
     settings = _settings()
     _require_current_schema(settings)
@@ -482,8 +578,13 @@ def mail_ingest(
         rejected = 0
         try:
             for path in files:
+                raw = path.read_bytes()
                 outcome = await ingest(
-                    maker, path.read_bytes(), settings=settings, source="cli"
+                    maker,
+                    raw,
+                    settings=settings,
+                    source="cli",
+                    received_at=received_at or from_received_header(raw),
                 )
                 detail = outcome.reference or outcome.reason or ""
                 typer.echo(f"{path}: {outcome.kind} {detail}".rstrip())
@@ -504,6 +605,9 @@ def requests_export_csv(
     ] = None,
 ) -> None:
     """Write the request log (facts only, no message text) as CSV to stdout."""
+    import csv
+
+    from app.audit import service as audit
     from app.requests.records import LOG_COLUMNS, request_log
 
     async def work(session: AsyncSession) -> None:
@@ -561,7 +665,8 @@ def demo() -> None:
         )
     if write_demo_connectors(settings.data_dir, settings.connectors_file):
         typer.echo(f"wrote {settings.connectors_file} with demo connectors")
-    _in_session(lambda session: seed(session, settings))
+    for line in _in_session(lambda session: seed(session, settings)):
+        typer.echo(line)
 
 
 def main() -> None:

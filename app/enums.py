@@ -87,3 +87,16 @@ OPEN_STATUSES = frozenset(
         Status.ACTION_REQUIRED,
     }
 )
+
+
+class Role(StrEnum):
+    """What a staff member may do: admin > agent > viewer."""
+
+    ADMIN = "admin"
+    AGENT = "agent"
+    VIEWER = "viewer"
+
+    @property
+    def rank(self) -> int:
+        """Higher ranks include every permission of the lower ones."""
+        return {Role.VIEWER: 0, Role.AGENT: 1, Role.ADMIN: 2}[self]

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
+from pathlib import Path
 from typing import TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import wakeup
 from app.errors import NotFound
+from app.heartbeat import beat
 from app.logging import failure, log
 from app.settings import Settings
 
@@ -155,7 +157,15 @@ def build_scheduler(
     )
     for registered in (jobs if jobs is not None else load_jobs()).values():
         trigger = registered.trigger_for(context.settings)
-        scheduler.add_job(registered.func, trigger, args=[context], id=registered.name)
+        # Named as `dsr jobs list` names it, so APScheduler's log lines match (not the
+        # function's name).
+        scheduler.add_job(
+            registered.func,
+            trigger,
+            args=[context],
+            id=registered.name,
+            name=registered.name,
+        )
     return scheduler
 
 
@@ -220,8 +230,10 @@ class Worker:
         *,
         jobs: Mapping[str, Job] | None = None,
         poll: bool = True,
+        heartbeat_file: Path | None = None,
     ) -> None:
         self.context = context
+        self.heartbeat_file = heartbeat_file
         self.jobs = dict(jobs if jobs is not None else load_jobs())
         self.poll = poll
         maker = context.sessionmaker
@@ -250,6 +262,8 @@ class Worker:
             loop = _Loop(registered, self.context, woken, interval, self._changed)
             self._loops.append(loop)
             self._tasks.append(asyncio.create_task(loop.run()))
+        if self.heartbeat_file is not None:
+            self._tasks.append(asyncio.create_task(beat(self.heartbeat_file)))
 
     async def stop(self) -> None:
         """Stop every job (runs in progress are cancelled) and the listener."""

@@ -23,6 +23,16 @@ _SENSITIVE = (
 )
 
 
+# Libraries whose routine INFO lines would bury ours (and the demo password printed before
+# them): APScheduler logs every job run ("Running job … executed successfully", dozens a
+# minute), Alembic two lines per schema check, which `/readyz` does on every probe.
+_ROUTINE = {
+    "apscheduler.executors": logging.WARNING,
+    "apscheduler.scheduler": logging.WARNING,
+    "alembic": logging.WARNING,
+}
+
+
 def _redact(
     _logger: Any, _method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
@@ -45,6 +55,11 @@ def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(
         format="%(message)s", level=level, force=True, handlers=[_CurrentStderr()]
     )
+    for name, quiet in _ROUTINE.items():
+        # Only when the level asked for is more detailed than INFO do they show.
+        logging.getLogger(name).setLevel(
+            logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else quiet
+        )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import ops
 from app.access import HttpEdge
@@ -108,6 +109,16 @@ def create_app(
         HttpEdge,
         https=settings.env == "production" and settings.base_url.startswith("https://"),
     )
+    if settings.trusted_proxies:
+        # Outermost, so rate limits and logs see the visitor's address, not the proxy's.
+        app.add_middleware(
+            ProxyHeadersMiddleware,
+            trusted_hosts=[
+                host.strip()
+                for host in settings.trusted_proxies.split(",")
+                if host.strip()
+            ],
+        )
     # The pages' stylesheets and script; served here so that no page needs inline ones.
     app.mount("/static", StaticFiles(directory=TEMPLATES_DIR / "static"), name="static")
     mount_api_docs(app)

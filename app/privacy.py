@@ -118,6 +118,40 @@ class Purpose(_Facts):
     categories: list[Text] = Field(min_length=1)
 
 
+class ErasureNotice(_Facts):
+    """How a recipient learns of an erasure (GDPR Art. 19): exactly one way.
+
+    `connector`: a connector reaches its system, and that erasure is the notice (a `manual`
+    connector makes it a staff task); `email`: its privacy contact is told by mail, a
+    tracked message in the outbox; `exempt`: it is not told, for the reason given (an
+    authority, a controller that must keep the data by law, Art. 17(3)(b), or a notice
+    that proves impossible or would involve disproportionate effort).
+    """
+
+    connector: Text | None = None
+    email: Text | None = None
+    exempt: Text | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        given = [way for way in ("connector", "email", "exempt") if getattr(self, way)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of connector, email or exempt")
+        if self.email is not None and not _looks_like_address(self.email):
+            raise ValueError(f"email: {self.email!r} is not an email address")
+        return self
+
+    @property
+    def way(self) -> str:
+        """connector, email or exempt."""
+        return "connector" if self.connector else "email" if self.email else "exempt"
+
+
+def _looks_like_address(value: str) -> bool:
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain and not any(c.isspace() for c in value))
+
+
 class Recipient(_Facts):
     """Someone the data is disclosed to, named (EDPB 01/2022 prefers identities to kinds)."""
 
@@ -125,6 +159,8 @@ class Recipient(_Facts):
     role: RecipientRole
     purpose: Text
     country: Text
+    # Without it an erasure reports, truthfully, that the recipient was not told.
+    erasure: ErasureNotice | None = None
 
 
 class Retention(_Facts):

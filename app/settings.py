@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         730, ge=1, description="Days closed tickets keep personal data."
     )
+    trusted_proxies: str | None = Field(
+        None,
+        description="Reverse proxies (IPs or CIDRs, comma-separated, or `*`) whose"
+        " X-Forwarded-For/-Proto are believed; unset = none.",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -1,5 +1,6 @@
 """FastAPI glue: session, settings and authentication dependencies, templates, CSRF."""
 
+import functools
 import hmac
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -10,9 +11,19 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from jinja2 import Undefined, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import Forbidden, Unauthorized
+from app.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    format_day,
+    pick_language,
+    supported,
+    translated_environment,
+    translations,
+)
 from app.paths import TEMPLATES_DIR
 from app.requests import tickets
 from app.requests.models import DsrRequest
@@ -96,13 +107,70 @@ def actor_of(staff: StaffUser) -> str:
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
 
-def message_page(
-    request: Request, heading: str, *paragraphs: str, status: int = 200
+def page_language(request: Request, ticket_language: str | None = None) -> str:
+    """The language of a public page: the switch's `?lang=`, else the ticket's, else the
+    browser's Accept-Language."""
+    chosen = request.query_params.get("lang", "")
+    if chosen in LANGUAGES:
+        return chosen
+    if ticket_language:
+        return supported(ticket_language)
+    return pick_language(request.headers.get("accept-language"))
+
+
+@functools.cache
+def _public_templates(language: str) -> Jinja2Templates:
+    """The public pages' templates in one language (gettext and the `date` filter bound)."""
+    environment = translated_environment(
+        "", language, autoescape=select_autoescape(enabled_extensions=("html",))
+    )
+    # The pages test optional values plainly (`errors.type`), as Starlette's default allows.
+    environment.undefined = Undefined
+    environment.filters["date"] = functools.partial(format_day, language=language)
+    return Jinja2Templates(env=environment)
+
+
+def public_page(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    language: str,
+    status: int = 200,
 ) -> HTMLResponse:
-    """A plain page with a heading and a few paragraphs."""
-    context = {"heading": heading, "paragraphs": paragraphs}
-    return templates.TemplateResponse(
-        request, "public/message.html", context, status_code=status
+    """Render a public page in `language`, with the switch to the other languages."""
+    switch = [
+        (code, LANGUAGE_NAMES[code], f"{request.url.path}?lang={code}")
+        for code in LANGUAGES
+        if code != language
+    ]
+    values = {"lang": language, "switch": switch, "link": None, **context}
+    return _public_templates(language).TemplateResponse(
+        request, name, values, status_code=status
+    )
+
+
+def message_page(
+    request: Request,
+    heading: str,
+    *paragraphs: str,
+    status: int = 200,
+    language: str | None = None,
+    values: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """A plain page with a heading and a few paragraphs, translated (strings marked with
+    `N_`; `%(name)s` placeholders filled from `values` after translation)."""
+    language = language or page_language(request)
+    gettext = translations(language).gettext
+    fill = values or {}
+    context = {
+        "heading": gettext(heading) % fill if fill else gettext(heading),
+        "paragraphs": [
+            gettext(text) % fill if fill else gettext(text) for text in paragraphs
+        ],
+    }
+    return public_page(
+        request, "public/message.html", context, language=language, status=status
     )
 
 

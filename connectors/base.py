@@ -245,6 +245,24 @@ ConfigPath = Annotated[Path, AfterValidator(_resolve_path)]
 folder (passed as `context={"base_dir": ...}` to `model_validate`)."""
 
 
+class SourceLabels(BaseModel):
+    """`sources:` of a connectors.yaml block: one record source named for people."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(min_length=1, description="The source in words, e.g. Orders.")
+    category: str | None = Field(
+        default=None, min_length=1, description="Its category in privacy.yaml."
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="Readable names of its fields."
+    )
+
+    def info(self) -> "SourceInfo":
+        """The contract's shape of these labels."""
+        return SourceInfo(self.label, self.category, dict(self.columns))
+
+
 class ConnectorConfig(BaseModel):
     """Base of every type's config model: one block of `connectors.yaml`."""
 
@@ -257,6 +275,15 @@ class ConnectorConfig(BaseModel):
     type: str = Field(min_length=1, description="Registered connector type.")
     enabled: bool = Field(default=True, description="Disabled connectors get no tasks.")
     timeout: float = Field(default=30, gt=0, description="Seconds per vendor call.")
+    label: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The system in words for the access package's page, e.g. Our shop.",
+    )
+    sources: dict[str, SourceLabels] = Field(
+        default_factory=dict,
+        description="Readable names of record sources, for the access package's page.",
+    )
 
 
 ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
@@ -297,8 +324,12 @@ class Connector(ABC, Generic[ConfigT]):
         return self._throttle
 
     def source_info(self, source: str) -> SourceInfo | None:
-        """How to name `source` in the readable export; None keeps the raw name."""
-        return None
+        """How to name `source` in the readable export; None keeps the raw name.
+
+        By default from the block's `sources:` in connectors.yaml, so every type can be
+        labelled; a type may know better (the SQL dataset's own labels)."""
+        labels = self.config.sources.get(source)
+        return labels.info() if labels is not None else None
 
     @property
     def enabled_actions(self) -> frozenset[Capability]:

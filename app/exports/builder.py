@@ -25,7 +25,7 @@ import os
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +40,10 @@ from app.exports.staging import (
     table_chunks,
 )
 from app.privacy import PrivacyFacts
+from connectors.base import SourceInfo
+
+# How a connector names one of its sources for people (Connector.source_info).
+Describe = Callable[[str, str], SourceInfo | None]
 
 __all__ = ["ExportFile", "ExportManifest", "StagingError", "build_export"]
 
@@ -83,8 +87,13 @@ def build_export(
     generated_at: datetime,
     language: str = "en",
     subject_email: str,
+    describe: Describe | None = None,
+    system_labels: Mapping[str, str] | None = None,
 ) -> ExportManifest:
-    """Write the request's results ZIP to `target` (atomically) and describe what it holds."""
+    """Write the request's results ZIP to `target` (atomically) and describe what it holds.
+
+    `describe(connector, source)` names sources in words on index.html; the JSON and CSV
+    files keep the raw names."""
     if request_type not in REQUEST_TYPES:
         raise ValueError(f"request_type must be one of {sorted(REQUEST_TYPES)}")
     if generated_at.tzinfo is None:
@@ -106,6 +115,8 @@ def build_export(
                 generated_at=generated_at.astimezone(UTC),
                 language=language,
                 subject_email=subject_email,
+                describe=describe or _raw_names,
+                system_labels=system_labels or {},
             )
         size, digest = _file_digest(partial)
         os.replace(partial, target)
@@ -128,14 +139,17 @@ def _write_zip(
     generated_at: datetime,
     language: str,
     subject_email: str,
+    describe: Describe,
+    system_labels: Mapping[str, str],
 ) -> list[ExportFile]:
     stamp = _zip_time(generated_at)
     index_file: ExportFile | None = None
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         if request_type == "access":
             page = render_index(
-                [_page_source(source) for source in sources],
+                [_page_source(source, describe) for source in sources],
                 connectors=connectors,
+                system_labels=system_labels,
                 reference=reference,
                 facts=facts,
                 generated_at=generated_at,
@@ -278,10 +292,15 @@ class _Member:
         return ExportFile(self._path, self._size, self._hash.hexdigest())
 
 
-def _page_source(source: StagedSource) -> PageSource:
+def _raw_names(_connector: str, _source: str) -> SourceInfo | None:
+    return None
+
+
+def _page_source(source: StagedSource, describe: Describe) -> PageSource:
     return PageSource(
         connector=source.connector,
         name=source.name,
+        info=describe(source.connector, source.name),
         records=source.records,
         fields=source.header,
         previews=source.previews,

@@ -22,6 +22,7 @@ from babel.numbers import format_decimal
 
 from app.i18n import catalogue, translated_environment, translations
 from app.privacy import PrivacyFacts
+from connectors.base import SourceInfo
 
 __all__ = ["PageSource", "Preview", "preview", "render_index"]
 
@@ -50,6 +51,50 @@ class PageSource:
     previews: Sequence[Preview]
     json_path: str
     csv_path: str
+    info: SourceInfo | None = None  # the connector's words for it (source_info)
+
+    @property
+    def label(self) -> str:
+        """The source in words, or its raw name."""
+        return self.info.label if self.info else self.name
+
+    def column(self, key: str) -> str:
+        """A field's readable name, or its raw one."""
+        return self.info.columns.get(key, key) if self.info else key
+
+
+@dataclass(frozen=True, slots=True)
+class _Described:
+    """A source's category, with the retention and purposes privacy.yaml gives for it."""
+
+    category: str
+    kept: str | None
+    purposes: str | None
+
+
+def _described(
+    source: PageSource, facts: PrivacyFacts, language: str
+) -> _Described | None:
+    """What privacy.yaml says about the source's category (None without a known one)."""
+    category = source.info.category if source.info else None
+    if category is None or category not in {c.name for c in facts.categories}:
+        return None
+    # English sentences continue in lower case ("kept 6 years …, for billing and …");
+    # other languages keep the operator's text as written (German nouns are capitalised).
+    flow = _lower_first if language == "en" else str
+    period = next(
+        (r.period for r in facts.retention if r.category == category and r.period), None
+    )
+    purposes = [p.name for p in facts.purposes if category in p.categories]
+    return _Described(
+        category,
+        flow(period.rstrip(". ")) if period else None,
+        ", ".join(flow(name) for name in purposes) or None,
+    )
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +103,7 @@ class _System:
 
     name: str
     sources: list[PageSource]
+    title: str  # the system in words (connectors.yaml `label`), or its name
 
     @property
     def records(self) -> int:
@@ -84,6 +130,7 @@ def render_index(
     sources: Sequence[PageSource],
     *,
     connectors: Sequence[str],
+    system_labels: Mapping[str, str] | None = None,
     reference: str,
     facts: PrivacyFacts,
     generated_at: datetime,
@@ -94,12 +141,19 @@ def render_index(
     language = _supported(language)
     systems = [
         _System(
-            connector, [source for source in sources if source.connector == connector]
+            connector,
+            [source for source in sources if source.connector == connector],
+            (system_labels or {}).get(connector, connector),
         )
         for connector in connectors
     ]
     template = _environment(language).get_template("index.html")
+    described = {
+        (source.connector, source.name): _described(source, facts, language)
+        for source in sources
+    }
     return template.render(
+        described=described,
         language=language,
         reference=reference,
         subject_email=subject_email,
@@ -107,7 +161,7 @@ def render_index(
         facts=facts,
         systems=systems,
         found=[system for system in systems if system.records],
-        empty=[system.name for system in systems if not system.records],
+        empty=[system.title for system in systems if not system.records],
         total_records=sum(source.records for source in sources),
     )
 

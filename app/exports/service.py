@@ -11,29 +11,33 @@ import secrets
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.audit.models import Event
 from app.db import utcnow
 from app.deadlines.service import calendar_for
 from app.enums import RequestType, Status
 from app.errors import Conflict, NotFound
-from app.exports.builder import ExportManifest, build_export
+from app.exports import notices
+from app.exports.builder import Describe, ExportManifest, build_export
 from app.exports.models import Export
-from app.fanout.config import STAFF
+from app.fanout.config import STAFF, FanoutRuntime, runtime_of
 from app.fanout.models import ConnectorTask
 from app.fanout.staging import staging_dir
 from app.identity import service as identity
 from app.identity.models import TokenPurpose, VerificationToken
+from app.logging import log
 from app.mail import outbox
 from app.privacy import facts_for
 from app.requests import lifecycle, suppression, tickets
 from app.requests.models import DsrRequest
 from app.settings import Settings
-from connectors.base import Capability
+from connectors.base import Capability, Connector, SourceInfo
 
 EXPORT_TYPES = frozenset({RequestType.ACCESS, RequestType.PORTABILITY})
 OPT_OUT_TYPES = frozenset({RequestType.OBJECTION, RequestType.OPT_OUT})
@@ -46,12 +50,47 @@ def new_export_path(settings: Settings, reference: str) -> Path:
     return settings.data_dir / "exports" / f"{reference}-{secrets.token_hex(8)}.zip"
 
 
+def _namer(
+    runtime: FanoutRuntime | None,
+) -> tuple[Describe | None, dict[str, str]]:
+    """How the configured connectors name their sources and themselves, for index.html."""
+    if runtime is None:
+        return None, {}
+    probes: dict[str, Connector[Any] | None] = {}
+
+    def describe(connector: str, source: str) -> SourceInfo | None:
+        if connector not in probes:
+            # A probe instance opens nothing (clients and engines are lazy).
+            known = runtime.get(connector) is not None
+            probes[connector] = runtime.build(connector) if known else None
+        probe = probes[connector]
+        try:
+            return probe.source_info(source) if probe is not None else None
+        except Exception:  # a plugin's labels must never stop the answer
+            log.warning("exports.source_info_failed", connector=connector)
+            return None
+
+    labels = {
+        name: spec.config.label
+        for name, spec in runtime.connectors.items()
+        if spec.config.label
+    }
+    return describe, labels
+
+
 async def build(
-    dsr: DsrRequest, *, settings: Settings, now: datetime
+    dsr: DsrRequest,
+    *,
+    settings: Settings,
+    now: datetime,
+    runtime: FanoutRuntime | None = None,
 ) -> ExportManifest:
-    """Build the ZIP from the ticket's staged records (blocking work in a thread)."""
+    """Build the ZIP from the ticket's staged records (blocking work in a thread).
+
+    With the runtime, index.html names sources and systems as their connectors do."""
     facts = facts_for(settings.privacy_file)
     target = new_export_path(settings, dsr.reference)
+    describe, system_labels = _namer(runtime)
 
     def work() -> ExportManifest:
         return build_export(
@@ -63,6 +102,8 @@ async def build(
             generated_at=now,
             language=dsr.language,
             subject_email=dsr.subject_email,
+            describe=describe,
+            system_labels=system_labels,
         )
 
     return await anyio.to_thread.run_sync(work)
@@ -112,6 +153,19 @@ async def pending_export(session: AsyncSession, dsr: DsrRequest) -> Export | Non
     return (await session.execute(query.limit(1))).scalar_one_or_none()
 
 
+async def export_records(session: AsyncSession, request_id: int) -> int:
+    """How many records the ticket's latest package holds, from its `export_built` event."""
+    query = (
+        select(Event.data)
+        .where(Event.request_id == request_id, Event.kind == "export_built")
+        .order_by(col(Event.id).desc())
+        .limit(1)
+    )
+    data = (await session.execute(query)).scalar_one_or_none() or {}
+    counts = data.get("records", {})
+    return sum(value for value in counts.values() if isinstance(value, int))
+
+
 async def send(
     session: AsyncSession,
     dsr: DsrRequest,
@@ -142,6 +196,7 @@ async def send(
             "download_url": f"{settings.base_url}/download/{issued.token}",
             "expires_on": issued.expires_at.astimezone(calendar.timezone).date(),
             "attached": 0 < export.size <= settings.attach_max_bytes,
+            "records": await export_records(session, export.request_id),
         },
     )
     if 0 < export.size <= settings.attach_max_bytes:
@@ -216,23 +271,37 @@ async def _tasks(session: AsyncSession, dsr: DsrRequest) -> list[ConnectorTask]:
 async def erasure_report(
     session: AsyncSession, dsr: DsrRequest, *, settings: Settings
 ) -> None:
-    """Tell the requester what each system did, and keep only a suppression record."""
-    systems = [_system(task) for task in await _tasks(session, dsr)]
+    """Tell the requester what each system did and how each recipient was told (Art. 19),
+    tell the recipients, and keep only a suppression record."""
+    tasks = await _tasks(session, dsr)
+    systems = [_system(task) for task in tasks]
+    # The mail names systems as connectors.yaml does for people; the audit keeps the names.
+    runtime = runtime_of(session)
+    shown = [item | {"name": _label(runtime, str(item["name"]))} for item in systems]
+    outcomes = {task.connector: notices.outcome_of(task) for task in tasks}
     facts = facts_for(settings.privacy_file)
-    recipients = [r.name for r in facts.recipients]  # Art. 19: recipients are told
+    told = await notices.notify_recipients(
+        session, dsr, facts, outcomes, settings=settings
+    )
     await outbox.to_requester(
         session,
         dsr,
         "erasure_done",
         settings=settings,
-        context={"systems": systems, "recipients_notified": recipients},
+        context={
+            "systems": shown,
+            "recipients": [notice.as_report() for notice in told],
+        },
     )
     await audit.record(
         session,
         dsr,
         "erasure_reported",
         actor="system",
-        data={"systems": systems, "recipients_notified": recipients},
+        data={
+            "systems": systems,
+            "recipients": [notice.as_audit() for notice in told],
+        },
     )
     await suppression.suppress(session, dsr.subject_email_key, settings=settings)
 
@@ -241,22 +310,28 @@ def _counted(task: ConnectorTask) -> int:
     return sum(value for value in task.counts.values() if isinstance(value, int))
 
 
+def _label(runtime: FanoutRuntime | None, connector: str) -> str:
+    spec = runtime.get(connector) if runtime is not None else None
+    return (spec.config.label if spec else None) or connector
+
+
 def _system(task: ConnectorTask) -> dict[str, object]:
+    outcome = notices.outcome_of(task)
     erased = _counted(task)
-    detail: str | None
-    if task.instructions:
-        outcome, detail = "manual", "done by our staff"
-    elif task.count_unknown:
-        # An interrupted attempt (or the vendor's "already erased"): a zero count is not
-        # "not held", and a count is a lower bound.
-        outcome, detail = "already_erased", f"{erased} records" if erased else None
-    elif task.job_ref:
-        outcome, detail = "scheduled", "the provider completes the erasure on its side"
-    elif erased:
-        outcome, detail = "erased", f"{erased} records"
-    else:
-        outcome, detail = "not_held", None
-    return {"name": task.connector, "outcome": outcome, "detail": detail}
+    detail = {
+        "manual": "done by our staff",
+        "scheduled": "the provider completes the erasure on its side",
+        "erased": f"{erased} records",
+        "already_erased": f"{erased} records" if erased else None,
+    }.get(outcome)
+    return {
+        "name": task.connector,
+        "outcome": outcome,
+        "detail": detail,
+        "records": erased
+        if outcome in ("erased", "already_erased") and erased
+        else None,
+    }
 
 
 async def opt_out_report(

@@ -25,6 +25,7 @@ from app.audit import service as audit
 from app.db import session_scope, utcnow
 from app.enums import RequestType, Status
 from app.exports import service
+from app.fanout.config import runtime_of
 from app.fanout.models import ResultsWork, WorkStatus
 from app.fanout.runner import HEARTBEAT_SECONDS, LEASE, new_worker_id
 from app.jobs import heartbeat
@@ -144,10 +145,13 @@ async def _answer(
 ) -> int:
     async with session_scope(maker) as session:
         dsr = await session.get(DsrRequest, claimed.request_id)
+        runtime = runtime_of(session)
     manifest = None
     if dsr is not None and dsr.type in service.EXPORT_TYPES:
         # Built outside any transaction: a large package takes a while.
-        manifest = await service.build(dsr, settings=settings, now=utcnow())
+        manifest = await service.build(
+            dsr, settings=settings, now=utcnow(), runtime=runtime
+        )
     async with session_scope(maker) as session:
         dsr, work = await _locked(session, claimed, worker)
         if dsr.status is not Status.IN_PROGRESS:  # canceled meanwhile: nothing to send

@@ -10,7 +10,7 @@ an automatic answer.
 Reading the message happens in a worker thread (`app.mail.inbound.read`).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from sqlalchemy.exc import IntegrityError
@@ -19,11 +19,11 @@ from sqlmodel import col, select
 
 from app import ratelimit
 from app.audit import service as audit
-from app.db import session_scope
+from app.db import session_scope, utcnow
 from app.enums import Channel
 from app.flows import intake
 from app.logging import log
-from app.mail import agents, bounces, outbox
+from app.mail import agents, arrival, bounces, outbox
 from app.mail.classifier import Classification
 from app.mail.inbound import (
     MAX_RAW_BYTES,
@@ -51,8 +51,12 @@ async def ingest(
     *,
     settings: Settings,
     source: str,
+    received_at: datetime | None = None,
 ) -> IngestOutcome:
-    """Store and route one raw message in its own transaction; idempotent by Message-ID."""
+    """Store and route one raw message in its own transaction; idempotent by Message-ID.
+
+    `received_at` is when it reached the mailbox (see app.mail.arrival): a new request's
+    clock starts then; without it, now."""
     if len(raw) > MAX_RAW_BYTES:
         log.warning("mail.rejected", source=source, reason="too large", size=len(raw))
         return IngestOutcome(
@@ -64,7 +68,13 @@ async def ingest(
             message_id = await storable_id(session, reading)
             if message_id is None:
                 return IngestOutcome("duplicate", reading.message_id)
-            outcome = await _route(session, reading, message_id, settings=settings)
+            outcome = await _route(
+                session,
+                reading,
+                message_id,
+                settings=settings,
+                received_at=arrival.within(received_at, utcnow()),
+            )
     except IntegrityError:
         # A concurrent ingest of the same message won the race: a duplicate. Any other
         # conflict is re-raised, so the mailbox keeps the message and offers it again.
@@ -79,7 +89,12 @@ async def ingest(
 
 
 async def _route(
-    session: AsyncSession, reading: Reading, message_id: str, *, settings: Settings
+    session: AsyncSession,
+    reading: Reading,
+    message_id: str,
+    *,
+    settings: Settings,
+    received_at: datetime | None,
 ) -> IngestOutcome:
     parsed, bounce = reading.parsed, reading.bounce
     message = stored(parsed, message_id)
@@ -135,7 +150,7 @@ async def _route(
         ),
         details=parsed.subject,
         language=verdict.language or "en",
-        received_at=None,
+        received_at=received_at,
         agent_name=parsed.from_name if agency is not None else None,
         agent_email=sender if agency is not None else None,
         agent_details=f"by email: {agency.evidence}" if agency is not None else None,

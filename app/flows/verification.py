@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.deadlines import service as deadlines
 from app.enums import Status
 from app.flows import review
+from app.i18n import N_
 from app.identity import service as identity
 from app.identity.models import TokenPurpose, VerificationToken
 from app.mail import outbox
@@ -20,7 +21,7 @@ from app.settings import Settings
 
 # One answer for every failure (wrong, expired, five wrong tries, no such reference), so
 # that the form cannot be used to learn which references exist.
-WRONG_CODE = (
+WRONG_CODE = N_(
     "That code is not right, or it can no longer be used. Please check it,"
     " or use the link in the email."
 )
@@ -35,9 +36,16 @@ class Confirmation:
 
 
 async def confirm_link(
-    session: AsyncSession, token: str, *, settings: Settings
+    session: AsyncSession,
+    token: str,
+    *,
+    settings: Settings,
+    language: str | None = None,
 ) -> Confirmation:
-    """Verify by the emailed link; an unknown, used or expired link gives no ticket."""
+    """Verify by the emailed link; an unknown, used or expired link gives no ticket.
+
+    `language`, the one the requester chose on the page, becomes the ticket's (and so the
+    language of every later mail)."""
     stored = await identity.find(session, token, TokenPurpose.VERIFY)
     if stored is None or not identity.is_usable(stored):
         return Confirmation(None, "expired")
@@ -45,6 +53,8 @@ async def confirm_link(
     if dsr is None:
         return Confirmation(None, "expired")
     if dsr.status is Status.UNVERIFIED:
+        if language is not None and language != dsr.language:
+            dsr.language = language
         await _confirm(session, dsr, stored, method="email_link", settings=settings)
     return Confirmation(dsr)
 

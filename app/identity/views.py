@@ -6,11 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app import ratelimit
+from app.deadlines import service as deadlines
+from app.enums import OPEN_STATUSES
 from app.flows import verification
+from app.i18n import LANGUAGES, N_, format_day, translations
 from app.identity import service
 from app.identity.models import TokenPurpose
 from app.requests.models import DsrRequest
-from app.settings import derived_key
+from app.settings import Settings, derived_key
 from app.web import (
     CSRF_FIELD,
     SessionDep,
@@ -19,8 +22,9 @@ from app.web import (
     csrf_token,
     csrf_valid,
     message_page,
+    page_language,
+    public_page,
     set_csrf_cookie,
-    templates,
 )
 
 router = APIRouter(tags=["public"], include_in_schema=False)
@@ -28,43 +32,102 @@ router = APIRouter(tags=["public"], include_in_schema=False)
 CODES_PER_IP, HOUR = 20, timedelta(hours=1)
 
 
-def _expired(request: Request) -> Response:
+def _expired(request: Request, language: str | None = None) -> Response:
     return message_page(
         request,
-        "This link has expired",
-        "Confirmation links work once and for a limited time.",
-        "If you still want us to act, please make your request again at /request.",
+        N_("This link has expired"),
+        N_("Confirmation links work once and for a limited time."),
+        N_("If you still want us to act, please make your request again at /request."),
         status=410,
+        language=language,
     )
 
 
-def _done(request: Request, dsr: DsrRequest) -> Response:
+def _done(request: Request, dsr: DsrRequest, language: str) -> Response:
     return message_page(
         request,
-        "Thank you, your request is confirmed",
-        f"Your reference is {dsr.reference}. We will write to you when we have an answer.",
+        N_("Thank you, your request is confirmed"),
+        N_(
+            "Your reference is %(reference)s. We will write to you when we have an"
+            " answer."
+        ),
+        language=language,
+        values={"reference": dsr.reference},
+    )
+
+
+def _already_confirmed(
+    request: Request, dsr: DsrRequest, settings: Settings
+) -> Response:
+    """A used link of a confirmed ticket: no need to ask again (that would duplicate it)."""
+    language = page_language(request, dsr.language)
+    due_on = deadlines.due_day(dsr, deadlines.calendar_for(settings))
+    next_step = (
+        N_(
+            "We are working on it and will answer by %(due_on)s at the latest. You do"
+            " not need to confirm it again or make a new request."
+        )
+        if dsr.status in OPEN_STATUSES
+        else N_(
+            "We have answered it: please look for our email about reference"
+            " %(reference)s. You do not need to confirm it again."
+        )
+    )
+    return message_page(
+        request,
+        N_("Your request is already confirmed"),
+        N_("You confirmed your request %(reference)s before."),
+        next_step,
+        language=language,
+        values={
+            "reference": dsr.reference,
+            "due_on": format_day(due_on, language=language),
+        },
     )
 
 
 @router.get("/verify/{token}")
-async def confirm_page(token: str, request: Request, session: SessionDep) -> Response:
+async def confirm_page(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
     """Show a confirm button for a live link; changes nothing."""
     stored = await service.find(session, token, TokenPurpose.VERIFY)
-    if stored is None or not service.is_usable(stored):
+    dsr = await session.get(DsrRequest, stored.request_id) if stored else None
+    if stored is None or dsr is None:
         return _expired(request)
-    dsr = await session.get(DsrRequest, stored.request_id)
-    assert dsr is not None  # noqa: S101 - tokens cascade with their ticket
+    if not service.is_usable(stored):
+        if dsr.verified_at is not None:
+            return _already_confirmed(request, dsr, settings)
+        return _expired(request, page_language(request, dsr.language))
     context = {"token": token, "reference": dsr.reference}
-    return templates.TemplateResponse(request, "public/verify.html", context)
+    return public_page(
+        request,
+        "public/verify.html",
+        context,
+        language=page_language(request, dsr.language),
+    )
 
 
 @router.post("/verify/{token}")
 async def confirm(
     token: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    """Verify the request. The unguessable token in the URL is the proof, so no CSRF token."""
-    result = await verification.confirm_link(session, token, settings=settings)
-    return _expired(request) if result.dsr is None else _done(request, result.dsr)
+    """Verify the request. The unguessable token in the URL is the proof, so no CSRF token.
+
+    The page's language (its switch) becomes the ticket's: mails follow the requester's
+    choice."""
+    posted = (await request.form()).get("language")
+    chosen = posted if isinstance(posted, str) and posted in LANGUAGES else None
+    result = await verification.confirm_link(
+        session, token, settings=settings, language=chosen
+    )
+    if result.dsr is None:
+        stored = await service.find(session, token, TokenPurpose.VERIFY)
+        dsr = await session.get(DsrRequest, stored.request_id) if stored else None
+        if dsr is not None and dsr.verified_at is not None:
+            return _already_confirmed(request, dsr, settings)
+        return _expired(request, chosen)
+    return _done(request, result.dsr, page_language(request, result.dsr.language))
 
 
 @router.get("/verify")
@@ -77,10 +140,16 @@ def _code_form(
     request: Request, settings: SettingsDep, *, reference: str | None, error: str | None
 ) -> Response:
     token, nonce = csrf_token(request, settings)
-    context = {"csrf_token": token, "reference": reference, "error": error}
+    language = page_language(request)
+    shown = translations(language).gettext(error) if error else None
+    context = {"csrf_token": token, "reference": reference, "error": shown}
     status = 200 if error is None else 422
-    response = templates.TemplateResponse(
-        request, "public/verify_code.html", context, status_code=status
+    response = public_page(
+        request,
+        "public/verify_code.html",
+        context,
+        language=language,
+        status=status,
     )
     set_csrf_cookie(response, nonce, settings)
     return response
@@ -101,7 +170,7 @@ async def enter_code(
             request,
             settings,
             reference=reference,
-            error="The form expired. Please try again.",
+            error=N_("The form expired. Please try again."),
         )
     key = derived_key(settings, "rate-limit")
     if not await ratelimit.hit(
@@ -114,9 +183,9 @@ async def enter_code(
     ):
         return message_page(
             request,
-            "Please wait a little",
-            "We received many codes from you in a short time.",
-            "Please try again in an hour, or use the link in the email.",
+            N_("Please wait a little"),
+            N_("We received many codes from you in a short time."),
+            N_("Please try again in an hour, or use the link in the email."),
             status=429,
         )
     result = await verification.confirm_code(
@@ -124,4 +193,4 @@ async def enter_code(
     )
     if result.dsr is None:
         return _code_form(request, settings, reference=reference, error=result.problem)
-    return _done(request, result.dsr)
+    return _done(request, result.dsr, page_language(request, result.dsr.language))

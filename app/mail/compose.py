@@ -20,20 +20,23 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import jinja2
-from babel.dates import format_date
 from markupsafe import Markup
 
 from app.enums import Channel, DenialReason, Regulation, RequestType
-from app.i18n import translated_environment
+from app.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    format_day,
+    pick_language,
+    supported,
+    translated_environment,
+)
 
 __all__ = ["LANGUAGES", "TEMPLATES", "RenderedEmail", "pick_language", "render_email"]
 
-LANGUAGES: tuple[str, ...] = ("en", "de")
-DEFAULT_LANGUAGE = "en"
 
 # Keys every requester mail needs: the layout greets `subject_name` (None greets neutrally) and
 # signs with `controller` {name, email, dpo_email|None}; the body names the request.
@@ -67,8 +70,12 @@ TEMPLATES: Mapping[str, frozenset[str]] = {
     "reply": _REQUESTER | {"text"},
     # Access/portability results. Optional: `attached` (the ZIP is attached as well).
     "results_ready": _REQUESTER | {"download_url", "expires_on"},
-    # `systems`: [{name, outcome (see _OUTCOMES), detail|None}]; `recipients_notified`: [str].
-    "erasure_done": _REQUESTER | {"systems", "recipients_notified"},
+    # `systems`: [{name, outcome (see _OUTCOMES), detail|None, records|None}]; `recipients`:
+    # [{name, way (see _NOTICE_WAYS), detail|None}] — how each recipient of privacy.yaml was
+    # told of the erasure (Art. 19), exactly as it happened (app/exports/notices.py).
+    "erasure_done": _REQUESTER | {"systems", "recipients"},
+    # Art. 19 notice to a recipient's privacy contact: erase `subject_email`'s data.
+    "recipient_erasure": _REQUESTER | {"recipient", "subject_email"},
     # Objection / opt-out: `systems` as above (name None: our staff, by hand).
     "opt_out_done": _REQUESTER | {"systems"},
     # Mail that may be a request waits in triage: no ticket and no reference yet.
@@ -97,7 +104,9 @@ _OPTIONAL: Mapping[str, Mapping[str, Any]] = {
     "verify_reminder": {"code_url": None},
     "extension": {"authority": None},
     "denial": {"appeal_url": None},
-    "results_ready": {"attached": False},
+    # `records`: how many the package holds (0: the mail says nothing was found).
+    "results_ready": {"attached": False, "records": None},
+    "recipient_erasure": {"person_name": None},
     "staff_escalation": {"request_type": None, "can_extend": False},
 }
 
@@ -113,6 +122,7 @@ _OUTCOMES = frozenset(
     {"erased", "scheduled", "manual", "not_held", "already_erased"}  # erasure
     | {"unsubscribed", "not_subscribed"}  # objection, opt-out
 )
+_NOTICE_WAYS = _OUTCOMES | {"not_reached", "emailed", "exempt", "not_told"}
 
 # Nested mappings: (required keys, optional keys defaulting to None).
 _NESTED: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -141,7 +151,7 @@ def render_email(
         raise ValueError(
             f"email template {name!r} needs context key(s): {', '.join(missing)}"
         )
-    language = _supported(language)
+    language = supported(language)
     values = {**_OPTIONAL.get(name, {}), **_normalise(context), "language": language}
     environment = _environment(language)
     text_template = environment.get_template(f"{name}.txt")
@@ -155,41 +165,6 @@ def render_email(
     # Blank lines mean nothing in HTML (no <pre> in our mail): drop them to keep the part small.
     html = "\n".join(line for line in html.splitlines() if line.strip()) + "\n"
     return RenderedEmail(subject=subject, text=text, html=html)
-
-
-def pick_language(accept_language: str | None) -> str:
-    """Best supported language for an Accept-Language header or a hint such as "de-AT"."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate((accept_language or "").split(",")):
-        tag, _, params = item.partition(";")
-        quality = _quality(params)
-        primary = _primary(tag)
-        if quality > 0 and primary in LANGUAGES:
-            ranked.append((-quality, position, primary))
-    # Highest quality first; among equals the header's order decides (RFC 9110 12.5.4).
-    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
-
-
-def _quality(params: str) -> float:
-    """The q weight of an Accept-Language item: 1 when absent, 0 when malformed."""
-    for param in params.split(";"):
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "q":
-            try:
-                quality = float(value.strip())
-            except ValueError:
-                return 0.0
-            return quality if 0.0 <= quality <= 1.0 else 0.0
-    return 1.0
-
-
-def _primary(tag: str) -> str:
-    return tag.strip().replace("_", "-").split("-")[0].lower()
-
-
-def _supported(language: str) -> str:
-    primary = _primary(language)
-    return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _normalise(context: Mapping[str, Any]) -> dict[str, Any]:
@@ -207,8 +182,8 @@ def _normalise(context: Mapping[str, Any]) -> dict[str, Any]:
             values[key] = _nested(key, values[key], required, optional)
     if "systems" in values:
         values["systems"] = [_system(item) for item in values["systems"]]
-    if "recipients_notified" in values:
-        values["recipients_notified"] = list(values["recipients_notified"])
+    if "recipients" in values:
+        values["recipients"] = [_notice(item) for item in values["recipients"]]
     return values
 
 
@@ -225,7 +200,10 @@ def _nested(
 
 def _system(item: Any) -> dict[str, Any]:
     system = _nested(
-        "systems[]", item, frozenset({"name", "outcome"}), frozenset({"detail"})
+        "systems[]",
+        item,
+        frozenset({"name", "outcome"}),
+        frozenset({"detail", "records"}),
     )
     system["outcome"] = str(system["outcome"])
     if system["outcome"] not in _OUTCOMES:
@@ -233,6 +211,15 @@ def _system(item: Any) -> dict[str, Any]:
             f"outcome {system['outcome']!r} is not one of {sorted(_OUTCOMES)}"
         )
     return system
+
+
+def _notice(item: Any) -> dict[str, Any]:
+    notice = _nested(
+        "recipients[]", item, frozenset({"name", "way"}), frozenset({"detail"})
+    )
+    if notice["way"] not in _NOTICE_WAYS:
+        raise ValueError(f"way {notice['way']!r} is not one of {sorted(_NOTICE_WAYS)}")
+    return notice
 
 
 def _tidy_text(text: str) -> str:
@@ -260,17 +247,13 @@ def _environment(language: str) -> jinja2.Environment:
         # then what they look like in the template (see _tidy_text).
         lstrip_blocks=True,
     )
-    environment.filters["date"] = functools.partial(_format_date, locale=language)
+    environment.filters["date"] = functools.partial(format_day, language=language)
     environment.filters["lines"] = _html_lines
     # The partials are globals rather than per-template imports: a subject block is rendered
     # on its own, without the template's top-level statements, and still needs the labels.
     environment.globals["labels"] = environment.get_template("_labels.txt").module
     environment.globals["h"] = environment.get_template("_html.html").module
     return environment
-
-
-def _format_date(value: date, *, locale: str) -> str:
-    return format_date(value, format="long", locale=locale)
 
 
 def _html_lines(value: str) -> Markup:

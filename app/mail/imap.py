@@ -36,6 +36,7 @@ import re
 import ssl
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 import anyio.to_thread
@@ -75,6 +76,21 @@ class FetchResult:
     duplicates: int = 0  # already stored
     rejected: int = 0  # refused by ingest or too large; left unread
     errors: int = 0  # failed; retried at the next poll
+
+
+_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"', re.IGNORECASE)
+
+
+def _internal_date(head: bytes) -> datetime | None:
+    """The INTERNALDATE of a FETCH response line ("01-Dec-2026 09:14:05 +0100"), aware."""
+    found = _INTERNALDATE.search(head)
+    if found is None:
+        return None
+    stamp = found.group(1).decode("ascii", "replace").strip()
+    try:
+        return datetime.strptime(stamp, "%d-%b-%Y %H:%M:%S %z")
+    except ValueError:
+        return None
 
 
 class _CommandFailed(Exception):
@@ -126,12 +142,13 @@ class _Mailbox:
                 found[int(uid.group(1))] = int(size.group(1))
         return sorted(found.items())
 
-    def fetch(self, uid: int) -> bytes | None:
-        """The raw message, without setting \\Seen; None when it no longer exists."""
-        data = self._message_command("FETCH", str(uid), "(BODY.PEEK[])")
+    def fetch(self, uid: int) -> tuple[bytes, datetime | None] | None:
+        """The raw message and its INTERNALDATE (when the server received it), without
+        setting \\Seen; None when it no longer exists."""
+        data = self._message_command("FETCH", str(uid), "(INTERNALDATE BODY.PEEK[])")
         for item in data:
             if isinstance(item, tuple) and b"BODY[]" in item[0].upper():
-                return bytes(item[1])
+                return bytes(item[1]), _internal_date(item[0])
         return None
 
     def mark_seen(self, uid: int) -> None:
@@ -179,7 +196,10 @@ async def fetch_once(
         await _imap(mailbox.logout)
     finally:
         mailbox.close()
-    log.info("mail.imap.fetched", folder=settings.imap_folder, **asdict(result))
+    # An empty poll every minute is routine: shown at debug only.
+    (log.info if result.fetched else log.debug)(
+        "mail.imap.fetched", folder=settings.imap_folder, **asdict(result)
+    )
     return result
 
 
@@ -220,18 +240,24 @@ class _Poll:
             log.warning("mail.imap.too_large", uid=uid, size=size, limit=self.max_bytes)
             return True
         try:
-            raw = await _imap(self.mailbox.fetch, uid)
+            fetched = await _imap(self.mailbox.fetch, uid)
         except _CommandFailed as exc:
             result.errors += 1
             log.error("mail.imap.fetch_failed", uid=uid, answer=str(exc)[:200])
             return False
-        if raw is None:
+        if fetched is None:
             log.info("mail.imap.vanished", uid=uid)  # expunged since the listing
             return True
+        raw, arrived = fetched
         result.fetched += 1
         try:
+            # The legal clock starts when the server received the request (INTERNALDATE).
             outcome = await self.ingest(
-                self.maker, raw, settings=self.settings, source="imap"
+                self.maker,
+                raw,
+                settings=self.settings,
+                source="imap",
+                received_at=arrived,
             )
         except (SQLAlchemyError, OSError):
             raise  # the database is in trouble: stop; the next poll resumes here

@@ -12,6 +12,7 @@ is dropped, which is harmless because reading writes nothing.
 import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import anyio
@@ -106,6 +107,7 @@ class IngestFunc(Protocol):
         *,
         settings: Settings,
         source: str,
+        received_at: datetime | None = None,
     ) -> Awaitable[IngestOutcome]: ...
 
 

@@ -22,6 +22,7 @@ from weakref import WeakSet
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db import utcnow
 from app.logging import failure, log
 from app.mail.inbound import IngestFunc
 from app.settings import Settings
@@ -57,13 +58,18 @@ class InboundHandler:
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
         """Store the message, then answer: 250 stored, 451 try again, 554 refused."""
+        arrived = utcnow()  # the legal clock starts when the request reached us
         raw = envelope.original_content or envelope.content
         if not isinstance(raw, bytes):  # decode_data=False always gives bytes
             raw = str(raw).encode("utf-8", "surrogateescape")
         try:
             async with asyncio.timeout(self._timeout):
                 outcome = await self._ingest(
-                    self._maker, raw, settings=self._settings, source="smtp"
+                    self._maker,
+                    raw,
+                    settings=self._settings,
+                    source="smtp",
+                    received_at=arrived,
                 )
         except TimeoutError:
             # The MTA keeps the message and offers it again later; nothing was stored.

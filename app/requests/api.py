@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
 from app import presenter
 from app.audit import service as audit
@@ -11,6 +11,7 @@ from app.deadlines import service as deadlines
 from app.enums import Channel, Regulation, RequestType, Status
 from app.fanout import service as fanout_service
 from app.flows import intake, queue, review
+from app.i18n import pick_language
 from app.requests import tickets
 from app.requests.schemas import (
     AssignBody,
@@ -41,13 +42,18 @@ router = APIRouter(prefix="/api/v1", tags=["requests"])
 
 @router.post("/requests", status_code=201, response_model_by_alias=True)
 async def create_request(
-    body: RequestCreate, session: SessionDep, settings: SettingsDep, staff: AgentDep
+    body: RequestCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: AgentDep,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> RequestOut:
     """Open a request (e.g. one that arrived by letter or phone, or from the product)."""
     dsr = await intake.create_request(
         session,
         type=body.type,
-        regulation=body.regulation,
+        regulation=body.regulation or settings.default_regulation,
+        language=pick_language(body.language or accept_language),
         email=body.email,
         name=body.name,
         details=body.details,

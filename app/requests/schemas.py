@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from app.enums import Channel, DenialReason, Outcome, Regulation, RequestType, Status
+from app.i18n import N_
 from app.requests.emails import is_valid_email
 
 
@@ -70,10 +71,18 @@ class RequestCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: RequestType
-    regulation: Regulation
+    regulation: Regulation | None = Field(
+        None, description="Defaults to DSR_DEFAULT_REGULATION."
+    )
     email: Line = Field(max_length=320)
     name: Line | None = Field(None, max_length=200)
     details: Text | None = Field(None, max_length=20_000)
+    language: Line | None = Field(
+        None,
+        max_length=35,
+        description="The requester's language (e.g. `de`) for mails and pages; defaults to"
+        " the call's Accept-Language header. Unsupported languages become English.",
+    )
     received_at: IsoDateTime | None = Field(
         None,
         description="When a letter or call arrived; defaults to now; never in the future.",
@@ -210,24 +219,28 @@ class EmptyBody(BaseModel):
 
 # Where the requester lives decides the law (and so the deadline); "other" uses the default.
 LOCATIONS: dict[str, tuple[str, Regulation | None]] = {
-    "eea": ("European Union / EEA", Regulation.GDPR),
-    "uk": ("United Kingdom", Regulation.UK_GDPR),
-    "california": ("California, USA", Regulation.CCPA),
-    "virginia": ("Virginia, USA", Regulation.VCDPA),
-    "colorado": ("Colorado, USA", Regulation.CPA),
-    "brazil": ("Brazil", Regulation.LGPD),
-    "canada": ("Canada", Regulation.PIPEDA),
-    "other": ("Somewhere else", None),
+    "eea": (N_("European Union / EEA"), Regulation.GDPR),
+    "uk": (N_("United Kingdom"), Regulation.UK_GDPR),
+    "california": (N_("California, USA"), Regulation.CCPA),
+    "virginia": (N_("Virginia, USA"), Regulation.VCDPA),
+    "colorado": (N_("Colorado, USA"), Regulation.CPA),
+    "brazil": (N_("Brazil"), Regulation.LGPD),
+    "canada": (N_("Canada"), Regulation.PIPEDA),
+    "other": (N_("Somewhere else"), None),
 }
 
 TYPE_LABELS: dict[RequestType, str] = {
-    RequestType.ACCESS: "Send me a copy of my personal data",
-    RequestType.PORTABILITY: "Give me my data in a machine-readable file (portability)",
-    RequestType.ERASURE: "Delete my personal data",
-    RequestType.RECTIFICATION: "Correct my personal data",
-    RequestType.RESTRICTION: "Stop using my data for now (restriction)",
-    RequestType.OBJECTION: "Stop using my data for marketing or profiling (objection)",
-    RequestType.OPT_OUT: "Do not sell or share my personal information",
+    RequestType.ACCESS: N_("Send me a copy of my personal data"),
+    RequestType.PORTABILITY: N_(
+        "Give me my data in a machine-readable file (portability)"
+    ),
+    RequestType.ERASURE: N_("Delete my personal data"),
+    RequestType.RECTIFICATION: N_("Correct my personal data"),
+    RequestType.RESTRICTION: N_("Stop using my data for now (restriction)"),
+    RequestType.OBJECTION: N_(
+        "Stop using my data for marketing or profiling (objection)"
+    ),
+    RequestType.OPT_OUT: N_("Do not sell or share my personal information"),
 }
 
 
@@ -243,6 +256,7 @@ class RequestForm(BaseModel):
     agent_name: str = ""
     agent_email: str = ""
     agent_details: str = ""
+    language: str = ""  # the page's language when it was filled in (its switch)
     website: str = ""  # the honeypot: people leave it empty, naive bots fill it in
 
     @classmethod
@@ -263,29 +277,28 @@ def form_errors(form: RequestForm) -> dict[str, str]:
     """Field -> message for everything wrong with a posted form (empty when valid)."""
     errors: dict[str, str] = {}
     if form.type not in {item.value for item in RequestType}:
-        errors["type"] = "Choose what you would like us to do."
+        errors["type"] = N_("Choose what you would like us to do.")
     if not form.email.strip():
-        errors["email"] = "Enter your email address."
+        errors["email"] = N_("Enter your email address.")
     elif not is_valid_email(form.email):
-        errors["email"] = "Enter a valid email address, like name@example.com."
+        errors["email"] = N_("Enter a valid email address, like name@example.com.")
     if (
         form.is_agent
         and form.agent_email.strip()
         and not is_valid_email(form.agent_email)
     ):
-        errors["agent_email"] = "Enter a valid email address for yourself as the agent."
+        errors["agent_email"] = N_(
+            "Enter a valid email address for yourself as the agent."
+        )
     if form.location not in LOCATIONS:
-        errors["location"] = "Choose where you live."
+        errors["location"] = N_("Choose where you live.")
     if form.is_agent and not form.agent_name.strip():
-        errors["agent_name"] = "Enter your name as the person's agent."
+        errors["agent_name"] = N_("Enter your name as the person's agent.")
     if form.is_agent and not form.agent_email.strip():
-        errors["agent_email"] = "Enter your email address as the person's agent."
-    if (
-        len(form.details) > 5000
-        or len(form.agent_details) > 2000
-        or len(form.name) > 200
-    ):
-        errors["details"] = "Please shorten your message."
+        errors["agent_email"] = N_("Enter your email address as the person's agent.")
+    for field, (limit, message) in _LIMITS.items():
+        if len(getattr(form, field)) > limit:
+            errors.setdefault(field, message)
     for field in (
         "name",
         "email",
@@ -300,9 +313,28 @@ def form_errors(form: RequestForm) -> dict[str, str]:
     return errors
 
 
+# The form's longest values, each error on its own field (the maxlength attributes agree).
+_LIMITS: dict[str, tuple[int, str]] = {
+    "name": (200, N_("Please shorten your name to at most 200 characters.")),
+    "email": (320, N_("Please shorten your email address to at most 320 characters.")),
+    "details": (5000, N_("Please shorten your message to at most 5,000 characters.")),
+    "agent_name": (
+        200,
+        N_("Please shorten your name (agent) to at most 200 characters."),
+    ),
+    "agent_email": (
+        320,
+        N_("Please shorten your email address (agent) to at most 320 characters."),
+    ),
+    "agent_details": (
+        2000,
+        N_("Please shorten your authority to act to at most 2,000 characters."),
+    ),
+}
+
 _UNUSABLE = {
-    True: "Please write this on one line, without special characters.",
-    False: "Please remove the special characters from your message.",
+    True: N_("Please write this on one line, without special characters."),
+    False: N_("Please remove the special characters from your message."),
 }
 
 

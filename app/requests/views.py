@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from app import ratelimit
 from app.enums import Channel, RequestType
 from app.flows import intake
+from app.i18n import LANGUAGES, N_, translations
 from app.logging import log
 from app.requests.schemas import LOCATIONS, TYPE_LABELS, RequestForm, form_errors
 from app.settings import Settings, derived_key
@@ -20,8 +21,9 @@ from app.web import (
     csrf_token,
     csrf_valid,
     message_page,
+    page_language,
+    public_page,
     set_csrf_cookie,
-    templates,
 )
 
 router = APIRouter(tags=["public"], include_in_schema=False)
@@ -37,19 +39,26 @@ def render_form(
     status: int,
 ) -> Response:
     """The form page with its values, errors tied to fields, and a fresh CSRF token."""
+    language = _language(request, form)
+    gettext = translations(language).gettext
     token, nonce = csrf_token(request, settings)
     context: dict[str, Any] = {
         "form": form,
-        "errors": errors,
+        "errors": {field: gettext(message) for field, message in errors.items()},
         "csrf_token": token,
-        "types": [(kind.value, label) for kind, label in TYPE_LABELS.items()],
-        "locations": [(key, label) for key, (label, _) in LOCATIONS.items()],
+        "types": [(kind.value, gettext(label)) for kind, label in TYPE_LABELS.items()],
+        "locations": [(key, gettext(label)) for key, (label, _) in LOCATIONS.items()],
     }
-    response = templates.TemplateResponse(
-        request, "public/request.html", context, status_code=status
+    response = public_page(
+        request, "public/request.html", context, language=language, status=status
     )
     set_csrf_cookie(response, nonce, settings)
     return response
+
+
+def _language(request: Request, form: RequestForm) -> str:
+    """The form's language: the page's it was filled in on, else the browser's."""
+    return form.language if form.language in LANGUAGES else page_language(request)
 
 
 @router.get("/request")
@@ -83,7 +92,7 @@ async def submit_request(
             request,
             settings,
             form,
-            {"form": "The form expired. Please send it again."},
+            {"form": N_("The form expired. Please send it again.")},
             400,
         )
     key = derived_key(settings, "rate-limit")
@@ -95,10 +104,12 @@ async def submit_request(
         window=PER_IP[1],
         secret=key,
     ):
-        return _too_many(request)
+        return _too_many(request, _language(request, form))
+    language = _language(request, form)
+    sent = "/request/sent" + ("" if language == "en" else f"?lang={language}")
     if form.website:
         log.info("form.honeypot")
-        return RedirectResponse("/request/sent", status_code=303)
+        return RedirectResponse(sent, status_code=303)
     errors = form_errors(form)
     if errors:
         return render_form(request, settings, form, errors, 422)
@@ -110,7 +121,7 @@ async def submit_request(
         window=PER_ADDRESS[1],
         secret=key,
     ):
-        return _too_many(request)
+        return _too_many(request, language)
     regulation = LOCATIONS[form.location][1] or settings.default_regulation
     submission = intake.Submission(
         type=RequestType(form.type),
@@ -119,21 +130,23 @@ async def submit_request(
         channel=Channel.FORM,
         name=form.name.strip() or None,
         details=form.details.strip() or None,
+        language=language,
         agent_name=form.agent_name.strip() or None if form.is_agent else None,
         agent_email=form.agent_email.strip() or None if form.is_agent else None,
         agent_details=form.agent_details.strip() or None if form.is_agent else None,
     )
     await intake.submit(session, submission, settings=settings, actor="requester:form")
-    return RedirectResponse("/request/sent", status_code=303)
+    return RedirectResponse(sent, status_code=303)
 
 
-def _too_many(request: Request) -> Response:
+def _too_many(request: Request, language: str) -> Response:
     return message_page(
         request,
-        "Please wait a little",
-        "We received several requests from you in a short time.",
-        "Please try again in an hour, or write to us by email.",
+        N_("Please wait a little"),
+        N_("We received several requests from you in a short time."),
+        N_("Please try again in an hour, or write to us by email."),
         status=429,
+        language=language,
     )
 
 
@@ -142,7 +155,13 @@ async def request_sent(request: Request) -> Response:
     """The same answer for every submission: check your email."""
     return message_page(
         request,
-        "Check your email",
-        "Thank you. If the address you gave is yours, you will receive an email from us shortly.",
-        "Please follow the link in it to confirm your request: we cannot start until you do.",
+        N_("Check your email"),
+        N_(
+            "Thank you. If the address you gave is yours, you will receive an email from"
+            " us shortly."
+        ),
+        N_(
+            "Please follow the link in it to confirm your request: we cannot start until"
+            " you do."
+        ),
     )

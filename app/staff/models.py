@@ -1,24 +1,13 @@
 """Staff accounts and their API tokens."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, enum_column, utcnow
+from app.enums import Role
 
-
-class Role(StrEnum):
-    """What a staff member may do: admin > agent > viewer."""
-
-    ADMIN = "admin"
-    AGENT = "agent"
-    VIEWER = "viewer"
-
-    @property
-    def rank(self) -> int:
-        """Higher ranks include every permission of the lower ones."""
-        return {Role.VIEWER: 0, Role.AGENT: 1, Role.ADMIN: 2}[self]
+__all__ = ["ApiToken", "Role", "StaffUser"]
 
 
 class StaffUser(SQLModel, table=True):

@@ -36,6 +36,7 @@ from connectors.base import (
     ConnectorError,
     EraseSummary,
     Record,
+    SourceInfo,
     Subject,
 )
 from connectors.sql.dataset import ROW_BY_ROW, Dataset, load_dataset
@@ -126,6 +127,14 @@ class SqlConnector(Connector[SqlConfig]):
         key = config.hash_key.get_secret_value().encode() if config.hash_key else None
         self._masker = Masker(key)
         self._engine: AsyncEngine | None = None
+
+    def source_info(self, source: str) -> SourceInfo | None:
+        """The dataset's `label`, `category` and `columns` of a table, else the block's."""
+        spec = self.dataset.tables.get(source)
+        if spec is None or not (spec.label or spec.category or spec.column_labels):
+            return super().source_info(source)
+        label = spec.label or source
+        return SourceInfo(label, spec.category, dict(spec.column_labels))
 
     def _get_engine(self) -> AsyncEngine:
         if self._engine is None:

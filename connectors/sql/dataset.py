@@ -10,6 +10,9 @@ tables:
   orders:
     references: {user_id: users.id}      # column: table.column, to any depth
     erase: delete
+    label: Orders                        # optional, for the access package's index.html:
+    category: Billing data               #   a category of privacy.yaml,
+    columns: {total: Total (EUR)}        #   readable column names (the files keep raw ones)
 ```
 
 A row is reached when an identity column matches the subject, or when one of its
@@ -22,7 +25,7 @@ and kept by erasure (e.g. invoices held under a legal obligation).
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -67,6 +70,11 @@ class TableSpec:
     references: tuple[Reference, ...]
     delete: bool
     updates: Mapping[str, Strategy]
+    # How an access package names the table and its columns (raw names when unset), and
+    # the privacy.yaml category its rows belong to.
+    label: str | None = None
+    category: str | None = None
+    column_labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def parent_references(self) -> tuple[Reference, ...]:
@@ -141,7 +149,9 @@ def parse_dataset(document: Any, *, source: str = "<dataset>") -> Dataset:
     return Dataset(source=source, tables=tables, order=order)
 
 
-_TABLE_KEYS = frozenset({"identity", "primary_key", "references", "erase"})
+_TABLE_KEYS = frozenset(
+    {"identity", "primary_key", "references", "erase", "label", "category", "columns"}
+)
 
 
 def _table(name: str, body: Any) -> TableSpec:
@@ -158,6 +168,9 @@ def _table(name: str, body: Any) -> TableSpec:
         references=_references(body.get("references", {}), f"{where}.references"),
         delete=delete,
         updates=updates,
+        label=_text(body.get("label"), f"{where}.label"),
+        category=_text(body.get("category"), f"{where}.category"),
+        column_labels=_column_labels(body.get("columns", {}), f"{where}.columns"),
     )
     if (
         any(strategy in ROW_BY_ROW for strategy in updates.values())
@@ -165,6 +178,23 @@ def _table(name: str, body: Any) -> TableSpec:
     ):
         raise ValueError(f"{where}.primary_key: required to hash or randomise columns")
     return spec
+
+
+def _text(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{where}: expected a non-empty text")
+    return value.strip()
+
+
+def _column_labels(value: Any, where: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for column, label in _mapping(value, where).items():
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError(f"{where}.{column}: expected a non-empty text")
+        labels[_name(column, where)] = label.strip()
+    return labels
 
 
 def _identity(value: Any, where: str) -> dict[str, str]:

@@ -103,7 +103,7 @@ async def test_cli_verify_exits_1_naming_the_first_broken_link(
     reference = await _ticket_with_history(session)
     ok = _dsr(settings, "audit", "verify")
     assert ok.returncode == 0, ok.stderr
-    assert "1 audit chains intact" in ok.stdout
+    assert "ok: 1 audit chain intact" in ok.stdout
     await session.execute(
         text("UPDATE event SET data = '{\"tampered\": true}' WHERE seq = 1")
     )

@@ -49,3 +49,25 @@ async def test_actions_can_be_narrowed(kit):
 def test_instructions_are_required():
     with pytest.raises(ValidationError, match="instructions"):
         ManualConfig.model_validate({"name": "ledger", "type": "manual"})
+
+
+def test_any_type_names_its_sources_from_connectors_yaml():
+    connector = _connector(
+        sources={
+            "ledger": {
+                "label": "Paper ledger",
+                "category": "Billing data",
+                "columns": {"amt": "Amount"},
+            }
+        }
+    )
+    info = connector.source_info("ledger")
+    assert info is not None
+    assert (info.label, info.category, dict(info.columns)) == (
+        "Paper ledger",
+        "Billing data",
+        {"amt": "Amount"},
+    )
+    assert connector.source_info("elsewhere") is None
+    with pytest.raises(ValidationError):
+        _connector(sources={"ledger": {"category": "Billing data"}})  # no label

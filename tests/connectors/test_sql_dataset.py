@@ -181,3 +181,37 @@ def test_load_dataset_names_the_file_in_errors(tmp_path: Path):
 def test_load_dataset_reports_a_missing_file(tmp_path: Path):
     with pytest.raises(ConfigError, match="cannot read dataset"):
         load_dataset(tmp_path / "missing.yaml")
+
+
+def test_a_table_may_name_itself_its_category_and_columns_for_people():
+    dataset = parse_dataset(
+        {
+            "tables": {
+                "orders": {
+                    "identity": {"email": "email"},
+                    "label": "Orders",
+                    "category": "Billing data",
+                    "columns": {"total": "Total (EUR)"},
+                }
+            }
+        }
+    )
+    spec = dataset.tables["orders"]
+    assert (spec.label, spec.category) == ("Orders", "Billing data")
+    assert spec.column_labels == {"total": "Total (EUR)"}
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"label": ""}, "tables.orders.label: expected a non-empty text"),
+        (
+            {"columns": {"total": 3}},
+            "tables.orders.columns.total: expected a non-empty text",
+        ),
+        ({"columns": ["total"]}, "tables.orders.columns: expected a mapping"),
+    ],
+)
+def test_bad_labels_are_named(body, problem):
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        parse_dataset({"tables": {"orders": {"identity": {"email": "email"}, **body}}})

@@ -88,13 +88,26 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "erasure_done": {
         "request_type": "erasure",
         "systems": [
-            {"name": "CRM", "outcome": "erased", "detail": "14 records"},
+            {"name": "CRM", "outcome": "erased", "detail": "14 records", "records": 14},
             {"name": "Payments", "outcome": "scheduled", "detail": "job re_1234"},
             {"name": "Paper ledger", "outcome": "manual", "detail": None},
             {"name": "Newsletter", "outcome": "not_held"},
             {"name": "Helpdesk", "outcome": "already_erased", "detail": None},
         ],
-        "recipients_notified": ["Parcel Partner Ltd", "Mail Relay Inc"],
+        "recipients": [
+            {"name": "Parcel Partner Ltd", "way": "emailed"},
+            {"name": "Mail Relay Inc", "way": "erased"},
+            {
+                "name": "Tax Office",
+                "way": "exempt",
+                "detail": "It keeps records by law.",
+            },
+            {"name": "Old Partner", "way": "not_told"},
+        ],
+    },
+    "recipient_erasure": {
+        "recipient": "Parcel Partner Ltd",
+        "subject_email": "ada@example.com",
     },
     "opt_out_done": {
         "request_type": "objection",
@@ -536,19 +549,46 @@ def test_erasure_report_lists_every_system_with_its_outcome(language: str) -> No
         )
         assert label in line
         assert any(system["name"] in row and label in row for row in html_rows)
-        if system.get("detail"):
-            assert system["detail"] in line
-    for recipient in CONTEXTS["erasure_done"]["recipients_notified"]:
-        assert f"- {recipient}" in rendered.text
-        assert f"<li>{recipient}</li>" in rendered.html
+    counted = {"en": "Erased (14 records)", "de": "Gelöscht (14 Datensätze)"}[language]
+    assert counted in rendered.text
+    for recipient in CONTEXTS["erasure_done"]["recipients"]:
+        assert f"- {recipient['name']}: " in rendered.text
+        assert f"<strong>{recipient['name']}</strong>" in rendered.html
 
 
-def test_erasure_report_cites_art_19_and_handles_no_recipients() -> None:
+def test_erasure_report_says_how_each_recipient_was_told_and_no_more() -> None:
     told = _render("erasure_done").text
-    nobody = _render("erasure_done", recipients_notified=[]).text
+    nobody = _render("erasure_done", recipients=[]).text
+    lines = {line.split(":")[0]: line for line in told.splitlines() if ":" in line}
 
     assert "(Art. 19 GDPR)" in told
-    assert "We did not need to tell any other organisation" in nobody
+    assert "we have written to them" in lines["- Parcel Partner Ltd"]
+    assert "we erased your data in their system" in lines["- Mail Relay Inc"]
+    assert lines["- Tax Office"].endswith(
+        "not asked to erase it. It keeps records by law."
+    )
+    assert "not told about your erasure" in lines["- Old Partner"]
+    assert told.count("asked") == 1  # only the mailed one was asked; nobody else
+    assert "nobody else to tell" in nobody
+
+
+def test_a_recipient_notice_names_the_person_and_the_reference() -> None:
+    mail = _render(
+        "recipient_erasure",
+        recipient="Parcel Partner Ltd",
+        subject_email="ada@example.com",
+        person_name="Ada Lovelace",
+    )
+    assert "Hello," in mail.text  # the recipient, not the requester, is greeted
+    assert "ada@example.com" in mail.text
+    assert "Ada Lovelace" in mail.html
+    assert "Art. 17 and 19 GDPR" in mail.text
+
+
+def test_results_ready_says_when_nothing_was_found() -> None:
+    nothing = _render("results_ready", records=0).text
+    assert "found no personal data about you" in nothing
+    assert "JSON and CSV" not in nothing
 
 
 def test_results_ready_describes_the_package_and_the_personal_link() -> None:
@@ -632,9 +672,9 @@ def _extracted_ids() -> set[Any]:
         method_map, options_map = parse_mapping_cfg(config)
 
     def inside_templates(folder: str) -> bool:
-        # Walk only the templates; the rest of the repository holds no messages.
+        # Walk only the templates and the app (N_ markers); the rest holds no messages.
         path = Path(folder).resolve()
-        return path == ROOT or path.relative_to(ROOT).parts[0] == "templates"
+        return path == ROOT or path.relative_to(ROOT).parts[0] in {"templates", "app"}
 
     return {
         message

@@ -199,9 +199,9 @@ async def test_a_crash_right_after_ingest_committed_is_exactly_once(
     crashing = (CORPUS / REQUESTS[1]).read_bytes()
 
     async def ingest_then_die(
-        maker: Maker, raw: bytes, /, *, settings: Settings, source: str
+        maker: Maker, raw: bytes, /, *, settings: Settings, source: str, **more: Any
     ) -> IngestOutcome:
-        outcome = await ingest(maker, raw, settings=settings, source=source)
+        outcome = await ingest(maker, raw, settings=settings, source=source, **more)
         if raw == crashing:
             raise _Crash
         return outcome
@@ -295,11 +295,11 @@ async def test_a_failed_message_is_retried_and_holds_the_watermark(
     failing = (CORPUS / REQUESTS[1]).read_bytes()
 
     async def ingest_with_a_bug(
-        maker: Maker, raw: bytes, /, *, settings: Settings, source: str
+        maker: Maker, raw: bytes, /, *, settings: Settings, source: str, **more: Any
     ) -> IngestOutcome:
         if raw == failing:
             raise ValueError("a bug in the pipeline")
-        return await ingest(maker, raw, settings=settings, source=source)
+        return await ingest(maker, raw, settings=settings, source=source, **more)
 
     first = await fetch_once(db_maker, imap_settings, ingest_func=ingest_with_a_bug)
 
@@ -418,3 +418,20 @@ async def test_an_unreachable_server_is_a_mailbox_error(
 
     with pytest.raises(MailboxError, match="connection failed"):
         await fetch_once(db_maker, settings)
+
+
+async def test_a_request_s_clock_starts_at_the_server_s_internaldate(
+    db_maker: Maker, imap_settings: Settings, mailbox: TestMailbox
+) -> None:
+    from datetime import UTC, datetime
+
+    from app.requests.models import DsrRequest
+
+    arrived = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # the Date: header says 5 March
+    mailbox.append((CORPUS / "it_art17_erasure.eml").read_bytes(), arrived=arrived)
+
+    await fetch_once(db_maker, imap_settings)
+
+    async with db_maker() as session:
+        [dsr] = (await session.execute(select(DsrRequest))).scalars()
+    assert dsr.received_at == arrived

@@ -5,6 +5,7 @@ import base64
 import httpx
 import pytest
 import time_machine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 CREATE = "/api/v1/requests"
 
@@ -382,3 +383,31 @@ async def test_the_openapi_document_describes_problem_answers(
     for status in ("401", "403", "404", "409", "422"):
         content = approve["responses"][status]["content"]
         assert list(content) == ["application/problem+json"], status
+
+
+async def test_create_defaults_the_regulation_and_takes_the_callers_language(
+    client: httpx.AsyncClient, agent: dict[str, str], session: AsyncSession
+) -> None:
+    from sqlmodel import select
+
+    from app.mail.models import Message
+
+    response = await client.post(
+        "/api/v1/requests",
+        json={"type": "access", "email": "ada@example.com"},
+        headers=agent | {"Accept-Language": "de-AT, en;q=0.5"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["regulation"] == "gdpr"  # DSR_DEFAULT_REGULATION
+    query = select(Message).where(Message.to_address == "ada@example.com")
+    [mail] = (await session.execute(query)).scalars()
+    assert "Guten Tag" in mail.text
+    explicit = await client.post(
+        "/api/v1/requests",
+        json={"type": "erasure", "email": "alan@example.net", "language": "en"},
+        headers=agent | {"Accept-Language": "de"},
+    )
+    assert explicit.status_code == 201, explicit.text
+    query = select(Message).where(Message.to_address == "alan@example.net")
+    [english] = (await session.execute(query)).scalars()
+    assert english.text.startswith("Hello")

@@ -79,7 +79,10 @@ async def test_get_of_the_link_changes_nothing_post_verifies(
     [dsr] = await _tickets(session)
     assert dsr.status == Status.PENDING_REVIEW
     assert dsr.verification_method == "email_link"
-    assert (await client.post(link)).status_code == 410  # single use
+    again = await client.post(link)  # single use: it says so, and what comes next
+    assert again.status_code == 200
+    assert "already confirmed" in again.text
+    assert "make your request again" not in again.text
 
 
 async def test_the_emailed_code_verifies_and_wrong_codes_are_capped(
@@ -224,3 +227,78 @@ async def test_code_entry_is_limited_per_address(client: httpx.AsyncClient) -> N
     form = {"csrf_token": token.group(1), "reference": "DSR-ZZZZZZZZ", "code": "222222"}
     answers = [(await client.post("/verify", data=form)).status_code for _ in range(21)]
     assert answers == [422] * 20 + [429]
+
+
+async def test_a_used_link_says_the_request_is_confirmed_and_what_happens_next(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await _submit(client)
+    mail = await _last_mail(session, "ada@example.com")
+    match = re.search(r"https?://[^/\s]+(/verify/[\w-]+)", mail.text)
+    assert match is not None
+    await client.post(match.group(1))
+    page = await client.get(match.group(1))
+    assert page.status_code == 200
+    assert "Your request is already confirmed" in page.text
+    assert "will answer by" in page.text
+    assert "This link has expired" not in page.text
+    verified = (
+        select(func.count()).select_from(Message).where(Message.kind == "verified")
+    )
+    assert (await session.execute(verified)).scalar_one() == 1  # confirmed once
+
+
+async def test_a_german_browser_gets_german_pages_and_a_german_ticket(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    german = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    page = await client.get("/request", headers=german)
+    assert '<html lang="de">' in page.text
+    assert "Eine Datenschutzanfrage stellen" in page.text
+    assert 'href="/request?lang=en"' in page.text  # the switch
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    form = {"csrf_token": token.group(1), "location": "eea", "type": "access"}
+    posted = await client.post(
+        "/request", data=form | {"email": "ada@example.com", "language": "de"}
+    )
+    assert posted.headers["location"] == "/request/sent?lang=de"
+    sent = await client.get(posted.headers["location"])
+    assert "Bitte prüfen Sie Ihre E-Mails" in sent.text
+    [dsr] = await _tickets(session)
+    assert dsr.language == "de"
+    mail = await _last_mail(session, "ada@example.com")
+    assert "Guten Tag" in mail.text
+    match = re.search(r"https?://[^/\s]+(/verify/[\w-]+)", mail.text)
+    assert match is not None
+    verify = await client.get(match.group(1))  # no header: the ticket's language
+    assert "Bestätigen Sie Ihre Anfrage" in verify.text
+    assert '<html lang="de">' in verify.text
+
+
+async def test_the_requester_s_language_choice_becomes_the_ticket_s(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    await _submit(client)  # an English ticket
+    mail = await _last_mail(session, "ada@example.com")
+    match = re.search(r"https?://[^/\s]+(/verify/[\w-]+)", mail.text)
+    assert match is not None
+    page = await client.get(f"{match.group(1)}?lang=de")
+    assert 'name="language" value="de"' in page.text
+    done = await client.post(match.group(1), data={"language": "de"})
+    assert "Vielen Dank, Ihre Anfrage ist bestätigt" in done.text
+    [dsr] = await _tickets(session)
+    assert dsr.language == "de"
+    verified = await _last_mail(session, "ada@example.com")
+    assert verified.kind == "verified"
+    assert "Guten Tag" in verified.text
+
+
+async def test_a_too_long_name_is_named_as_the_field_to_shorten(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await _submit(client, name="A" * 5000)
+    assert response.status_code == 422
+    assert '<a href="#name">Please shorten your name' in response.text
+    assert 'id="name-error"' in response.text
+    assert 'href="#details"' not in response.text
