@@ -155,7 +155,7 @@ async def test_an_erasure_retried_after_its_worker_died_is_not_reported_as_not_h
     assert (await api.ticket(reference))["status"] == "completed"
     [report] = await api.events(reference, "erasure_reported")
     assert report["data"]["systems"] == [
-        {"name": "crm", "outcome": "already_erased", "detail": None}
+        {"name": "crm", "outcome": "already_erased", "detail": None, "records": None}
     ]
 
 

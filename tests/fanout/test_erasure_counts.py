@@ -41,7 +41,12 @@ async def test_a_vendor_saying_already_erased_is_reported_so(fanout, api):
     assert succeeded["data"]["count_unknown"] is True
     [report] = await api.events(reference, "erasure_reported")
     assert report["data"]["systems"] == [
-        {"name": "stripe_like", "outcome": "already_erased", "detail": None}
+        {
+            "name": "stripe_like",
+            "outcome": "already_erased",
+            "detail": None,
+            "records": None,
+        }
     ]
 
 
