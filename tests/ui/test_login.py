@@ -28,12 +28,10 @@ async def test_the_demo_password_printed_by_make_run_logs_in(
     app: FastAPI,
     session: AsyncSession,
     settings: Settings,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    await demo.seed(session, settings)
+    printed = await demo.seed(session, settings)  # the lines `dsr demo` prints
     await session.commit()
-    printed = capsys.readouterr().out
-    line = next(text for text in printed.splitlines() if "demo admin" in text)
+    line = next(text for text in printed if "demo admin" in text)
     password = line.split(" / ")[1].split()[0]
     async with browser_for(app) as browser:
         answer = await log_in(browser, demo.DEMO_ADMIN, password)
