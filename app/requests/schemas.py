@@ -11,6 +11,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
 )
 
 from app.enums import Channel, DenialReason, Outcome, Regulation, RequestType, Status
@@ -74,7 +75,7 @@ class RequestCreate(BaseModel):
     regulation: Regulation | None = Field(
         None, description="Defaults to DSR_DEFAULT_REGULATION."
     )
-    email: Line = Field(max_length=320)
+    email: Line = Field(max_length=320, json_schema_extra={"format": "email"})
     name: Line | None = Field(None, max_length=200)
     details: Text | None = Field(None, max_length=20_000)
     language: Line | None = Field(
@@ -87,7 +88,8 @@ class RequestCreate(BaseModel):
         None,
         description="When a letter or call arrived; defaults to now; never in the future.",
     )
-    identity_verified: bool = Field(
+    # Strict: a JSON boolean only, not 0/1 or "yes" (the document says boolean).
+    identity_verified: StrictBool = Field(
         False,
         description="The caller already authenticated the person (starts at pending_review).",
     )
