@@ -80,13 +80,7 @@ def raise_for_status(response: httpx.Response) -> None:
 
 async def send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
     """Send a request; raise the matching connector error on failure or non-2xx."""
-    try:
-        response = await client.send(request)
-    except httpx.TimeoutException as exc:
-        raise TransientError(f"timed out: {_describe(request)}") from exc
-    except httpx.TransportError as exc:
-        message = f"cannot reach {_describe(request)}: {type(exc).__name__}"
-        raise TransientError(message) from exc
+    response = await _send_once(client, request, None)
     raise_for_status(response)
     return response
 
@@ -258,6 +252,7 @@ class Api:
 async def _send_once(
     client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None
 ) -> httpx.Response:
+    """One send; a timeout or lost connection becomes a `TransientError`."""
     try:
         return (
             await client.send(request, auth=auth)
