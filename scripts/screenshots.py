@@ -45,9 +45,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _dsr(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+def _dsr(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-        [str(DSR), *args], env=env, input=stdin, capture_output=True, text=True
+        [str(DSR), *args], env=env, cwd=env["DEMO_DIR"], capture_output=True, text=True
     )
     if done.returncode:
         sys.exit(f"dsr {' '.join(args)} failed:\n{done.stderr}")
@@ -60,7 +60,10 @@ def _api(
     request = urllib.request.Request(  # noqa: S310 - loopback only
         f"{base}/api/v1{path}",
         data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        },
         method="GET" if body is None else "POST",
     )
     with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
@@ -71,9 +74,13 @@ def _api(
 @contextmanager
 def _server(env: dict[str, str], port: int) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
-    log = open(Path(env["DSR_DATA_DIR"]) / "serve.log", "w")  # noqa: SIM115
+    log = open(Path(env["DEMO_DIR"]) / "serve.log", "w")  # noqa: SIM115
     server = subprocess.Popen(  # noqa: S603
-        [str(DSR), "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+        [str(DSR), "serve", "--port", str(port)],
+        env=env,
+        cwd=env["DEMO_DIR"],
+        stdout=log,
+        stderr=log,
     )
     try:
         for _ in range(100):
@@ -99,13 +106,20 @@ def _wait_for_status(base: str, token: str, reference: str, *wanted: str) -> Non
     sys.exit(f"{reference} did not reach {wanted}")
 
 
-def _shoot(page: Page, url: str, name: str) -> None:
-    page.goto(url)
+def _save(page: Page, name: str) -> None:
     path = OUT / f"{name}.png"
     page.screenshot(path=path, full_page=True)
-    if path.stat().st_size > MAX_BYTES:  # a long page: its first screen is enough
-        page.screenshot(path=path)
+    for height in (1400, 1200, 1000):  # a long page: its top is enough
+        if path.stat().st_size <= MAX_BYTES:
+            break
+        clip = {"x": 0, "y": 0, "width": 1280, "height": height}
+        page.screenshot(path=path, full_page=True, clip=clip)
     print(f"{path.relative_to(ROOT)}\t{path.stat().st_size // 1000} KB")  # noqa: T201
+
+
+def _shoot(page: Page, url: str, name: str) -> None:
+    page.goto(url)
+    _save(page, name)
 
 
 def main() -> None:
@@ -121,11 +135,13 @@ def main() -> None:
         )
         env = {
             **os.environ,
+            "DEMO_DIR": tmp,  # the working directory of every dsr command below
             "DSR_ENV": "dev",
             "DSR_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/dsr.db",
             "DSR_DATA_DIR": str(folder / "var"),
-            "DSR_CONNECTORS_FILE": str(folder / "connectors.yaml"),
-            "DSR_PRIVACY_FILE": str(folder / "privacy.yaml"),
+            # Relative, as in a deployment: the connectors page names the file.
+            "DSR_CONNECTORS_FILE": "connectors.yaml",
+            "DSR_PRIVACY_FILE": "privacy.yaml",
             "DSR_BASE_URL": f"http://127.0.0.1:{port}",
         }
         _dsr(env, "db", "upgrade")
@@ -165,7 +181,10 @@ def main() -> None:
                 _shoot(page, f"{base}/requests/{grace}", "ticket-erasure")
                 _shoot(page, f"{base}/inbox", "inbox")
                 _shoot(page, f"{base}/dashboard", "dashboard")
-                _shoot(page, f"{base}/connectors", "connectors")
+                page.goto(f"{base}/connectors")
+                page.get_by_role("button", name="Test all enabled connectors").click()
+                page.wait_for_load_state()
+                _save(page, "connectors")
                 browser.close()
 
 

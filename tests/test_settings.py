@@ -105,8 +105,10 @@ def test_the_generator_rewrites_only_the_table(tmp_path: Path) -> None:
     assert page.read_text() == stale
     assert settings_doc.main([str(page)]) == 0
     written = page.read_text()
-    assert written.startswith("# Intro\n\n") and written.endswith("\n\nOutro\n")
-    assert "`DSR_DATABASE_URL`" in written and "| old |" not in written
+    assert written.startswith("# Intro\n\n")
+    assert written.endswith("\n\nOutro\n")
+    assert "`DSR_DATABASE_URL`" in written
+    assert "| old |" not in written
     assert settings_doc.main([str(page), "--check"]) == 0
 
 
