@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import FloatRect, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 DSR = Path(sys.executable).with_name("dsr")
@@ -112,7 +112,7 @@ def _save(page: Page, name: str) -> None:
     for height in (1400, 1200, 1000):  # a long page: its top is enough
         if path.stat().st_size <= MAX_BYTES:
             break
-        clip = {"x": 0, "y": 0, "width": 1280, "height": height}
+        clip = FloatRect(x=0, y=0, width=1280, height=height)
         page.screenshot(path=path, full_page=True, clip=clip)
     print(f"{path.relative_to(ROOT)}\t{path.stat().st_size // 1000} KB")  # noqa: T201
 
