@@ -92,12 +92,19 @@ def _settings() -> Settings:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
+    from sqlalchemy.exc import DBAPIError
+
     from app.errors import DsrError
 
     try:
         return asyncio.run(coro)
     except DsrError as exc:
         _fail(exc.detail)
+    except DBAPIError as exc:
+        # One line, not a traceback: the file cannot be opened, no such database, ...
+        _fail(f"database error: {exc.orig or exc}")
+    except ConnectionError as exc:
+        _fail(f"cannot reach the database: {exc}")
 
 
 async def _schema_problem(settings: Settings) -> str | None:
