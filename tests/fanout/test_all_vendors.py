@@ -75,12 +75,9 @@ UNSUBSCRIBES: dict[str, str] = {
     "klaviyo": r"POST /api/profile-subscription-bulk-delete-jobs",
     "mailchimp": r"PATCH /3\.0/lists/\w+/members/\w+",
 }
-# The erasure report's outcome per system: Kit is a manual step, Klaviyo's deletion a
-# job the vendor finishes (polled until done), everything else erased at once.
-ERASURE_OUTCOMES = dict.fromkeys(TEN, "erased") | {
-    "kit": "manual",
-    "klaviyo": "scheduled",
-}
+# The erasure report's outcome per system: Kit is a manual step; Klaviyo's deletion is a
+# job polled until the vendor confirms it done, so it is erased too, as is everything else.
+ERASURE_OUTCOMES = dict.fromkeys(TEN, "erased") | {"kit": "manual"}
 
 
 def _case(type_name: str) -> FanoutCase:
