@@ -1,5 +1,6 @@
 """Engine, sessions and the UTC datetime column type; knows nothing of the domain."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_
 
 T = TypeVar("T")
 
@@ -59,6 +61,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _queue_sqlite_writers(engine)
     return engine
 
 
@@ -67,6 +70,42 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+SQLITE_WRITE_WAIT = 30  # seconds, as long as SQLite's own busy timeout above
+_WRITING = "dsr.sqlite_writing"
+
+
+def _queue_sqlite_writers(engine: AsyncEngine) -> None:
+    """Let this process's writers queue for SQLite's one write lock in turn.
+
+    SQLite admits one writer; the others poll its lock with sleeps of up to 100 ms, so
+    under concurrent posts some starve past the busy timeout ("database is locked", a
+    500). Here a transaction's first write waits for an asyncio lock, first come first
+    served, held until that transaction ends; reads never wait. SQLAlchemy's events are
+    synchronous, hence `await_` (they run inside its greenlet).
+    """
+    lock = asyncio.Lock()
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _first_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.info.get(_WRITING) or statement.lstrip()[:6].upper() == "SELECT":
+            return
+        await_(asyncio.wait_for(lock.acquire(), SQLITE_WRITE_WAIT))
+        conn.info[_WRITING] = True
+
+    def _end(info: dict[str, Any] | None) -> None:
+        if info is not None and info.pop(_WRITING, False):
+            lock.release()
+
+    for name in ("commit", "rollback"):
+        event.listen(engine.sync_engine, name, lambda conn: _end(conn.info))
+    # A connection that broke mid-transaction may end without either: its return to the
+    # pool (or its invalidation) ends the write too. Connection.info is the record's.
+    for name in ("checkin", "invalidate", "close"):
+        event.listen(
+            engine.sync_engine.pool, name, lambda _dbapi, record, *_: _end(record and record.info)
+        )
 
 
 @asynccontextmanager
