@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from app.mail.bounces import read_bounce  # noqa: E402
 from app.mail.classifier import classify  # noqa: E402
 from app.mail.parser import parse_message  # noqa: E402
+from bench.figures import emit  # noqa: E402
 
 DEFAULT_SET = ROOT / "tests" / "data" / "mail" / "eval"
 
@@ -144,6 +145,47 @@ def report(results: list[Read]) -> None:
     )
 
 
+def emit_figures(results: list[Read], label: str) -> None:
+    """The goal figures as `BENCH` lines: recall, type right, false alarms, precision."""
+    requests = [r for r in results if r.kind == "request"]
+    found = [r for r in requests if r.found]
+    right = [r for r in found if r.predicted_type == r.type]
+    alarms = [r for r in results if r.kind != "request" and r.found]
+    opened = len(found) + len(alarms)
+
+    def share(part: int, whole: int) -> float | None:
+        return 100 * part / whole if whole else None
+
+    emit(
+        "classifier recall (ticket opened)",
+        share(len(found), len(requests)),
+        "%",
+        ">= 90",
+        f"{label}: {len(found)} of {len(requests)} requests",
+    )
+    emit(
+        "classifier type right among found",
+        share(len(right), len(found)),
+        "%",
+        ">= 95",
+        f"{label}: {len(right)} of {len(found)}",
+    )
+    emit(
+        "classifier false alarms (non-requests that open a ticket)",
+        len(alarms),
+        "messages",
+        "== 0",
+        f"{label}: of {len(results) - len(requests)} non-requests",
+    )
+    emit(
+        "classifier precision (right type among tickets opened)",
+        share(len(right), opened),
+        "%",
+        None,
+        f"{label}: {len(right)} of {opened}",
+    )
+
+
 def main() -> None:
     """Read the set named on the command line (default: the evaluation set)."""
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SET
@@ -153,8 +195,10 @@ def main() -> None:
     started = time.perf_counter()
     results = read_set(folder)
     elapsed = time.perf_counter() - started
-    print(f"== {folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder}")
+    label = str(folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder)
+    print(f"== {label}")
     report(results)
+    emit_figures(results, label)
     print(
         f"\nread in {elapsed:.1f} s ({1000 * elapsed / max(1, len(results)):.1f} ms a message)"
     )
