@@ -21,6 +21,7 @@ import csv
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,12 +157,35 @@ def emit_figures(results: list[Read], label: str) -> None:
     def share(part: int, whole: int) -> float | None:
         return 100 * part / whole if whole else None
 
+    def by_type(part: Callable[[str], int], whole: Callable[[str], int]) -> str:
+        kinds = sorted({r.type for r in requests} | {r.predicted_type for r in found})
+        shares = ((kind, share(part(kind), whole(kind))) for kind in kinds)
+        return ", ".join(
+            f"{kind} {'-' if value is None else f'{value:.0f} %'}"
+            for kind, value in shares
+        )
+
+    recall_by_type = by_type(
+        lambda kind: sum(
+            r.found and r.predicted_type == kind for r in requests if r.type == kind
+        ),
+        lambda kind: sum(r.type == kind for r in requests),
+    )
+    precision_by_type = by_type(
+        lambda kind: sum(
+            r.kind == "request" and r.type == kind
+            for r in results
+            if r.found and r.predicted_type == kind
+        ),
+        lambda kind: sum(r.found and r.predicted_type == kind for r in results),
+    )
+
     emit(
         "classifier recall (ticket opened)",
         share(len(found), len(requests)),
         "%",
         ">= 90",
-        f"{label}: {len(found)} of {len(requests)} requests",
+        f"{label}: {len(found)} of {len(requests)} requests; by type: {recall_by_type}",
     )
     emit(
         "classifier type right among found",
@@ -182,7 +206,7 @@ def emit_figures(results: list[Read], label: str) -> None:
         share(len(right), opened),
         "%",
         None,
-        f"{label}: {len(right)} of {opened}",
+        f"{label}: {len(right)} of {opened}; by type: {precision_by_type}",
     )
 
 

@@ -14,6 +14,7 @@ two to check the benchmarks and this report still work; it writes a file only wh
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import signal
@@ -114,32 +115,34 @@ def run_bench(bench: Bench, *, quick: bool, timeout: float) -> Outcome:
     print(f"== {bench.key}: {' '.join(command[1:])}", flush=True)
     started = time.perf_counter()
     # A session of its own, so that a timeout also ends the servers the script started.
-    process = subprocess.Popen(  # noqa: S603 - our own scripts
+    with subprocess.Popen(  # noqa: S603 - our own scripts
         command,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-    )
-    timed_out = threading.Event()
+    ) as process:
+        timed_out = threading.Event()
 
-    def _stop() -> None:
-        timed_out.set()
-        os.killpg(process.pid, signal.SIGKILL)
+        def _stop() -> None:
+            timed_out.set()
+            _end_group(process.pid)
 
-    timer = threading.Timer(timeout, _stop)
-    timer.start()
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            print(line, end="", flush=True)
-            figure = parse(line)
-            if figure is not None:
-                outcome.figures.append(figure)
-        code = process.wait()
-    finally:
-        timer.cancel()
+        timer = threading.Timer(timeout, _stop)
+        timer.start()
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                print(line, end="", flush=True)
+                figure = parse(line)
+                if figure is not None:
+                    outcome.figures.append(figure)
+            code = process.wait()
+        finally:
+            timer.cancel()
+            # Whatever the script left running would load the next benchmark.
+            _end_group(process.pid)
     outcome.seconds = time.perf_counter() - started
     if timed_out.is_set():
         outcome.failure = f"stopped after {timeout:.0f} s"
@@ -148,6 +151,12 @@ def run_bench(bench: Bench, *, quick: bool, timeout: float) -> Outcome:
     elif not outcome.figures:
         outcome.failure = "printed no figures"
     return outcome
+
+
+def _end_group(group: int) -> None:
+    """Kill what is left of a benchmark's process group (it is ours: we started it)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
 
 
 def machine() -> dict[str, str]:
