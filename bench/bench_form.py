@@ -92,7 +92,8 @@ def _figures(name: str, latencies: list[float], seconds: float) -> float:
 
 
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-PG_DATABASE = "dsr_bench_form"
+# `make bench` runs apart from a hand-run copy of this script (bench/run.py).
+PG_DATABASE = "dsr_bench_form" + os.environ.get("BENCH_DB_SUFFIX", "")
 
 
 async def _fresh_postgres() -> str:

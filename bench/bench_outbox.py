@@ -12,6 +12,7 @@ relay's message and connection counts. Asserts nothing.
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.*, run as 
 from bench.figures import emit
 
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-PG_DATABASE = "dsr_bench_outbox"
+# `make bench` runs apart from a hand-run copy of this script (bench/run.py).
+PG_DATABASE = "dsr_bench_outbox" + os.environ.get("BENCH_DB_SUFFIX", "")
 PRIVACY = Path(__file__).parents[1] / "privacy.example.yaml"
 JOB_SECONDS = 15  # the `outbox` job's interval (app/mail/jobs.py)
 

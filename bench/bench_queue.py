@@ -49,7 +49,9 @@ from bench.figures import emit
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-DEFAULT_URL = os.environ.get("BENCH_QUEUE_URL", f"{SERVER}/dsr_bench_queue")
+# `make bench` runs apart from a hand-run copy of this script (bench/run.py).
+SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
+DEFAULT_URL = os.environ.get("BENCH_QUEUE_URL", f"{SERVER}/dsr_bench_queue{SUFFIX}")
 ADMIN, PASSWORD = "bench-admin@example.com", "bench password 0123456789"
 # Status mix of a desk that has run for two years: most tickets are closed.
 STATUSES = [

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import hashlib
 import hmac
+import os
 import resource
 import sys
 import tempfile
@@ -33,7 +34,8 @@ from connectors.sql.statements import Statements
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.*, run as a script
 from bench.figures import emit
 
-DB = "dsr_bench"
+# `make bench` runs apart from a hand-run copy of this script (bench/run.py).
+DB = "dsr_bench" + os.environ.get("BENCH_DB_SUFFIX", "")
 EMAIL = "Bench.Person@Example.com"
 HASH_KEY = "bench-hash-key-0123456789"
 OTHERS = 1000

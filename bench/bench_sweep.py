@@ -6,6 +6,7 @@ Uses its own database `dsr_bench_app` on the local PostgreSQL; prints figures, a
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -24,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.*, run as 
 from bench.figures import emit
 
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-DATABASE = "dsr_bench_app"
+# `make bench` runs apart from a hand-run copy of this script (bench/run.py).
+DATABASE = "dsr_bench_app" + os.environ.get("BENCH_DB_SUFFIX", "")
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 # 95 % closed long ago, the rest open: due far ahead, or already escalated at their stage.

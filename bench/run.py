@@ -33,6 +33,9 @@ from bench.figures import Figure, parse  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.md"
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The scripts' PostgreSQL databases get this suffix under the runner, so that a run of
+# `make bench` and an engineer's hand run of one script never reset each other's database.
+DB_SUFFIX = "_make"
 HEADER = """# Benchmark results
 
 Written by `make bench` (`bench/run.py`): one section per run, newest first, so progress can
@@ -122,6 +125,7 @@ def run_bench(bench: Bench, *, quick: bool, timeout: float) -> Outcome:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        env={**os.environ, "BENCH_DB_SUFFIX": DB_SUFFIX},
     ) as process:
         timed_out = threading.Event()
 
@@ -157,6 +161,34 @@ def _end_group(group: int) -> None:
     """Kill what is left of a benchmark's process group (it is ours: we started it)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(group, signal.SIGKILL)
+
+
+def drop_databases() -> list[str]:
+    """Drop the databases the scripts made under the runner; return their names."""
+    import asyncpg
+
+    async def drop() -> list[str]:
+        connection = await asyncpg.connect(PG_DSN, timeout=5)
+        dropped = []
+        try:
+            names = await connection.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'dsr\\_bench%' "
+                "AND right(datname, length($1)) = $1",
+                DB_SUFFIX,
+            )
+            for (name,) in names:
+                # Never FORCE: a database still in use is some other run's.
+                with contextlib.suppress(asyncpg.PostgresError):
+                    await connection.execute(f'DROP DATABASE "{name}"')
+                    dropped.append(name)
+        finally:
+            await connection.close()
+        return dropped
+
+    try:
+        return asyncio.run(drop())
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return []
 
 
 def machine() -> dict[str, str]:
@@ -364,6 +396,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started, clock = datetime.now(UTC), time.perf_counter()
     described = machine()
     outcomes = [run_bench(bench, quick=args.quick, timeout=timeout) for bench in chosen]
+    dropped = drop_databases()
+    if dropped:
+        print(f"dropped the benchmarks' databases: {', '.join(dropped)}")
     new_section = section(
         outcomes,
         described,
