@@ -98,6 +98,19 @@ def _ends(pid: int) -> bool:
         return True
 
 
+def test_what_the_time_budget_leaves_out_is_reported_not_run(tmp_path: Path) -> None:
+    results = tmp_path / "results.md"
+
+    code = run.main(
+        ["--quick", "--only", "cli", "--budget", "0.001", "--output", str(results)]
+    )
+
+    assert code == 1
+    [row] = _rows(results.read_text()).values()
+    assert row[0] == "`bench_cli.py` (cli)"
+    assert row[4].startswith("not run: the run's 0 minutes were spent")
+
+
 @pytest.mark.parametrize(
     ("goal", "value", "met"),
     [
