@@ -138,11 +138,13 @@ def run_bench(bench: Bench, *, quick: bool, timeout: float) -> Outcome:
         timer.start()
         try:
             assert process.stdout is not None
+            last = ""
             for line in process.stdout:
                 print(line, end="", flush=True)
                 figure = parse(line)
                 if figure is not None:
                     outcome.figures.append(figure)
+                last = line.strip() or last
             code = process.wait()
         finally:
             timer.cancel()
@@ -152,7 +154,8 @@ def run_bench(bench: Bench, *, quick: bool, timeout: float) -> Outcome:
     if timed_out.is_set():
         outcome.failure = f"stopped after {timeout:.0f} s"
     elif code != 0:
-        outcome.failure = f"failed with exit code {code}"
+        # A traceback's last line names the exception: the table says what went wrong.
+        outcome.failure = f"failed with exit code {code}: {last[:160]}"
     elif not outcome.figures:
         outcome.failure = "printed no figures"
     return outcome

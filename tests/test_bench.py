@@ -59,7 +59,9 @@ def test_a_benchmark_that_fails_is_a_row_of_its_own() -> None:
         run.Bench("missing", "bench_missing.py", 14), quick=True, timeout=60
     )
 
-    assert outcome.failure == "failed with exit code 2"
+    assert outcome.failure is not None
+    assert outcome.failure.startswith("failed with exit code 2: ")
+    assert "bench_missing.py" in outcome.failure  # Python's own last word on it
     assert outcome.figures == []
     [row] = _rows("\n".join(run.table([outcome]))).values()
     assert row[0] == "`bench_missing.py` (missing)"
