@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite lint format bench migration clean
+.PHONY: install run test test-sqlite lint format bench docs screenshots migration clean
 
 install: $(STAMP)
 
@@ -61,6 +61,14 @@ bench: install
 bench-quick: install
 	./scripts/test-services
 	$(BIN)/python bench/run.py --quick
+
+# The configuration reference in docs/configuration.md, rendered from app.settings.Settings.
+docs: install
+	$(BIN)/python -m app.settings_doc
+
+# The staff UI screenshots of docs/support.md (the demo on a free port, Debian's Chromium).
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
 
 # Generate a migration from model changes: make migration m="add export table"
 migration: install

@@ -92,12 +92,19 @@ def _settings() -> Settings:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
+    from sqlalchemy.exc import DBAPIError
+
     from app.errors import DsrError
 
     try:
         return asyncio.run(coro)
     except DsrError as exc:
         _fail(exc.detail)
+    except DBAPIError as exc:
+        # One line, not a traceback: the file cannot be opened, no such database, ...
+        _fail(f"database error: {exc.orig or exc}")
+    except ConnectionError as exc:
+        _fail(f"cannot reach the database: {exc}")
 
 
 async def _schema_problem(settings: Settings) -> str | None:
@@ -148,7 +155,12 @@ def serve(
     uvicorn.run(app, host=host, port=port, access_log=False, proxy_headers=False)
 
 
-HEARTBEAT_FILE = "worker.heartbeat"  # in DSR_DATA_DIR
+def heartbeat_file(settings: Settings) -> Path:
+    """This host's worker heartbeat in DSR_DATA_DIR: one per host (container), so that on a
+    shared data directory one worker that beats does not make a hung one look healthy."""
+    import socket
+
+    return settings.data_dir / f"worker-{socket.gethostname()}.heartbeat"
 
 
 @cli.command()
@@ -165,7 +177,7 @@ def worker(
     """Run the scheduler and fan-out worker only (scale out: many against one PostgreSQL)."""
     settings = _settings()
     if check:
-        _check_heartbeat(settings.data_dir / HEARTBEAT_FILE)
+        _check_heartbeat(heartbeat_file(settings))
         return
     from app.jobs import JobContext, Worker
     from app.logging import configure_logging
@@ -178,7 +190,7 @@ def worker(
         maker = _app_sessionmaker(settings)
         runner = Worker(
             JobContext(settings, maker),
-            heartbeat_file=settings.data_dir / HEARTBEAT_FILE,
+            heartbeat_file=heartbeat_file(settings),
         )
         await runner.start()
         typer.echo(f"dsr worker: {len(runner.jobs)} jobs scheduled", err=True)

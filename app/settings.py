@@ -45,59 +45,92 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
-        description="App database; `postgresql+asyncpg://…` for production.",
+        description="App database (an async SQLAlchemy URL): `sqlite+aiosqlite:///…` for"
+        " one process, `postgresql+asyncpg://…` for production and scale-out.",
     )
     base_url: str = Field(
-        "http://127.0.0.1:8000", description="Public URL used in emailed links."
+        "http://127.0.0.1:8000",
+        description="Public address of the app, in every emailed link; https:// in"
+        " production (http only on loopback behind a TLS proxy).",
     )
     env: Environment = Field(
         Environment.DEV,
-        description="`production` refuses default secrets and the dev outbox.",
+        description="`production` refuses a weak or missing secret key, the dev outbox,"
+        " an http:// base URL and `dsr demo`; `dev` serves the dev outbox at /dev/outbox.",
     )
     secret_key: SecretStr | None = Field(
         None,
-        description="Signs sessions/CSRF and keys audit hashes; generated into the data dir in dev.",
+        description="Signs sessions and CSRF tokens and keys the audit trail's hashes of"
+        " personal values: 32+ random characters, the same in every process, never"
+        " changed. Unset in dev: generated into `DSR_DATA_DIR/secret_key`.",
     )
-    data_dir: Path = Field(Path("./var"), description="Exports and staging files.")
+    data_dir: Path = Field(
+        Path("./var"),
+        description="Export packages, staging files, the worker heartbeat (and in dev the"
+        " generated secret key); one directory shared by every web and worker process.",
+    )
     mail_from: str = Field(
-        "privacy@localhost", description="Sender of all outbound mail."
+        "privacy@localhost",
+        description="From and envelope sender of all outbound mail (`Privacy"
+        " <privacy@example.com>`): replies and bounces come back to it. Its domain names"
+        " the Message-IDs and counts as our own for forwarded mail.",
     )
     smtp_host: str | None = Field(
-        None, description="Outbound SMTP host; unset = dev outbox."
+        None,
+        description="Outbound SMTP relay; unset = the dev outbox (refused in production).",
     )
-    smtp_port: int = Field(587, description="Outbound SMTP port.")
-    smtp_username: str | None = Field(None, description="Outbound SMTP user.")
+    smtp_port: int = Field(
+        587, description="Outbound SMTP port (587 for starttls, 465 for tls)."
+    )
+    smtp_username: str | None = Field(
+        None, description="Outbound SMTP user; unset = no authentication."
+    )
     smtp_password: SecretStr | None = Field(None, description="Outbound SMTP password.")
     smtp_security: Security = Field(
         Security.STARTTLS, description="Outbound SMTP security: none, starttls or tls."
     )
     imap_host: str | None = Field(
-        None, description="support@ mailbox host; unset = no polling."
+        None, description="IMAP server of the support@ mailbox; unset = no polling."
     )
-    imap_port: int = Field(993, description="IMAP port.")
+    imap_port: int = Field(
+        993, description="IMAP port (993 for tls, 143 for starttls)."
+    )
     imap_username: str | None = Field(None, description="IMAP user.")
     imap_password: SecretStr | None = Field(None, description="IMAP password.")
-    imap_folder: str = Field("INBOX", description="IMAP folder to poll.")
+    imap_folder: str = Field(
+        "INBOX",
+        description="IMAP folder to poll; give DSR Desk a folder of its own: the first"
+        " poll reads every message in it.",
+    )
     imap_security: Security = Field(
         Security.TLS, description="IMAP security: none, starttls or tls."
     )
-    imap_poll_seconds: int = Field(60, ge=5, description="Seconds between IMAP polls.")
+    imap_poll_seconds: int = Field(
+        60, ge=5, description="Seconds between IMAP polls (the `mail-fetch` job)."
+    )
     inbound_smtp_port: int = Field(
-        0, ge=0, description="Embedded SMTP receiver port (0 = off)."
+        0,
+        ge=0,
+        description="Port of the embedded SMTP receiver that `dsr serve` runs on its"
+        " `--host` interface (0 = off).",
     )
     connectors_file: Path = Field(
         Path("./connectors.yaml"),
-        description="Connector instances (YAML; secrets as `${ENV_VAR}`).",
+        description="Connector instances (YAML; secrets as `${ENV_VAR}`); relative to"
+        " the working directory.",
     )
     privacy_file: Path = Field(
         Path("./privacy.yaml"),
-        description="Controller facts for responses (Art. 15 information).",
+        description="Controller facts for responses (Art. 15 information, recipients,"
+        " authority); relative to the working directory.",
     )
     auto_approve: bool = Field(
-        False, description="Verified requests start fan-out without review."
+        False, description="Verified requests start fan-out without staff review."
     )
     timezone: str = Field(
-        "UTC", description="Business timezone for due dates and business days."
+        "UTC",
+        description="Business timezone (IANA name) for due dates, business days and the"
+        " times staff see.",
     )
     holidays: str | None = Field(
         None,
@@ -107,7 +140,12 @@ class Settings(BaseSettings):
         Regulation.GDPR,
         description="Regulation when the requester's location does not decide it.",
     )
-    verify_days: int = Field(7, ge=1, description="Verification link lifetime in days.")
+    verify_days: int = Field(
+        7,
+        ge=1,
+        description="Verification link lifetime in days; an unverified requester is"
+        " reminded once after it, and the ticket closed after twice it.",
+    )
     at_risk_days: int = Field(
         7, ge=0, description="Days before due when a ticket turns at-risk."
     )
@@ -125,18 +163,25 @@ class Settings(BaseSettings):
         description="A staff UI log-in ends this many hours after it began.",
     )
     attach_max_bytes: int = Field(
-        0, ge=0, description="Also attach the ZIP up to this size (0 = never)."
+        0,
+        ge=0,
+        description="Also attach the ZIP to the mail when it is at most this many bytes"
+        " (0 = never).",
     )
     review_exports: bool = Field(
         False, description="Staff approve each export before it is sent."
     )
     retention_days: int = Field(
-        730, ge=1, description="Days closed tickets keep personal data."
+        730,
+        ge=1,
+        description="Days after closing before a ticket's personal data is erased (the"
+        " anonymous facts and the audit chain stay).",
     )
     trusted_proxies: str | None = Field(
         None,
         description="Reverse proxies (IPs or CIDRs, comma-separated, or `*`) whose"
-        " X-Forwarded-For/-Proto are believed; unset = none.",
+        " X-Forwarded-For/-Proto are believed; unset = none, every visitor is the"
+        " connecting address.",
     )
 
     @field_validator("timezone")

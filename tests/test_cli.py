@@ -163,6 +163,23 @@ async def test_mail_fetch_without_imap_is_one_line(settings: Settings) -> None:
     assert result.stderr == "dsr: IMAP polling is off: DSR_IMAP_HOST is not set\n"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite+aiosqlite:///{tmp}/missing/dir/dsr.db",
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/dsr_no_such_database",
+    ],
+)
+async def test_a_database_that_cannot_be_opened_is_one_line(
+    settings: Settings, tmp_path: Path, url: str
+) -> None:
+    broken = settings.model_copy(update={"database_url": url.format(tmp=tmp_path)})
+    result = await _dsr(broken, "audit", "verify")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("dsr: database error: ")
+    assert result.stderr.count("\n") == 1
+
+
 async def test_jobs_run_unknown_is_bad_usage(settings: Settings) -> None:
     result = await _dsr(settings, "jobs", "run", "run_fanout")
     assert result.exit_code == 2

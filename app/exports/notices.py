@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.fanout.models import ConnectorTask
+from app.fanout.models import ConnectorTask, TaskStatus
 from app.mail import outbox
 from app.privacy import PrivacyFacts
 from app.requests.models import DsrRequest
@@ -90,13 +90,13 @@ async def notify_recipients(
 
 def outcome_of(task: ConnectorTask) -> str:
     """What a connector's task did: erased, already_erased (an interrupted attempt: the
-    count is a lower bound and zero is not "not held"), scheduled (the vendor finishes),
-    manual, not_held."""
+    count is a lower bound and zero is not "not held"), scheduled (the vendor finishes;
+    once its job is confirmed done, erased), manual, not_held."""
     erased = sum(value for value in task.counts.values() if isinstance(value, int))
     if task.instructions:
         return "manual"
     if task.count_unknown:
         return "already_erased"
-    if task.job_ref:
+    if task.job_ref and task.status is not TaskStatus.SUCCEEDED:
         return "scheduled"
     return "erased" if erased else "not_held"

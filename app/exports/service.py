@@ -27,7 +27,7 @@ from app.exports import notices
 from app.exports.builder import Describe, ExportManifest, build_export
 from app.exports.models import Export
 from app.fanout.config import STAFF, FanoutRuntime, runtime_of
-from app.fanout.models import ConnectorTask
+from app.fanout.models import ConnectorTask, TaskStatus
 from app.fanout.staging import staging_dir
 from app.identity import service as identity
 from app.identity.models import TokenPurpose, VerificationToken
@@ -352,7 +352,7 @@ async def opt_out_report(
 def _unsubscribed(task: ConnectorTask) -> dict[str, object]:
     if task.instructions:
         outcome = "manual"
-    elif task.job_ref:
+    elif task.job_ref and task.status is not TaskStatus.SUCCEEDED:
         outcome = "scheduled"
     elif _counted(task) or task.count_unknown:
         outcome = "unsubscribed"

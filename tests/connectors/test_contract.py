@@ -18,25 +18,13 @@ from connectors.sql import SqlConfig, SqlConnector
 from connectors.testing import ConnectorContract, ContractCase
 from connectors.webhook import WebhookConnector
 from tests.connectors.conftest import DB_NAME
+from tests.vendors.harness import VENDOR_TYPES
 
 REGISTERED = load_types()
 
 
 # Types whose contract case lives beside their fake vendor server in tests/vendors/.
-VENDOR_CASES: frozenset[str] = frozenset(
-    {
-        "activecampaign",
-        "drip",
-        "hubspot",
-        "intercom",
-        "keap",
-        "kit",
-        "klaviyo",
-        "mailchimp",
-        "stripe",
-        "zendesk",
-    }
-)
+VENDOR_CASES: frozenset[str] = frozenset(VENDOR_TYPES)
 
 
 async def _sql_case(target: dict[str, Any], kit) -> ContractCase:

@@ -200,9 +200,10 @@ async def test_every_call_holds_the_shared_throttle(vendor, client):
 
     arrivals = sorted(at for at, _ in vendor.log)
     assert len(arrivals) == 2 * PAGES
-    # A leaky bucket of 4/s: any 5 consecutive calls span at least ~0.25 s beyond a burst
-    # of 4, and the 10 calls together at least (10 - 4) / 4 s.
-    assert arrivals[-1] - arrivals[0] >= (2 * PAGES - 4) / 4 - 0.1
+    # A leaky bucket of 4/s: the 10 calls together span at least (10 - 4) / 4 s. The
+    # margin allows for the first call arriving late on a busy machine; unthrottled, the
+    # calls span a few milliseconds.
+    assert arrivals[-1] - arrivals[0] >= (2 * PAGES - 4) / 4 - 0.3
 
 
 async def test_a_spent_window_in_the_headers_pauses_the_next_call(vendor, client):

@@ -37,3 +37,23 @@ async def test_metrics_count_open_and_overdue(
     body = (await client.get("/metrics")).text
     assert 'dsr_requests_open{status="unverified",type="access"} 1.0' in body
     assert 'dsr_requests_overdue{type="access"} 1.0' in body
+
+
+async def test_every_exported_metric_is_in_the_monitoring_docs(
+    client: httpx.AsyncClient,
+) -> None:
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).parents[2] / "docs"
+    exported = set(
+        re.findall(r"^# TYPE (dsr_\w+) ", (await client.get("/metrics")).text, re.M)
+    )
+    operations = (docs / "operations.md").read_text()
+    monitoring = operations.split("## Monitoring", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `(dsr_\w+)` \|", monitoring, re.M))
+    alerted = set(
+        re.findall(r"\b(dsr_\w+)\b", (docs / "prometheus-alerts.yml").read_text())
+    )
+    assert documented == exported
+    assert alerted <= exported

@@ -7,7 +7,7 @@ import time
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
-from app.cli import HEARTBEAT_FILE, cli
+from app.cli import cli, heartbeat_file
 from app.jobs import JobContext, Worker
 from app.settings import Settings
 
@@ -20,7 +20,7 @@ def _check(settings: Settings) -> int:
 async def test_a_running_worker_is_healthy_and_a_silent_one_is_not(
     app: FastAPI, settings: Settings
 ) -> None:
-    path = settings.data_dir / HEARTBEAT_FILE
+    path = heartbeat_file(settings)
     assert _check(settings) == 1  # no worker has run here
     worker = Worker(
         JobContext(settings, app.state.sessionmaker), jobs={}, heartbeat_file=path
@@ -37,3 +37,15 @@ async def test_a_running_worker_is_healthy_and_a_silent_one_is_not(
     stale = time.time() - 120  # no beat for two minutes: the worker hangs or died
     os.utime(path, (stale, stale))
     assert _check(settings) == 1
+
+
+def test_another_hosts_heartbeat_does_not_vouch_for_this_one(
+    settings: Settings,
+) -> None:
+    """On a shared data directory a second container's beat says nothing about this one."""
+    other = settings.data_dir / "worker-another-host.heartbeat"
+    other.parent.mkdir(parents=True, exist_ok=True)
+    other.write_text("now\n")
+    assert _check(settings) == 1
+    heartbeat_file(settings).write_text("now\n")
+    assert _check(settings) == 0

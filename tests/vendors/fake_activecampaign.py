@@ -14,14 +14,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fakekit import FakeVendor, page_of
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 GOOD_KEY = "ac-good-key"
 RELATED_KEYS = ("notes", "deals", "contactLists", "contactTags", "fieldValues")
 
 
 @dataclass
-class FakeActiveCampaign(FakeVendor):
+class FakeActiveCampaign(FakeApi):
     """One account; `contacts` by id, related rows by (contact id, key)."""
 
     admin: bool = True
@@ -49,15 +49,25 @@ class FakeActiveCampaign(FakeVendor):
         rid = str(next(self._ids))
         self.related.setdefault((cid, key), []).append({"id": rid, **row})
 
-    def authorized(self, request: Request) -> bool:
+    def refuse(self, request: Request) -> Response | None:
         # Authentication (the `Api-Token` header): developers.activecampaign.com/reference,
-        # "Authentication".
-        return request.headers.get("Api-Token") == GOOD_KEY
-
-    def refused(self) -> Response:
-        # A refused key: 403 with a `message` (developers.activecampaign.com/reference,
-        # "Errors"; not checked against a live account).
+        # "Authentication". A refused key: 403 with a `message`
+        # (developers.activecampaign.com/reference, "Errors"; not checked against a
+        # live account).
+        if request.headers.get("Api-Token") == GOOD_KEY:
+            return None
         return JSONResponse({"message": "You are not authorized to access this"}, 403)
+
+    def too_many(self) -> Response:
+        # 5 calls a second per account; over it, 429 with Retry-After and the
+        # RateLimit-* headers: developers.activecampaign.com/reference/rate-limits
+        headers = {
+            "Retry-After": "1",
+            "RateLimit-Limit": "5",
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": "1",
+        }
+        return JSONResponse({"message": "Too Many Requests"}, 429, headers=headers)
 
     def routes(self) -> list[Route]:
         return [
@@ -82,7 +92,7 @@ class FakeActiveCampaign(FakeVendor):
     def _page(self, key: str, rows: list[dict[str, Any]], request: Request) -> Response:
         offset, limit = self._window(request)
         return JSONResponse(
-            {key: page_of(rows, offset, limit), "meta": {"total": str(len(rows))}}
+            {key: rows[offset : offset + limit], "meta": {"total": str(len(rows))}}
         )
 
     async def list_contacts(self, request: Request) -> Response:
@@ -163,3 +173,16 @@ class FakeActiveCampaign(FakeVendor):
 
     def archived_emails(self) -> list[str]:
         return [row["email"] for row in self.archive.values()]
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """An account with `email`'s contact (a note, a deal, a list), and Bob's."""
+    fake = FakeActiveCampaign()
+    ada = fake.add_contact(email, firstName="Ada")
+    fake.add_related(ada, "notes", {"note": "call back", "cdate": "2024-05-01"})
+    fake.add_related(ada, "deals", {"title": "Engine", "value": "1000"})
+    fake.add_related(ada, "contactLists", {"list": "1", "status": "1"})
+    bob = fake.add_contact("bob@example.com", firstName="Bob")
+    fake.add_related(bob, "contactLists", {"list": "1", "status": "1"})
+    config = {"api_url": "https://acme.api-us1.com", "api_key": "${AC_API_KEY}"}
+    return FanoutCase(fake, config, {"AC_API_KEY": GOOD_KEY})

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fakekit import FakeVendor
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 ACCOUNT = "9999999"
 GOOD_TOKEN = "drip-good-token"
@@ -27,7 +27,7 @@ def _errors(status: int, code: str, message: str) -> JSONResponse:
 
 
 @dataclass
-class FakeDrip(FakeVendor):
+class FakeDrip(FakeApi):
     """One account; subscribers by id."""
 
     subscribers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -69,12 +69,11 @@ class FakeDrip(FakeVendor):
             }
         )
 
-    def authorized(self, request: Request) -> bool:
+    def refuse(self, request: Request) -> Response | None:
         # Basic auth, API token as the user name, empty password: developer.drip.com/#authentication
         raw = base64.b64encode(f"{GOOD_TOKEN}:".encode()).decode()
-        return request.headers.get("Authorization") == f"Basic {raw}"
-
-    def refused(self) -> Response:
+        if request.headers.get("Authorization") == f"Basic {raw}":
+            return None
         return _errors(401, "authentication_error", "You are not authenticated")
 
     def routes(self) -> list[Route]:
@@ -86,10 +85,14 @@ class FakeDrip(FakeVendor):
             Route(f"{prefix}/unsubscribe_all", self.unsubscribe_all, methods=["POST"]),
         ]
 
-    def rate_limit_headers(self) -> dict[str, str]:
+    def too_many(self) -> Response:
         # 429 with the hourly limit and what is left: developer.drip.com/#rate-limiting
         # (no reset header, no Retry-After)
-        return {"X-RateLimit-Limit": "3600", "X-RateLimit-Remaining": "0"}
+        response = _errors(429, "too_many_requests", "Slow down")
+        response.headers.update(
+            {"X-RateLimit-Limit": "3600", "X-RateLimit-Remaining": "0"}
+        )
+        return response
 
     def _find(self, request: Request) -> dict[str, Any] | None:
         if request.path_params["account"] != ACCOUNT:
@@ -150,3 +153,14 @@ class FakeDrip(FakeVendor):
         for subscription in self.campaign_subscriptions.get(found["id"], []):
             subscription["status"] = "unsubscribed"
         return JSONResponse({"links": {}, "subscribers": [found]})
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """An account with `email`'s subscriber (tags, two campaigns), and Bob's."""
+    fake = FakeDrip()
+    ada = fake.add_subscriber(email, tags=["customer"])
+    fake.add_campaign_subscription(ada, 1001)
+    fake.add_campaign_subscription(ada, 1002)
+    fake.add_campaign_subscription(fake.add_subscriber("bob@example.com", []), 1001)
+    config = {"account_id": ACCOUNT, "api_token": "${DRIP_API_TOKEN}"}
+    return FanoutCase(fake, config, {"DRIP_API_TOKEN": GOOD_TOKEN})

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fake_api import FakeApi
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 GOOD_TOKEN = "pat-eu1-good-token"
 NO_SCOPE_TOKEN = "pat-eu1-missing-scopes"
@@ -48,9 +48,6 @@ class FakeHubSpot(FakeApi):
     archived: set[str] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(501))
     _expired: bool = False
-
-    def __post_init__(self) -> None:
-        FakeApi.__init__(self)
 
     # --- seeding ---
 
@@ -377,3 +374,16 @@ class FakeHubSpot(FakeApi):
                 "completedAt": NOW,
             }
         )
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """A portal holding `email`'s contact with a note and a deal, and Bob's."""
+    fake = FakeHubSpot()
+    ada = fake.add_contact(email, firstname="Ada", lastname="Lovelace")
+    fake.add_object("notes", ada, hs_note_body="Asked about the analytical engine")
+    fake.add_object("deals", ada, dealname="Engine licence", amount="100")
+    bob = fake.add_contact("bob@example.com", firstname="Bob")
+    fake.add_object("notes", bob, hs_note_body="Bob's note")
+    return FanoutCase(
+        fake, {"token": "${HUBSPOT_TOKEN}"}, {"HUBSPOT_TOKEN": GOOD_TOKEN}
+    )

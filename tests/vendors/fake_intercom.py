@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fakekit import FakeVendor
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 GOOD_TOKEN = "ic-good-token"
 
@@ -32,7 +32,7 @@ def _errors(code: str, message: str, status: int) -> JSONResponse:
 
 
 @dataclass
-class FakeIntercom(FakeVendor):
+class FakeIntercom(FakeApi):
     """One workspace: contacts by id, conversations by id."""
 
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -90,11 +90,10 @@ class FakeIntercom(FakeVendor):
         }
         return vid
 
-    def authorized(self, request: Request) -> bool:
+    def refuse(self, request: Request) -> Response | None:
         # Authentication: .../docs/build-an-integration/learn-more/authentication
-        return request.headers.get("Authorization") == f"Bearer {GOOD_TOKEN}"
-
-    def refused(self) -> Response:
+        if request.headers.get("Authorization") == f"Bearer {GOOD_TOKEN}":
+            return None
         return _errors("unauthorized", "Access Token Invalid", 401)
 
     def routes(self) -> list[Route]:
@@ -107,14 +106,20 @@ class FakeIntercom(FakeVendor):
             Route("/conversations/{vid}", self.conversation),
         ]
 
-    def rate_limit_headers(self) -> dict[str, str]:
+    def too_many(self) -> Response:
         # 429 with the limit of the 10-second window and its reset as a Unix time:
         # .../rest-api/errors/rate-limiting (no Retry-After is sent)
-        return {
-            "X-RateLimit-Limit": "167",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(int(time.time()) + 1),
-        }
+        response = _errors(
+            "rate_limit_exceeded", "Exceeded rate limit of 167 in 10_seconds", 429
+        )
+        response.headers.update(
+            {
+                "X-RateLimit-Limit": "167",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(int(time.time()) + 1),
+            }
+        )
+        return response
 
     async def me(self, request: Request) -> Response:
         # Identify an admin: .../admins/identifyadmin
@@ -231,3 +236,15 @@ class FakeIntercom(FakeVendor):
         if found is None:
             return _errors("not_found", "Resource Not Found", 404)
         return JSONResponse(found)
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """A workspace with `email`'s contact (a conversation, a note), and Bob's."""
+    fake = FakeIntercom()
+    ada = fake.add_contact(email)
+    fake.add_conversation(ada, "How do I program the engine?")
+    fake.add_note(ada, "Asked for a demo")
+    fake.add_conversation(fake.add_contact("bob@example.com"), "Bob's question")
+    return FanoutCase(
+        fake, {"token": "${INTERCOM_TOKEN}"}, {"INTERCOM_TOKEN": GOOD_TOKEN}
+    )

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fake_api import FakeApi
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 GOOD_KEY = "KeapAK-good-0123456789"
 GOOD_TOKEN = "oauth-good-token"
@@ -54,9 +54,6 @@ class FakeKeap(FakeApi):
     opted_in: dict[str, bool] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(10))
     _expired: bool = False
-
-    def __post_init__(self) -> None:
-        FakeApi.__init__(self)
 
     # --- seeding ---
 
@@ -265,3 +262,19 @@ class FakeKeap(FakeApi):
             },
             headers=_headers(200),
         )
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """An application with `email`'s contact (a note, a task, a tag), and Bob's."""
+    fake = FakeKeap()
+    ada = fake.add_contact(email, "Ada", "Lovelace")
+    fake.add_note(ada, "Ada called")
+    fake.add_task(ada, "Send Ada the brochure")
+    fake.add_tag(ada, "Customer")
+    fake.add_note(fake.add_contact("bob@example.com", "Bob", "Other"), "About Bob")
+    return FanoutCase(
+        fake,
+        {"api_key": "${KEAP_API_KEY}"},
+        {"KEAP_API_KEY": GOOD_KEY},
+        path="/crm/rest",
+    )

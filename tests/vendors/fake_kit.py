@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fake_api import FakeApi
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 GOOD_KEY = "kit_good_0123456789abcdef"
 NOW = "2026-11-30T10:00:00Z"
@@ -42,9 +42,6 @@ class FakeKit(FakeApi):
     tagged: dict[int, list[int]] = field(default_factory=dict)  # subscriber -> tags
     _ids: Any = field(default_factory=lambda: itertools.count(16000))
     _expired: bool = False
-
-    def __post_init__(self) -> None:
-        FakeApi.__init__(self)
 
     # --- seeding ---
 
@@ -203,3 +200,13 @@ class FakeKit(FakeApi):
             return _errors(404, "Not Found")
         tags.remove(request.path_params["tag"])
         return Response(status_code=204)
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """An account with `email`'s subscriber (two tags), and Bob's."""
+    fake = FakeKit()
+    ada = fake.add_subscriber(email, "Ada")
+    fake.tag(ada, "customer")
+    fake.tag(ada, "engines")
+    fake.tag(fake.add_subscriber("bob@example.com", "Bob"), "customer")
+    return FanoutCase(fake, {"api_key": "${KIT_API_KEY}"}, {"KIT_API_KEY": GOOD_KEY})

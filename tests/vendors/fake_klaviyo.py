@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fakekit import FakeVendor
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 GOOD_KEY = "pk_good_0123456789"
 FILTER = re.compile(r'^equals\((\w+),"(.*)"\)$')
@@ -42,10 +42,9 @@ def _errors(status: int, code: str, title: str, detail: str) -> JSONResponse:
 
 
 @dataclass
-class FakeKlaviyo(FakeVendor):
+class FakeKlaviyo(FakeApi):
     """One account; profiles by id, memberships and events by profile id."""
 
-    url: str = ""
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -95,11 +94,10 @@ class FakeKlaviyo(FakeVendor):
             }
         )
 
-    def authorized(self, request: Request) -> bool:
+    def refuse(self, request: Request) -> Response | None:
         # Private key auth: developers.klaviyo.com/en/docs/authenticate_
-        return request.headers.get("Authorization") == f"Klaviyo-API-Key {GOOD_KEY}"
-
-    def refused(self) -> Response:
+        if request.headers.get("Authorization") == f"Klaviyo-API-Key {GOOD_KEY}":
+            return None
         return _errors(
             401,
             "not_authenticated",
@@ -125,15 +123,19 @@ class FakeKlaviyo(FakeVendor):
             ),
         ]
 
-    def rate_limit_headers(self) -> dict[str, str]:
+    def too_many(self) -> Response:
         # 429 with Retry-After and the RateLimit-* headers:
         # developers.klaviyo.com/en/docs/rate_limits_and_error_handling
-        return {
-            "Retry-After": "1",
-            "RateLimit-Limit": "75",
-            "RateLimit-Remaining": "0",
-            "RateLimit-Reset": "1",
-        }
+        response = _errors(429, "throttled", "Throttled", "Request was throttled.")
+        response.headers.update(
+            {
+                "Retry-After": "1",
+                "RateLimit-Limit": "75",
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": "1",
+            }
+        )
+        return response
 
     def _page(self, request: Request, rows: list[dict[str, Any]]) -> Response:
         # Cursor pagination: developers.klaviyo.com/en/reference/api_overview#pagination
@@ -271,3 +273,22 @@ class FakeKlaviyo(FakeVendor):
             ]["consent"]
             for p in self.profiles.values()
         }
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """An account with `email`'s profile (two events, a list), and Bob's; deletion
+    jobs run once the erasure was requested (`later`), as Klaviyo runs them."""
+    fake = FakeKlaviyo()
+    ada = fake.add_profile(email)
+    fake.add_event(ada, "Opened Email")
+    fake.add_event(ada, "Placed Order")
+    fake.lists[ada] = [
+        {"type": "list", "id": "Y6nRLr", "attributes": {"name": "Newsletter"}}
+    ]
+    fake.add_event(fake.add_profile("bob@example.com"), "Clicked")
+    return FanoutCase(
+        fake,
+        {"api_key": "${KLAVIYO_API_KEY}"},
+        {"KLAVIYO_API_KEY": GOOD_KEY},
+        later=fake.process_deletions,
+    )

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fake_api import FakeApi
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 GOOD_KEY = "0123456789abcdef0123456789abcdef-us6"
 ERRORS_DOC = "https://mailchimp.com/developer/marketing/docs/errors/"
@@ -53,9 +53,6 @@ class FakeMailchimp(FakeApi):
     )
     forgotten: set[tuple[str, str]] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
-
-    def __post_init__(self) -> None:
-        FakeApi.__init__(self)
 
     # --- seeding ---
 
@@ -237,3 +234,20 @@ class FakeMailchimp(FakeApi):
             del self.parts[part_key]
         self.forgotten.add(key)
         return Response(status_code=204)
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """An account whose two audiences hold `email` (one with a note), and Bob."""
+    fake = FakeMailchimp()
+    news = fake.add_audience("Newsletter")
+    shop = fake.add_audience("Shop customers")
+    fake.add_member(news, email)
+    fake.add_member(shop, email)
+    fake.add_part(news, email, "notes", {"id": 1, "note": "Prefers weekly"})
+    fake.add_member(news, "bob@example.com")
+    return FanoutCase(
+        fake,
+        {"api_key": "${MAILCHIMP_API_KEY}"},
+        {"MAILCHIMP_API_KEY": GOOD_KEY},
+        path="/3.0",
+    )

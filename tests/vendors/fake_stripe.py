@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fake_api import FakeApi
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 GOOD_KEY = "sk_test_good0123456789"
 READ_ONLY_KEY = "rk_test_no_customers"
@@ -43,9 +43,6 @@ class FakeStripe(FakeApi):
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     search_lag: bool = False  # the search index still shows deleted customers
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
-
-    def __post_init__(self) -> None:
-        FakeApi.__init__(self)
 
     # --- seeding ---
 
@@ -331,3 +328,15 @@ class FakeStripe(FakeApi):
             for item in self.owned.get(kind, []):
                 if item["id"] in ids and "billing_details" in item:
                     item["billing_details"] = {"email": REDACTED}
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """An account with `email`'s customer (a charge, an invoice), and Bob's."""
+    fake = FakeStripe()
+    ada = fake.add_customer(email, "Ada Lovelace")
+    fake.add_charge(ada, 1200)
+    fake.add_owned("invoices", ada, object="invoice", total=1200, customer_email=email)
+    fake.add_charge(fake.add_customer("bob@example.com", "Bob"), 500)
+    return FanoutCase(
+        fake, {"api_key": "${STRIPE_API_KEY}"}, {"STRIPE_API_KEY": GOOD_KEY}
+    )

@@ -17,17 +17,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.vendors.fakekit import FakeVendor
+from tests.vendors.fake_api import FakeApi, FanoutCase
 
 AGENT = "agent@acme.invalid"
 GOOD_TOKEN = "zd-good-token"
 
 
 @dataclass
-class FakeZendesk(FakeVendor):
+class FakeZendesk(FakeApi):
     """One account; every object by id."""
 
-    url: str = ""
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     identities: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -85,13 +84,12 @@ class FakeZendesk(FakeVendor):
         ]
         return tid
 
-    def authorized(self, request: Request) -> bool:
+    def refuse(self, request: Request) -> Response | None:
         # API token auth, Basic "{email}/token:{api_token}":
         # developer.zendesk.com/api-reference/introduction/security-and-auth/
         raw = base64.b64encode(f"{AGENT}/token:{GOOD_TOKEN}".encode()).decode()
-        return request.headers.get("Authorization") == f"Basic {raw}"
-
-    def refused(self) -> Response:
+        if request.headers.get("Authorization") == f"Basic {raw}":
+            return None
         return JSONResponse({"error": "Couldn't authenticate you"}, 401)
 
     def routes(self) -> list[Route]:
@@ -117,10 +115,10 @@ class FakeZendesk(FakeVendor):
             Route("/api/v2/job_statuses/{jid}", self.job_status),
         ]
 
-    def rate_limit_headers(self) -> dict[str, str]:
+    def too_many(self) -> Response:
         # 429 with Retry-After and the account's limit headers:
         # .../introduction/rate-limits/ and the best-practices page
-        return {
+        headers = {
             "Retry-After": "1",
             "X-Rate-Limit": "200",
             "X-Rate-Limit-Remaining": "0",
@@ -128,6 +126,7 @@ class FakeZendesk(FakeVendor):
             "ratelimit-remaining": "0",
             "ratelimit-reset": "1",
         }
+        return JSONResponse({"error": "TooManyRequests"}, 429, headers=headers)
 
     # Cursor pagination: .../introduction/pagination/ (page[size] ≤ 100, page[after]).
     def _cursor(self, offset: int) -> str:
@@ -297,3 +296,18 @@ class FakeZendesk(FakeVendor):
         """Whether any live or soft-deleted user still has the address."""
         every = [*self.users.values(), *self.deleted_users.values()]
         return any((u["email"] or "").lower() == email.lower() for u in every)
+
+
+def fanout_case(email: str) -> FanoutCase:
+    """An account with `email`'s user (two tickets), and Bob's."""
+    fake = FakeZendesk()
+    ada = fake.add_user(email)
+    fake.add_ticket(ada, "engine question", comments=2)
+    fake.add_ticket(ada, "invoice question")
+    fake.add_ticket(fake.add_user("bob@example.com"), "Bob's ticket")
+    config = {
+        "subdomain": "acme",
+        "email": AGENT,
+        "api_token": "${ZENDESK_API_TOKEN}",
+    }
+    return FanoutCase(fake, config, {"ZENDESK_API_TOKEN": GOOD_TOKEN})

@@ -1,7 +1,5 @@
 """The `activecampaign` type against a fake ActiveCampaign account on loopback."""
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 
 from connectors.activecampaign import ActiveCampaignConfig, ActiveCampaignConnector
@@ -11,15 +9,10 @@ from connectors.base import (
     Subject,
     TransientError,
 )
-from connectors.testing import (
-    ConnectorContract,
-    ContractCase,
-    assert_within_rate,
-    collect,
-    serve_app,
-)
+from connectors.testing import assert_within_rate, collect
 from connectors.throttle import Throttle
 from tests.vendors.fake_activecampaign import GOOD_KEY, FakeActiveCampaign
+from tests.vendors.harness import Vendor, VendorContract, by_source
 
 ADA = Subject(email="Ada.Lovelace@example.com")
 OTHERS = ("bob@example.com", "cy@example.com")
@@ -27,8 +20,7 @@ NOTES = 250  # three pages of 100
 FAST = RateLimit(max_rate=200, time_period=1)
 
 
-def _account() -> FakeActiveCampaign:
-    fake = FakeActiveCampaign()
+def _seed(fake: FakeActiveCampaign) -> None:
     ada = fake.add_contact("ada.lovelace@example.com", firstName="Ada")
     # A duplicate in another case: the filter ignores case, so it is the same person.
     twin = fake.add_contact("ADA.LOVELACE@example.com", firstName="Ada")
@@ -43,7 +35,6 @@ def _account() -> FakeActiveCampaign:
         other = fake.add_contact(email, firstName="Other")
         fake.add_related(other, "notes", {"note": f"about {email}"})
         fake.add_related(other, "contactLists", {"list": "1", "status": "1"})
-    return fake
 
 
 def _connector(
@@ -63,46 +54,28 @@ def _connector(
     )
 
 
-@pytest.fixture
-def fake() -> FakeActiveCampaign:
-    return _account()
+VENDOR = Vendor(
+    FakeActiveCampaign,
+    _seed,
+    _connector,
+    refused={"key": "revoked"},
+    subject=ADA,
+    others=OTHERS,
+)
 
 
-@pytest.fixture
-def url(fake: FakeActiveCampaign) -> Iterator[str]:
-    with serve_app(fake.app(fake.routes())) as served:
-        yield served
-
-
-@pytest.fixture
-async def ac(url: str) -> AsyncIterator[ActiveCampaignConnector]:
-    connector = _connector(url)
-    yield connector
-    await connector.aclose()
-
-
-class TestActiveCampaignContract(ConnectorContract):
-    @pytest.fixture
-    def case(self, url: str) -> ContractCase:
-        return ContractCase(
-            good=_connector(url),
-            bad=_connector(url, key="revoked"),
-            subject=ADA,
-            others=OTHERS,
-        )
+class TestActiveCampaignContract(VendorContract):
+    pass
 
 
 def _notes_pages(fake: FakeActiveCampaign) -> list[str]:
-    return [c.query["offset"] for c in fake.calls("GET") if c.path.endswith("/notes")]
+    return [c.params["offset"] for c in fake.calls("GET") if c.path.endswith("/notes")]
 
 
-async def test_every_page_is_read_and_only_the_persons_records(ac, fake):
-    records = await collect(ac, ADA)
+async def test_every_page_is_read_and_only_the_persons_records(connector, fake):
+    records = await collect(connector, ADA)
 
-    by_source: dict[str, int] = {}
-    for record in records:
-        by_source[record.source] = by_source.get(record.source, 0) + 1
-    assert by_source == {
+    assert by_source(records) == {
         "contacts": 2,
         "notes": NOTES,
         "deals": 1,
@@ -117,42 +90,34 @@ async def test_every_page_is_read_and_only_the_persons_records(ac, fake):
 
 
 async def test_429s_mid_paging_are_waited_out_within_the_rate_limit(url, fake):
-    headers = {
-        "Retry-After": "1",
-        "RateLimit-Limit": "5",
-        "RateLimit-Remaining": "0",
-        "RateLimit-Reset": "1",
-    }
-    fake.fail(
-        lambda r: r.url.path.endswith("/notes") and r.query_params["offset"] == "100",
-        429,
-        body={"message": "Too Many Requests"},
-        headers=headers,
-        times=3,
+    fake.throttle(
+        "GET", lambda c: c.path.endswith("/notes") and c.params["offset"] == "100"
     )
     async with _connector(url, fast=False) as connector:  # its own 5 calls a second
         records = await collect(connector, ADA)
 
     assert sum(r.source == "notes" for r in records) == NOTES
     assert _notes_pages(fake) == ["0", "100", "100", "100", "100", "200", "0"]
-    assert_within_rate([c.at for c in fake.log], RateLimit(5, 1))
+    assert_within_rate(fake.arrivals(), RateLimit(5, 1))
 
 
-async def test_a_500_is_transient(ac, fake):
-    fake.fail(lambda r: r.url.path == "/api/3/contacts", 500, body={"message": "x"})
+async def test_a_500_is_transient(connector, fake):
+    fake.fail_once("GET", lambda c: c.path == "/api/3/contacts")
     with pytest.raises(TransientError) as caught:
-        await collect(ac, ADA)
+        await collect(connector, ADA)
     assert "500" in str(caught.value)
     assert "example.com" not in str(caught.value)
 
 
-async def test_case_variants_of_the_address_are_found(ac):
-    emails = {r.data["email"] for r in await collect(ac, ADA) if r.source == "contacts"}
+async def test_case_variants_of_the_address_are_found(connector):
+    emails = {
+        r.data["email"] for r in await collect(connector, ADA) if r.source == "contacts"
+    }
     assert emails == {"ada.lovelace@example.com", "ADA.LOVELACE@example.com"}
 
 
-async def test_erase_deletes_then_purges_the_archive(ac, fake):
-    summary = await ac.erase(ADA)
+async def test_erase_deletes_then_purges_the_archive(connector, fake):
+    summary = await connector.erase(ADA)
 
     assert summary.status is EraseStatus.DONE
     assert summary.erased == {"contacts": 2}
@@ -163,21 +128,21 @@ async def test_erase_deletes_then_purges_the_archive(ac, fake):
     assert len(fake.calls("DELETE", "/api/3/contactArchives/")) == 2
 
 
-async def test_an_interrupted_erase_purges_what_it_archived(ac, fake):
+async def test_an_interrupted_erase_purges_what_it_archived(connector, fake):
     # A first run deleted (archived) the contacts and died before the purge.
     for cid in [c for c, row in fake.contacts.items() if "ada" in row["email"].lower()]:
         fake.archive[f"a{cid}"] = {**fake.contacts.pop(cid), "id": f"a{cid}"}
 
-    summary = await ac.erase(ADA)
+    summary = await connector.erase(ADA)
 
     assert summary.erased == {"contacts": 2}
     assert fake.archived_emails() == []
 
 
-async def test_without_an_admin_key_the_purge_is_a_manual_step(ac, fake):
+async def test_without_an_admin_key_the_purge_is_a_manual_step(connector, fake):
     fake.admin = False
 
-    summary = await ac.erase(ADA)
+    summary = await connector.erase(ADA)
 
     assert summary.status is EraseStatus.MANUAL_REQUIRED
     assert "Admin group" in summary.notes[0]
@@ -185,9 +150,9 @@ async def test_without_an_admin_key_the_purge_is_a_manual_step(ac, fake):
     assert len(fake.archived_emails()) == 2  # archived, not erased: said so
 
 
-async def test_opt_out_unsubscribes_every_list_once(ac, fake):
-    first = await ac.opt_out(ADA)
-    second = await ac.opt_out(ADA)
+async def test_opt_out_unsubscribes_every_list_once(connector, fake):
+    first = await connector.opt_out(ADA)
+    second = await connector.opt_out(ADA)
 
     assert first.erased == {"lists": 3}  # the twin's list 4 was already unsubscribed
     assert second.erased == {"lists": 0}

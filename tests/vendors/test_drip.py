@@ -1,21 +1,15 @@
 """The `drip` type against a fake Drip account on loopback."""
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from connectors.base import EraseStatus, RateLimit, Subject, TransientError
 from connectors.drip import DripConfig, DripConnector
-from connectors.testing import (
-    ConnectorContract,
-    ContractCase,
-    assert_within_rate,
-    collect,
-    serve_app,
-)
+from connectors.testing import assert_within_rate, collect
 from connectors.throttle import Throttle
 from tests.vendors.fake_drip import ACCOUNT, GOOD_TOKEN, FakeDrip
+from tests.vendors.harness import Vendor, VendorContract
 
 ADA = Subject(email="Ada.Lovelace@example.com")
 OTHERS = ("bob@example.com", "cy@example.com")
@@ -23,15 +17,13 @@ CAMPAIGNS = 250  # three pages of 100
 FAST = RateLimit(max_rate=500, time_period=1)
 
 
-def _account() -> FakeDrip:
-    fake = FakeDrip()
+def _seed(fake: FakeDrip) -> None:
     ada = fake.add_subscriber("ada.lovelace@example.com", tags=["customer", "vip"])
     for n in range(CAMPAIGNS):
         fake.add_campaign_subscription(ada, 1000 + n)
     for email in OTHERS:
         other = fake.add_subscriber(email, tags=[f"tag of {email}"])
         fake.add_campaign_subscription(other, 1)
-    return fake
 
 
 def _connector(url: str, token: str = GOOD_TOKEN, *, fast: bool = True):
@@ -48,45 +40,30 @@ def _connector(url: str, token: str = GOOD_TOKEN, *, fast: bool = True):
     )
 
 
-@pytest.fixture
-def fake() -> FakeDrip:
-    return _account()
+VENDOR = Vendor(
+    FakeDrip,
+    _seed,
+    _connector,
+    refused={"token": "revoked"},
+    subject=ADA,
+    others=OTHERS,
+)
 
 
-@pytest.fixture
-def url(fake: FakeDrip) -> Iterator[str]:
-    with serve_app(fake.app(fake.routes())) as served:
-        yield served
-
-
-@pytest.fixture
-async def drip(url: str) -> AsyncIterator[DripConnector]:
-    connector = _connector(url)
-    yield connector
-    await connector.aclose()
-
-
-class TestDripContract(ConnectorContract):
-    @pytest.fixture
-    def case(self, url: str) -> ContractCase:
-        return ContractCase(
-            good=_connector(url),
-            bad=_connector(url, token="revoked"),
-            subject=ADA,
-            others=OTHERS,
-        )
+class TestDripContract(VendorContract):
+    pass
 
 
 def _pages(fake: FakeDrip) -> list[str]:
     return [
-        c.query["page"]
+        c.params["page"]
         for c in fake.calls("GET")
         if c.path.endswith("/campaign_subscriptions")
     ]
 
 
-async def test_every_page_is_read_and_only_the_persons_records(drip, fake):
-    records = await collect(drip, ADA)
+async def test_every_page_is_read_and_only_the_persons_records(connector, fake):
+    records = await collect(connector, ADA)
 
     sources = [r.source for r in records]
     assert sources.count("subscribers") == 1
@@ -99,15 +76,11 @@ async def test_every_page_is_read_and_only_the_persons_records(drip, fake):
 
 
 async def test_429s_mid_paging_are_waited_out_within_the_rate_limit(url, fake):
-    fake.fail(
-        lambda r: (
-            r.url.path.endswith("/campaign_subscriptions")
-            and r.query_params.get("page") == "2"
+    fake.throttle(
+        "GET",
+        lambda c: (
+            c.path.endswith("/campaign_subscriptions") and c.params.get("page") == "2"
         ),
-        429,
-        body={"errors": [{"code": "too_many_requests", "message": "Slow down"}]},
-        headers=fake.rate_limit_headers(),
-        times=3,
     )
     async with _connector(url, fast=False) as connector:
         records = await collect(connector, ADA)
@@ -115,21 +88,23 @@ async def test_429s_mid_paging_are_waited_out_within_the_rate_limit(url, fake):
 
     assert sum(r.source == "campaign_subscriptions" for r in records) == CAMPAIGNS
     assert _pages(fake) == ["1", "2", "2", "2", "2", "3"]  # nothing re-read
-    throttled = [c.at for c in fake.log if c.query.get("page") == "2"]
+    throttled = [c.at for c in fake.log if c.params.get("page") == "2"]
     # No Retry-After: "none remaining" in X-RateLimit-Remaining holds calls a second.
     assert all(b - a >= 0.95 for a, b in itertools.pairwise(throttled))
-    assert_within_rate([c.at for c in fake.log], limit)
+    assert_within_rate(fake.arrivals(), limit)
 
 
-async def test_a_500_is_transient(drip, fake):
-    fake.fail(lambda r: "/subscribers/" in r.url.path, 500)
+async def test_a_500_is_transient(connector, fake):
+    fake.fail_once("GET", lambda c: "/subscribers/" in c.path)
     with pytest.raises(TransientError):
-        await collect(drip, ADA)
+        await collect(connector, ADA)
 
 
-async def test_the_address_in_another_case_is_found(drip, fake):
+async def test_the_address_in_another_case_is_found(connector, fake):
     emails = [
-        r.data["email"] for r in await collect(drip, ADA) if r.source == "subscribers"
+        r.data["email"]
+        for r in await collect(connector, ADA)
+        if r.source == "subscribers"
     ]
     assert emails == ["ada.lovelace@example.com"]
     # Asked as written, then lower-cased; the same subscriber is exported once.
@@ -137,8 +112,8 @@ async def test_the_address_in_another_case_is_found(drip, fake):
     assert len(looked_up) == 2
 
 
-async def test_erase_deletes_the_subscriber(drip, fake):
-    summary = await drip.erase(ADA)
+async def test_erase_deletes_the_subscriber(connector, fake):
+    summary = await connector.erase(ADA)
 
     assert summary.status is EraseStatus.DONE
     assert summary.erased == {"subscribers": 1}
@@ -147,9 +122,9 @@ async def test_erase_deletes_the_subscriber(drip, fake):
     assert not fake.calls("POST")  # deleted, not merely unsubscribed
 
 
-async def test_opt_out_unsubscribes_from_all_mailings_once(drip, fake):
-    first = await drip.opt_out(ADA)
-    second = await drip.opt_out(ADA)
+async def test_opt_out_unsubscribes_from_all_mailings_once(connector, fake):
+    first = await connector.opt_out(ADA)
+    second = await connector.opt_out(ADA)
 
     assert first.erased == {"subscribers": 1}
     assert second.erased == {"subscribers": 0}

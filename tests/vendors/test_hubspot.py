@@ -2,7 +2,6 @@
 own behaviour (association paging, 429s without Retry-After, GDPR delete, opt-out)."""
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -15,15 +14,10 @@ from connectors.base import (
     TransientError,
 )
 from connectors.hubspot import HubSpotConfig, HubSpotConnector
-from connectors.testing import (
-    ConnectorContract,
-    ContractCase,
-    assert_within_rate,
-    collect,
-    serve_app,
-)
+from connectors.testing import assert_within_rate, collect
 from connectors.throttle import Throttle
 from tests.vendors.fake_hubspot import GOOD_TOKEN, NO_SCOPE_TOKEN, FakeHubSpot
+from tests.vendors.harness import Vendor, VendorContract
 
 ADA = Subject(email="Ada.Lovelace@Example.com", name="Ada Lovelace")
 OTHERS = ["bob@example.com", "cy@example.net"]
@@ -46,14 +40,6 @@ def _seed(fake: FakeHubSpot) -> dict[str, str]:
     return {"ada": ada, "bob": bob, "cy": cy}
 
 
-@pytest.fixture
-def fake() -> Iterator[tuple[FakeHubSpot, str]]:
-    vendor = FakeHubSpot()
-    _seed(vendor)
-    with serve_app(vendor) as url:
-        yield vendor, url
-
-
 def _connector(url: str, token: str = GOOD_TOKEN, **options) -> HubSpotConnector:
     config = HubSpotConfig(
         name="crm", type="hubspot", token=token, base_url=url, timeout=5
@@ -64,23 +50,18 @@ def _connector(url: str, token: str = GOOD_TOKEN, **options) -> HubSpotConnector
     )
 
 
-@pytest.fixture
-async def connector(fake) -> AsyncIterator[HubSpotConnector]:
-    opened = _connector(fake[1])
-    yield opened
-    await opened.aclose()
+VENDOR = Vendor(
+    FakeHubSpot,
+    _seed,
+    _connector,
+    refused={"token": "pat-eu1-revoked"},
+    subject=ADA,
+    others=OTHERS,
+)
 
 
-class TestHubSpotContract(ConnectorContract):
-    @pytest.fixture
-    def case(self, fake) -> ContractCase:
-        _, url = fake
-        return ContractCase(
-            good=_connector(url),
-            bad=_connector(url, token="pat-eu1-revoked"),
-            subject=ADA,
-            others=OTHERS,
-        )
+class TestHubSpotContract(VendorContract):
+    pass
 
 
 def test_rate_limits_are_the_documented_private_app_and_search_limits():
@@ -100,15 +81,14 @@ def test_base_url_defaults_to_hubapi_and_can_be_overridden():
     )
 
 
-async def test_missing_scopes_403_is_an_auth_error(fake):
-    connector = _connector(fake[1], token=NO_SCOPE_TOKEN)
+async def test_missing_scopes_403_is_an_auth_error(url):
+    connector = _connector(url, token=NO_SCOPE_TOKEN)
     with pytest.raises(AuthError, match="HTTP 403"):
         await connector.test()
     await connector.aclose()
 
 
 async def test_access_pages_through_associations_and_returns_only_ada(fake, connector):
-    vendor, _ = fake
     records = await collect(connector, ADA)
 
     by_source: dict[str, list] = {}
@@ -123,11 +103,11 @@ async def test_access_pages_through_associations_and_returns_only_ada(fake, conn
     assert len(by_source["deals"]) == ADA_DEALS
     assert len(by_source["tickets"]) == 1
     assert {s["subscriptionId"] for s in by_source["email_subscriptions"]} == {101, 102}
-    note_pages = vendor.calls(
+    note_pages = fake.calls(
         "GET", f"/crm/v4/objects/contacts/{records[0].data['id']}/associations/notes"
     )
     assert len(note_pages) == 3
-    assert len(vendor.calls("POST", "/crm/v3/objects/notes/batch/read")) == 11
+    assert len(fake.calls("POST", "/crm/v3/objects/notes/batch/read")) == 11
 
 
 async def test_the_lower_cased_address_finds_a_contact_stored_lower_case(
@@ -140,20 +120,19 @@ async def test_the_lower_cased_address_finds_a_contact_stored_lower_case(
     ] == ["ada.lovelace@example.com"]
 
 
-async def test_429s_mid_paging_wait_the_named_window_and_keep_the_rate(fake):
-    vendor, url = fake
+async def test_429s_mid_paging_wait_the_named_window_and_keep_the_rate(fake, url):
     limit = RateLimit(10, 1)
     connector = _connector(url, throttle=Throttle([limit]))
     # The third page of Ada's note associations is refused three times.
-    ada = _ids_by_email(vendor)["ada.lovelace@example.com"]
+    ada = _ids_by_email(fake)["ada.lovelace@example.com"]
     path = f"/crm/v4/objects/contacts/{ada}/associations/notes"
-    vendor.throttle("GET", path, times=3, skip=2)
+    fake.throttle("GET", path, times=3, skip=2)
 
     records = await collect(connector, ADA)
     await connector.aclose()
 
     assert sum(r.source == "notes" for r in records) == ADA_NOTES
-    note_pages = vendor.calls("GET", path)
+    note_pages = fake.calls("GET", path)
     # Pages 1 and 2, three 429s for page 3, then page 3: nothing is read twice.
     assert [c.query for c in note_pages] == [
         "limit=500",
@@ -165,25 +144,23 @@ async def test_429s_mid_paging_wait_the_named_window_and_keep_the_rate(fake):
     ]
     waits = [b.at - a.at for a, b in itertools.pairwise(note_pages[2:])]
     assert all(w >= 0.95 for w in waits), waits  # the 1 000 ms the headers named
-    assert_within_rate(vendor.arrivals(), limit)
+    assert_within_rate(fake.arrivals(), limit)
 
 
 async def test_a_500_once_is_transient_naming_method_and_host_only(fake, connector):
-    vendor, _ = fake
-    vendor.fail_once("POST", "/crm/v3/objects/contacts/search")
+    fake.fail_once("POST", "/crm/v3/objects/contacts/search")
     with pytest.raises(TransientError, match=r"^HTTP 500 from POST 127\.0\.0\.1$"):
         await collect(connector, ADA)
 
 
 async def test_an_expired_association_cursor_fails_the_access(fake, connector):
-    vendor, _ = fake
     seen: list[str] = []
 
     async def read() -> None:
         async for record in connector.access(ADA):
             seen.append(record.source)
             if record.source == "contacts":
-                vendor.expire_cursors()  # the next page's cursor is now stale
+                fake.expire_cursors()  # the next page's cursor is now stale
 
     with pytest.raises(ConnectorError, match="HTTP 400"):
         await read()
@@ -191,43 +168,40 @@ async def test_an_expired_association_cursor_fails_the_access(fake, connector):
 
 
 async def test_erase_uses_gdpr_delete_not_the_archive(fake, connector):
-    vendor, _ = fake
-    ids = _ids_by_email(vendor)
+    ids = _ids_by_email(fake)
 
     summary = await connector.erase(ADA)
 
     assert summary.status is EraseStatus.DONE
     assert summary.erased == {"contacts": 1}
-    assert len(vendor.calls("POST", "/crm/v3/objects/contacts/gdpr-delete")) == 1
-    assert vendor.calls("DELETE") == []  # the archive-only call was never made
-    assert ids["ada.lovelace@example.com"] not in vendor.contacts
-    assert set(_ids_by_email(vendor)) == {"bob@example.com", "cy@example.net"}
-    assert len(vendor.objects["notes"]) == 2  # Ada's engagements went with her
+    assert len(fake.calls("POST", "/crm/v3/objects/contacts/gdpr-delete")) == 1
+    assert fake.calls("DELETE") == []  # the archive-only call was never made
+    assert ids["ada.lovelace@example.com"] not in fake.contacts
+    assert set(_ids_by_email(fake)) == {"bob@example.com", "cy@example.net"}
+    assert len(fake.objects["notes"]) == 2  # Ada's engagements went with her
     assert await collect(connector, ADA) == []
 
 
 async def test_erase_of_an_unknown_person_sends_no_delete(fake, connector):
     # A GDPR delete by an unknown email would blocklist it: nothing is sent.
-    vendor, _ = fake
     summary = await connector.erase(Subject(email="nobody@example.invalid"))
     assert summary.erased == {"contacts": 0}
-    assert vendor.calls("POST", "/crm/v3/objects/contacts/gdpr-delete") == []
+    assert fake.calls("POST", "/crm/v3/objects/contacts/gdpr-delete") == []
 
 
 async def test_opt_out_unsubscribes_from_all_email_once(fake, connector):
-    vendor, _ = fake
     first = await connector.opt_out(ADA)
     second = await connector.opt_out(ADA)
 
     assert first.erased == {"email": 1}
     assert second.erased == {"email": 0}
-    assert vendor.wide_unsubscribed == {"ada.lovelace@example.com"}
-    posts = vendor.calls("POST", "/communication-preferences/v4/statuses/")
+    assert fake.wide_unsubscribed == {"ada.lovelace@example.com"}
+    posts = fake.calls("POST", "/communication-preferences/v4/statuses/")
     assert [p.query for p in posts] == ["channel=EMAIL"]
     records = await collect(connector, ADA)
     statuses = {r.data["status"] for r in records if r.source == "email_subscriptions"}
     assert statuses == {"NOT_SUBSCRIBED"}
 
 
-def _ids_by_email(vendor: FakeHubSpot) -> dict[str, str]:
-    return {c["properties"]["email"]: i for i, c in vendor.contacts.items()}
+def _ids_by_email(fake: FakeHubSpot) -> dict[str, str]:
+    return {c["properties"]["email"]: i for i, c in fake.contacts.items()}

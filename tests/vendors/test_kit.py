@@ -1,8 +1,6 @@
 """The `kit` type against a fake Kit on loopback: the contract kit plus Kit's own
 behaviour (every state, cursor paging, bare 429s, no delete: unsubscribe + manual task)."""
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 
 from connectors.base import (
@@ -13,15 +11,10 @@ from connectors.base import (
     TransientError,
 )
 from connectors.kit import KitConfig, KitConnector
-from connectors.testing import (
-    ConnectorContract,
-    ContractCase,
-    assert_within_rate,
-    collect,
-    serve_app,
-)
+from connectors.testing import assert_within_rate, collect
 from connectors.throttle import Throttle
 from tests.vendors.fake_kit import GOOD_KEY, FakeKit
+from tests.vendors.harness import Vendor, VendorContract
 
 ADA = Subject(email="Ada.Lovelace@Example.com", name="Ada Lovelace")
 OTHERS = ["bob@example.com", "cy@example.net"]
@@ -34,18 +27,15 @@ class FastKit(KitConnector):
     backoff = 0.05
 
 
-@pytest.fixture
-def fake() -> Iterator[tuple[FakeKit, str, int]]:
-    vendor = FakeKit()
-    ada = vendor.add_subscriber(ADA.email, "Ada")
+def _seed(fake: FakeKit) -> int:
+    ada = fake.add_subscriber(ADA.email, "Ada")
     for n in range(ADA_TAGS):
-        vendor.tag(ada, f"interest-{n}")
+        fake.tag(ada, f"interest-{n}")
     for email in OTHERS:
-        other = vendor.add_subscriber(email, email.split("@")[0].title())
-        vendor.tag(other, f"owner {email}")
-    vendor.add_subscriber("gone@example.org", "Gone", state="cancelled")
-    with serve_app(vendor) as url:
-        yield vendor, url, ada
+        other = fake.add_subscriber(email, email.split("@")[0].title())
+        fake.tag(other, f"owner {email}")
+    fake.add_subscriber("gone@example.org", "Gone", state="cancelled")
+    return ada
 
 
 def _connector(
@@ -55,23 +45,18 @@ def _connector(
     return FastKit(config, name="kit", throttle=throttle or Throttle())
 
 
-@pytest.fixture
-async def connector(fake) -> AsyncIterator[KitConnector]:
-    opened = _connector(fake[1])
-    yield opened
-    await opened.aclose()
+VENDOR = Vendor(
+    FakeKit,
+    _seed,
+    _connector,
+    refused={"key": "kit_revoked"},
+    subject=ADA,
+    others=OTHERS,
+)
 
 
-class TestKitContract(ConnectorContract):
-    @pytest.fixture
-    def case(self, fake) -> ContractCase:
-        url = fake[1]
-        return ContractCase(
-            good=_connector(url),
-            bad=_connector(url, key="kit_revoked"),
-            subject=ADA,
-            others=OTHERS,
-        )
+class TestKitContract(VendorContract):
+    pass
 
 
 def test_rate_limit_is_the_api_keys_120_a_minute():
@@ -81,87 +66,85 @@ def test_rate_limit_is_the_api_keys_120_a_minute():
     assert connector.api.base_url == "https://api.kit.com"
 
 
-async def test_access_reads_every_state_and_every_tag_page(fake, connector):
-    vendor, _, ada = fake
+async def test_access_reads_every_state_and_every_tag_page(fake, seeded, connector):
+    ada = seeded
     records = await collect(connector, ADA)
 
     assert [r.data["id"] for r in records if r.source == "subscribers"] == [ada]
     assert sum(r.source == "subscriber_tags" for r in records) == ADA_TAGS
-    listing = vendor.calls("GET", "/v4/subscribers")[0]
+    listing = fake.calls("GET", "/v4/subscribers")[0]
     assert "status=all" in listing.query
-    assert len(vendor.calls("GET", f"/v4/subscribers/{ada}/tags")) == 3
+    assert len(fake.calls("GET", f"/v4/subscribers/{ada}/tags")) == 3
 
 
-async def test_an_unsubscribed_person_is_still_found(fake, connector):
-    vendor, _, ada = fake
-    vendor.subscribers[ada]["state"] = "cancelled"
+async def test_an_unsubscribed_person_is_still_found(fake, seeded, connector):
+    ada = seeded
+    fake.subscribers[ada]["state"] = "cancelled"
     records = await collect(connector, ADA)
     assert [r.data["state"] for r in records if r.source == "subscribers"] == [
         "cancelled"
     ]
 
 
-async def test_bare_429s_mid_paging_back_off_and_keep_the_rate(fake):
-    vendor, url, ada = fake
+async def test_bare_429s_mid_paging_back_off_and_keep_the_rate(fake, url, seeded):
+    ada = seeded
     limit = RateLimit(5, 1)
     connector = _connector(url, throttle=Throttle([limit]))
     path = f"/v4/subscribers/{ada}/tags"
-    vendor.throttle("GET", path, times=3, skip=2)
+    fake.throttle("GET", path, times=3, skip=2)
 
     records = await collect(connector, ADA)
     await connector.aclose()
 
     assert sum(r.source == "subscriber_tags" for r in records) == ADA_TAGS
-    queries = [c.query for c in vendor.calls("GET", path)]
+    queries = [c.query for c in fake.calls("GET", path)]
     assert len(queries) == 6  # pages 1 and 2, three 429s, page 3: none read twice
     assert len(set(queries)) == 3
     assert queries[2] == queries[3] == queries[4] == queries[5]
-    assert_within_rate(vendor.arrivals(), limit)
+    assert_within_rate(fake.arrivals(), limit)
 
 
 async def test_a_500_once_is_transient_naming_method_and_host_only(fake, connector):
-    fake[0].fail_once("GET", "/v4/subscribers")
+    fake.fail_once("GET", "/v4/subscribers")
     with pytest.raises(TransientError, match=r"^HTTP 500 from GET 127\.0\.0\.1$"):
         await collect(connector, ADA)
 
 
-async def test_an_expired_cursor_fails_the_access(fake, connector):
-    vendor, _, ada = fake
-    vendor.expire_cursors()
+async def test_an_expired_cursor_fails_the_access(fake, seeded, connector):
+    ada = seeded
+    fake.expire_cursors()
     with pytest.raises(ConnectorError, match="HTTP 422"):
         await collect(connector, ADA)
-    assert len(vendor.calls("GET", f"/v4/subscribers/{ada}/tags")) == 2
+    assert len(fake.calls("GET", f"/v4/subscribers/{ada}/tags")) == 2
 
 
 async def test_erase_unsubscribes_clears_and_asks_for_the_manual_delete(
-    fake, connector
+    fake, seeded, connector
 ):
-    vendor, _, ada = fake
+    ada = seeded
     summary = await connector.erase(ADA)
 
     assert summary.status is EraseStatus.MANUAL_REQUIRED
     assert summary.erased == {}  # nothing is gone until a person deletes it in Kit
     assert str(ada) in summary.notes[0]
     assert ADA.email.lower() not in summary.notes[0]
-    subscriber = vendor.subscribers[ada]
+    subscriber = fake.subscribers[ada]
     assert subscriber["state"] == "cancelled"
     assert subscriber["first_name"] is None
     assert set(subscriber["fields"].values()) == {None}
-    assert len(vendor.tagged[ada]) == ADA_TAGS  # tags go with the manual delete
-    assert vendor.calls("DELETE") == []
-    assert all(
-        vendor.tagged[s] for s in vendor.tagged if s != ada
-    )  # others keep theirs
-    others = [s for s in vendor.subscribers.values() if s["email_address"] in OTHERS]
+    assert len(fake.tagged[ada]) == ADA_TAGS  # tags go with the manual delete
+    assert fake.calls("DELETE") == []
+    assert all(fake.tagged[s] for s in fake.tagged if s != ada)  # others keep theirs
+    others = [s for s in fake.subscribers.values() if s["email_address"] in OTHERS]
     assert {s["state"] for s in others} == {"active"}
 
 
-async def test_opt_out_unsubscribes_once(fake, connector):
-    vendor, _, ada = fake
+async def test_opt_out_unsubscribes_once(fake, seeded, connector):
+    ada = seeded
     first = await connector.opt_out(ADA)
     second = await connector.opt_out(ADA)
 
     assert first.erased == {"subscribers": 1}
     assert second.erased == {"subscribers": 0}
-    assert vendor.subscribers[ada]["state"] == "cancelled"
-    assert len(vendor.calls("POST")) == 1
+    assert fake.subscribers[ada]["state"] == "cancelled"
+    assert len(fake.calls("POST")) == 1

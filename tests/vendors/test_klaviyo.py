@@ -1,21 +1,15 @@
 """The `klaviyo` type against a fake Klaviyo account on loopback."""
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from connectors.base import EraseStatus, RateLimit, Subject, TransientError
 from connectors.klaviyo import KlaviyoConfig, KlaviyoConnector
-from connectors.testing import (
-    ConnectorContract,
-    ContractCase,
-    assert_within_rate,
-    collect,
-    serve_app,
-)
+from connectors.testing import assert_within_rate, collect
 from connectors.throttle import Throttle
 from tests.vendors.fake_klaviyo import GOOD_KEY, FakeKlaviyo
+from tests.vendors.harness import Vendor, VendorContract, by_source
 
 ADA = Subject(email="Ada.Lovelace@example.com")
 OTHERS = ("bob@example.com", "cy@example.com")
@@ -23,8 +17,7 @@ EVENTS = 45  # three pages of 20 (the API's default page size for events)
 FAST = RateLimit(max_rate=500, time_period=1)
 
 
-def _account() -> FakeKlaviyo:
-    fake = FakeKlaviyo()
+def _seed(fake: FakeKlaviyo) -> None:
     first = fake.add_profile("Ada.Lovelace@example.com")
     second = fake.add_profile("ada.lovelace@example.com", consent="UNSUBSCRIBED")
     for n in range(EVENTS):
@@ -37,7 +30,6 @@ def _account() -> FakeKlaviyo:
     for email in OTHERS:
         other = fake.add_profile(email)
         fake.add_event(other, f"Clicked ({email})")
-    return fake
 
 
 def _connector(url: str, key: str = GOOD_KEY, *, fast: bool = True):
@@ -49,54 +41,31 @@ def _connector(url: str, key: str = GOOD_KEY, *, fast: bool = True):
     )
 
 
-@pytest.fixture
-def fake() -> FakeKlaviyo:
-    return _account()
+VENDOR = Vendor(
+    FakeKlaviyo,
+    _seed,
+    _connector,
+    refused={"key": "pk_revoked"},
+    subject=ADA,
+    others=OTHERS,
+    erased_at_once=False,  # Klaviyo deletes in the background
+)
 
 
-@pytest.fixture
-def url(fake: FakeKlaviyo) -> Iterator[str]:
-    with serve_app(fake.app(fake.routes())) as served:
-        fake.url = served
-        yield served
-
-
-@pytest.fixture
-async def kl(url: str) -> AsyncIterator[KlaviyoConnector]:
-    connector = _connector(url)
-    yield connector
-    await connector.aclose()
-
-
-class TestKlaviyoContract(ConnectorContract):
-    @pytest.fixture
-    def case(self, url: str) -> ContractCase:
-        return ContractCase(
-            good=_connector(url),
-            bad=_connector(url, key="pk_revoked"),
-            subject=ADA,
-            others=OTHERS,
-            erased_at_once=False,  # Klaviyo deletes in the background
-        )
-
-
-def _counts(records) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[record.source] = counts.get(record.source, 0) + 1
-    return counts
+class TestKlaviyoContract(VendorContract):
+    pass
 
 
 def _event_pages(fake: FakeKlaviyo) -> list[str]:
     return [
-        c.query.get("page[cursor]", "first") for c in fake.calls("GET", "/api/events")
+        c.params.get("page[cursor]", "first") for c in fake.calls("GET", "/api/events")
     ]
 
 
-async def test_every_page_is_read_and_only_the_persons_records(kl, fake):
-    records = await collect(kl, ADA)
+async def test_every_page_is_read_and_only_the_persons_records(connector, fake):
+    records = await collect(connector, ADA)
 
-    assert _counts(records) == {
+    assert by_source(records) == {
         "profiles": 2,
         "lists": 1,
         "segments": 1,
@@ -108,61 +77,57 @@ async def test_every_page_is_read_and_only_the_persons_records(kl, fake):
 
 
 async def test_429s_mid_paging_honour_retry_after_within_the_rate_limit(url, fake):
-    fake.fail(
-        lambda r: r.url.path == "/api/events" and "page[cursor]" in r.query_params,
-        429,
-        body={"errors": [{"status": 429, "code": "throttled", "title": "Throttled"}]},
-        headers=fake.rate_limit_headers(),
-        times=3,
+    fake.throttle(
+        "GET", lambda c: c.path == "/api/events" and "page[cursor]" in c.params
     )
     async with _connector(url, fast=False) as connector:
         records = await collect(connector, ADA)
         limits = connector.rate_limits()
 
-    assert _counts(records)["events"] == EVENTS + 1
+    assert by_source(records)["events"] == EVENTS + 1
     pages = _event_pages(fake)
     assert len(pages) == 4 + 3  # the throttled page sent again; none re-read
     assert pages[1] == pages[2] == pages[3] == pages[4]
-    throttled = [c.at for c in fake.log if c.query.get("page[cursor]") == pages[1]]
+    throttled = [c.at for c in fake.log if c.params.get("page[cursor]") == pages[1]]
     assert all(b - a >= 0.95 for a, b in itertools.pairwise(throttled))
     for limit in limits:
-        assert_within_rate([c.at for c in fake.log], limit)
+        assert_within_rate(fake.arrivals(), limit)
 
 
-async def test_an_expired_cursor_restarts_the_list_without_duplicates(kl, fake):
+async def test_an_expired_cursor_restarts_the_list_without_duplicates(connector, fake):
     fake.expire_cursors = 1
 
-    records = await collect(kl, ADA)
+    records = await collect(connector, ADA)
 
     ids = [r.data["id"] for r in records if r.source == "events"]
     assert len(ids) == len(set(ids)) == EVENTS + 1
 
 
-async def test_a_500_is_transient(kl, fake):
-    fake.fail(lambda r: r.url.path == "/api/profiles", 500)
+async def test_a_500_is_transient(connector, fake):
+    fake.fail_once("GET", lambda c: c.path == "/api/profiles")
     with pytest.raises(TransientError):
-        await collect(kl, ADA)
+        await collect(connector, ADA)
 
 
-async def test_both_case_forms_of_the_address_are_looked_up(kl):
-    profiles = [r.data for r in await collect(kl, ADA) if r.source == "profiles"]
+async def test_both_case_forms_of_the_address_are_looked_up(connector):
+    profiles = [r.data for r in await collect(connector, ADA) if r.source == "profiles"]
     assert {p["attributes"]["email"] for p in profiles} == {
         "Ada.Lovelace@example.com",
         "ada.lovelace@example.com",
     }
 
 
-async def test_erase_requests_gdpr_deletion_and_poll_waits_for_it(kl, fake):
-    summary = await kl.erase(ADA)
+async def test_erase_requests_gdpr_deletion_and_poll_waits_for_it(connector, fake):
+    summary = await connector.erase(ADA)
 
     assert summary.status is EraseStatus.PENDING
     assert summary.job_ref is not None
     assert "example" not in summary.job_ref
     assert len(fake.calls("POST", "/api/data-privacy-deletion-jobs")) == 2
-    assert (await kl.poll(summary.job_ref)).status is EraseStatus.PENDING
+    assert (await connector.poll(summary.job_ref)).status is EraseStatus.PENDING
 
     fake.process_deletions()
-    done = await kl.poll(summary.job_ref)
+    done = await connector.poll(summary.job_ref)
 
     assert done.status is EraseStatus.DONE
     assert done.erased == {"profiles": 2}
@@ -171,13 +136,13 @@ async def test_erase_requests_gdpr_deletion_and_poll_waits_for_it(kl, fake):
         e["relationships"]["profile"]["data"]["id"] in fake.profiles
         for e in fake.events
     )
-    assert await collect(kl, ADA) == []
+    assert await collect(connector, ADA) == []
 
 
-async def test_opt_out_unsubscribes_only_profiles_that_exist(kl, fake):
-    first = await kl.opt_out(ADA)
-    second = await kl.opt_out(ADA)
-    nobody = await kl.opt_out(Subject(email="nobody@example.com"))
+async def test_opt_out_unsubscribes_only_profiles_that_exist(connector, fake):
+    first = await connector.opt_out(ADA)
+    second = await connector.opt_out(ADA)
+    nobody = await connector.opt_out(Subject(email="nobody@example.com"))
 
     assert first.erased == {"profiles": 1}  # the other was already unsubscribed
     assert second.erased == {"profiles": 0}

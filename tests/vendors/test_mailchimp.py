@@ -1,8 +1,6 @@
 """The `mailchimp` type against a fake Mailchimp on loopback: the contract kit plus
 Mailchimp's own behaviour (every audience, offset paging, bare 429s, delete-permanent)."""
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 from pydantic import ValidationError
 
@@ -12,15 +10,10 @@ from connectors.mailchimp import (
     MailchimpConnector,
     subscriber_hash,
 )
-from connectors.testing import (
-    ConnectorContract,
-    ContractCase,
-    assert_within_rate,
-    collect,
-    serve_app,
-)
+from connectors.testing import assert_within_rate, collect
 from connectors.throttle import Throttle
 from tests.vendors.fake_mailchimp import GOOD_KEY, FakeMailchimp
+from tests.vendors.harness import Vendor, VendorContract
 
 ADA_WRITTEN = "Ada.Lovelace@Example.com"  # as the account holds it in one audience
 ADA = Subject(email="ada.lovelace@example.com", name="Ada Lovelace")
@@ -34,20 +27,18 @@ class FastMailchimp(MailchimpConnector):
     backoff = 0.05
 
 
-@pytest.fixture
-def fake() -> Iterator[tuple[FakeMailchimp, str, dict[str, str]]]:
-    vendor = FakeMailchimp()
-    news = vendor.add_audience("Newsletter")
-    shop = vendor.add_audience("Shop customers")
-    other = vendor.add_audience("Partners")
-    vendor.add_member(news, ADA_WRITTEN)
-    vendor.add_member(shop, ADA.email, status="pending")
+def _seed(fake: FakeMailchimp) -> dict[str, str]:
+    news = fake.add_audience("Newsletter")
+    shop = fake.add_audience("Shop customers")
+    other = fake.add_audience("Partners")
+    fake.add_member(news, ADA_WRITTEN)
+    fake.add_member(shop, ADA.email, status="pending")
     for email in OTHERS:
-        vendor.add_member(news, email)
-        vendor.add_member(other, email)
-        vendor.add_part(news, email, "notes", {"id": 9, "note": f"about {email}"})
+        fake.add_member(news, email)
+        fake.add_member(other, email)
+        fake.add_part(news, email, "notes", {"id": 9, "note": f"about {email}"})
     for n in range(ACTIVITY):
-        vendor.add_part(
+        fake.add_part(
             news,
             ADA.email,
             "activity-feed",
@@ -56,13 +47,12 @@ def fake() -> Iterator[tuple[FakeMailchimp, str, dict[str, str]]]:
                 "created_at_timestamp": f"2026-01-01T00:00:{n % 60:02d}Z",
             },
         )
-    vendor.add_part(news, ADA.email, "notes", {"id": 1, "note": "Prefers weekly"})
-    vendor.add_part(news, ADA.email, "tags", {"id": 7, "name": "vip"})
-    vendor.add_part(
+    fake.add_part(news, ADA.email, "notes", {"id": 1, "note": "Prefers weekly"})
+    fake.add_part(news, ADA.email, "tags", {"id": 7, "name": "vip"})
+    fake.add_part(
         shop, ADA.email, "events", {"name": "purchase", "occurred_at": "2026-02-01"}
     )
-    with serve_app(vendor) as url:
-        yield vendor, url, {"news": news, "shop": shop, "other": other}
+    return {"news": news, "shop": shop, "other": other}
 
 
 def _connector(url: str, key: str = GOOD_KEY, throttle: Throttle | None = None):
@@ -72,23 +62,18 @@ def _connector(url: str, key: str = GOOD_KEY, throttle: Throttle | None = None):
     return FastMailchimp(config, name="esp", throttle=throttle or Throttle())
 
 
-@pytest.fixture
-async def connector(fake) -> AsyncIterator[MailchimpConnector]:
-    opened = _connector(fake[1])
-    yield opened
-    await opened.aclose()
+VENDOR = Vendor(
+    FakeMailchimp,
+    _seed,
+    _connector,
+    refused={"key": "ffffffffffffffffffffffffffffffff-us6"},
+    subject=ADA,
+    others=OTHERS,
+)
 
 
-class TestMailchimpContract(ConnectorContract):
-    @pytest.fixture
-    def case(self, fake) -> ContractCase:
-        url = fake[1]
-        return ContractCase(
-            good=_connector(url),
-            bad=_connector(url, key="ffffffffffffffffffffffffffffffff-us6"),
-            subject=ADA,
-            others=OTHERS,
-        )
+class TestMailchimpContract(VendorContract):
+    pass
 
 
 def test_the_key_suffix_picks_the_data_centre_and_base_url_wins():
@@ -120,8 +105,8 @@ def test_the_subscriber_hash_is_md5_of_the_lower_cased_address():
     )  # md5("a@b.c")
 
 
-async def test_access_reads_every_audience_and_every_page(fake, connector):
-    vendor, _, lists = fake
+async def test_access_reads_every_audience_and_every_page(fake, seeded, connector):
+    lists = seeded
     records = await collect(connector, Subject(email=ADA_WRITTEN.upper()))
 
     members = [r.data for r in records if r.source == "members"]
@@ -135,7 +120,7 @@ async def test_access_reads_every_audience_and_every_page(fake, connector):
         "purchase"
     ]
     assert all("_links" not in r.data for r in records)
-    feed = [c for c in vendor.calls("GET") if c.path.endswith("/activity-feed")]
+    feed = [c for c in fake.calls("GET") if c.path.endswith("/activity-feed")]
     news_feed = [c for c in feed if lists["news"] in c.path]
     assert [c.query for c in news_feed] == [
         "count=1000&offset=0",
@@ -144,65 +129,65 @@ async def test_access_reads_every_audience_and_every_page(fake, connector):
     ]
 
 
-async def test_bare_429s_mid_paging_back_off_and_keep_the_rate(fake):
-    vendor, url, lists = fake
+async def test_bare_429s_mid_paging_back_off_and_keep_the_rate(fake, url, seeded):
+    lists = seeded
     limit = RateLimit(5, 1)
     connector = _connector(url, throttle=Throttle([limit]))
     path = (
         f"/3.0/lists/{lists['news']}/members/{subscriber_hash(ADA.email)}/activity-feed"
     )
-    vendor.throttle("GET", path, times=3, skip=2)
+    fake.throttle("GET", path, times=3, skip=2)
 
     records = await collect(connector, ADA)
     await connector.aclose()
 
     assert sum(r.source == "member_activity" for r in records) == ACTIVITY
-    assert [c.query for c in vendor.calls("GET", path)] == [
+    assert [c.query for c in fake.calls("GET", path)] == [
         "count=1000&offset=0",
         "count=1000&offset=1000",
         *["count=1000&offset=2000"] * 4,  # three 429s, then the page: none re-read
     ]
-    assert_within_rate(vendor.arrivals(), limit)
+    assert_within_rate(fake.arrivals(), limit)
 
 
 async def test_a_500_once_is_transient_naming_method_and_host_only(fake, connector):
-    fake[0].fail_once("GET", "/3.0/lists")
+    fake.fail_once("GET", "/3.0/lists")
     with pytest.raises(TransientError, match=r"^HTTP 500 from GET 127\.0\.0\.1$"):
         await collect(connector, ADA)
 
 
-async def test_erase_deletes_permanently_in_every_audience(fake, connector):
-    vendor, _, lists = fake
+async def test_erase_deletes_permanently_in_every_audience(fake, seeded, connector):
+    lists = seeded
     summary = await connector.erase(ADA)
 
     assert summary.status is EraseStatus.DONE
     assert summary.erased == {"members": 2}
-    posts = vendor.calls("POST")
+    posts = fake.calls("POST")
     assert len(posts) == 2
     assert all(c.path.endswith("/actions/delete-permanent") for c in posts)
-    assert vendor.calls("DELETE") == []  # the archive-only call was never used
-    assert vendor.forgotten == {
+    assert fake.calls("DELETE") == []  # the archive-only call was never used
+    assert fake.forgotten == {
         (lists["news"], subscriber_hash(ADA.email)),
         (lists["shop"], subscriber_hash(ADA.email)),
     }
-    assert vendor.status_of(lists["news"], OTHERS[0]) == "subscribed"
+    assert fake.status_of(lists["news"], OTHERS[0]) == "subscribed"
 
 
-async def test_an_archived_member_is_still_deleted_for_good(fake, connector):
-    vendor, _, lists = fake
-    vendor.members[(lists["news"], subscriber_hash(ADA.email))]["status"] = "archived"
+async def test_an_archived_member_is_still_deleted_for_good(fake, seeded, connector):
+    lists = seeded
+    fake.members[(lists["news"], subscriber_hash(ADA.email))]["status"] = "archived"
     assert (await connector.erase(ADA)).erased == {"members": 2}
-    assert vendor.status_of(lists["news"], ADA.email) is None
+    assert fake.status_of(lists["news"], ADA.email) is None
 
 
-async def test_opt_out_unsubscribes_in_every_audience_once(fake, connector):
-    vendor, _, lists = fake
+async def test_opt_out_unsubscribes_in_every_audience_once(fake, seeded, connector):
+    lists = seeded
     first = await connector.opt_out(ADA)
     second = await connector.opt_out(ADA)
 
     assert first.erased == {"audiences": 2}
     assert second.erased == {"audiences": 0}
-    assert vendor.status_of(lists["news"], ADA.email) == "unsubscribed"
-    assert vendor.status_of(lists["shop"], ADA.email) == "unsubscribed"
-    assert vendor.status_of(lists["news"], OTHERS[0]) == "subscribed"
-    assert len(vendor.calls("PATCH")) == 2
+    assert fake.status_of(lists["news"], ADA.email) == "unsubscribed"
+    assert fake.status_of(lists["shop"], ADA.email) == "unsubscribed"
+    assert fake.status_of(lists["news"], OTHERS[0]) == "subscribed"
+    assert len(fake.calls("PATCH")) == 2

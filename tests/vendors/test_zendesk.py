@@ -1,21 +1,16 @@
 """The `zendesk` type against a fake Zendesk Support account on loopback."""
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from starlette.responses import JSONResponse
 
 from connectors.base import AuthError, EraseStatus, RateLimit, Subject, TransientError
-from connectors.testing import (
-    ConnectorContract,
-    ContractCase,
-    assert_within_rate,
-    collect,
-    serve_app,
-)
+from connectors.testing import assert_within_rate, collect
 from connectors.throttle import Throttle
 from connectors.zendesk import ZendeskConfig, ZendeskConnector
 from tests.vendors.fake_zendesk import AGENT, GOOD_TOKEN, FakeZendesk
+from tests.vendors.harness import Vendor, VendorContract, by_source
 
 ADA = Subject(email="Ada.Lovelace@example.com")
 OTHERS = ("bob@example.com", "cy@example.com")
@@ -24,8 +19,7 @@ PAGE = 10
 FAST = RateLimit(max_rate=500, time_period=1)
 
 
-def _account() -> FakeZendesk:
-    fake = FakeZendesk()
+def _seed(fake: FakeZendesk) -> None:
     ada = fake.add_user("ada.lovelace@example.com")
     # An older user whose second identity is Ada's address: found through identities.
     old = fake.add_user("a.l@oldmail.example.org", also="Ada.Lovelace@example.com")
@@ -38,7 +32,6 @@ def _account() -> FakeZendesk:
     for email in OTHERS:
         other = fake.add_user(email)
         fake.add_ticket(other, f"ticket of {email}")
-    return fake
 
 
 def _connector(
@@ -61,55 +54,32 @@ def _connector(
     return connector
 
 
-@pytest.fixture
-def fake() -> FakeZendesk:
-    return _account()
+VENDOR = Vendor(
+    FakeZendesk,
+    _seed,
+    _connector,
+    refused={"token": "revoked"},
+    subject=ADA,
+    others=OTHERS,
+)
 
 
-@pytest.fixture
-def url(fake: FakeZendesk) -> Iterator[str]:
-    with serve_app(fake.app(fake.routes())) as served:
-        fake.url = served
-        yield served
-
-
-@pytest.fixture
-async def zd(url: str) -> AsyncIterator[ZendeskConnector]:
-    connector = _connector(url)
-    yield connector
-    await connector.aclose()
-
-
-class TestZendeskContract(ConnectorContract):
-    @pytest.fixture
-    def case(self, url: str) -> ContractCase:
-        return ContractCase(
-            good=_connector(url),
-            bad=_connector(url, token="revoked"),
-            subject=ADA,
-            others=OTHERS,
-        )
-
-
-def _counts(records) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[record.source] = counts.get(record.source, 0) + 1
-    return counts
+class TestZendeskContract(VendorContract):
+    pass
 
 
 def _requested_pages(fake: FakeZendesk) -> list[str]:
     return [
-        c.query.get("page[after]", "first")
+        c.params.get("page[after]", "first")
         for c in fake.calls("GET")
         if c.path.endswith("/tickets/requested")
     ]
 
 
-async def test_every_page_is_read_and_only_the_persons_records(zd, fake):
-    records = await collect(zd, ADA)
+async def test_every_page_is_read_and_only_the_persons_records(connector, fake):
+    records = await collect(connector, ADA)
 
-    assert _counts(records) == {
+    assert by_source(records) == {
         "users": 2,
         "identities": 3,
         "tickets": TICKETS + 1,
@@ -121,60 +91,54 @@ async def test_every_page_is_read_and_only_the_persons_records(zd, fake):
 
 
 async def test_429s_mid_paging_honour_retry_after_within_the_rate_limit(url, fake):
-    fake.fail(
-        lambda r: (
-            r.url.path.endswith("/tickets/requested")
-            and "page[after]" in r.query_params
-        ),
-        429,
-        body={"error": "TooManyRequests"},
-        headers=fake.rate_limit_headers(),
-        times=3,
+    fake.throttle(
+        "GET",
+        lambda c: c.path.endswith("/tickets/requested") and "page[after]" in c.params,
     )
     async with _connector(url, fast=False, requests_per_minute=400) as connector:
         records = await collect(connector, ADA)
 
-        assert _counts(records)["tickets"] == TICKETS + 1
+        assert by_source(records)["tickets"] == TICKETS + 1
         limit = connector.rate_limits()[0]
     pages = _requested_pages(fake)
     assert len(pages) == 4 + 3  # the throttled page sent again; none re-read
     assert pages[1] == pages[2] == pages[3] == pages[4]
-    throttled = [c.at for c in fake.log if c.query.get("page[after]") == pages[1]]
+    throttled = [c.at for c in fake.log if c.params.get("page[after]") == pages[1]]
     assert all(b - a >= 0.95 for a, b in itertools.pairwise(throttled))
-    assert_within_rate([c.at for c in fake.log], limit)
+    assert_within_rate(fake.arrivals(), limit)
 
 
-async def test_an_expired_cursor_restarts_the_list_without_duplicates(zd, fake):
+async def test_an_expired_cursor_restarts_the_list_without_duplicates(connector, fake):
     fake.expire_cursors = 1
 
-    records = await collect(zd, ADA)
+    records = await collect(connector, ADA)
 
     ids = [r.data["id"] for r in records if r.source == "tickets"]
     assert len(ids) == len(set(ids)) == TICKETS + 1
 
 
-async def test_a_500_is_transient(zd, fake):
-    fake.fail(lambda r: r.url.path.endswith("/users/search"), 500)
+async def test_a_500_is_transient(connector, fake):
+    fake.fail_once("GET", lambda c: c.path.endswith("/users/search"))
     with pytest.raises(TransientError):
-        await collect(zd, ADA)
+        await collect(connector, ADA)
 
 
-async def test_a_403_is_refused_credentials(zd, fake):
-    fake.fail(lambda r: True, 403, body={"error": "Forbidden"})
+async def test_a_403_is_refused_credentials(connector, fake):
+    fake.fail(None, "", lambda: JSONResponse({"error": "Forbidden"}, 403))
     with pytest.raises(AuthError):
-        await zd.test()
+        await connector.test()
 
 
-async def test_addresses_in_other_case_and_in_identities_are_found(zd):
-    users = [r.data for r in await collect(zd, ADA) if r.source == "users"]
+async def test_addresses_in_other_case_and_in_identities_are_found(connector):
+    users = [r.data for r in await collect(connector, ADA) if r.source == "users"]
     assert {u["email"] for u in users} == {
         "ada.lovelace@example.com",
         "a.l@oldmail.example.org",
     }
 
 
-async def test_erase_purges_tickets_and_users_permanently(zd, fake):
-    summary = await zd.erase(ADA)
+async def test_erase_purges_tickets_and_users_permanently(connector, fake):
+    summary = await connector.erase(ADA)
 
     assert summary.status is EraseStatus.DONE
     assert summary.erased == {"users": 3, "tickets": TICKETS + 1}
@@ -186,17 +150,17 @@ async def test_erase_purges_tickets_and_users_permanently(zd, fake):
     assert {u["email"] for u in fake.users.values()} == set(OTHERS)
 
 
-async def test_a_running_purge_job_is_pending_until_poll_sees_it_done(zd, fake):
+async def test_a_running_purge_job_is_pending_until_poll_sees_it_done(connector, fake):
     fake.jobs_finish_at_once = False
 
-    summary = await zd.erase(ADA)
+    summary = await connector.erase(ADA)
 
     assert summary.status is EraseStatus.PENDING
     assert summary.job_ref is not None
     assert "example" not in summary.job_ref
-    assert (await zd.poll(summary.job_ref)).status is EraseStatus.PENDING
+    assert (await connector.poll(summary.job_ref)).status is EraseStatus.PENDING
     fake.finish_jobs()
-    done = await zd.poll(summary.job_ref)
+    done = await connector.poll(summary.job_ref)
     assert done.status is EraseStatus.DONE
     assert done.erased == {"users": 3, "tickets": TICKETS + 1}
     assert fake.deleted_tickets == {}
