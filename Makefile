@@ -50,9 +50,17 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every benchmark, one table of figures beside the issues' goals, added to bench/results.md
+# (under 25 minutes on 2 cores). `make bench-quick` (or BENCH_QUICK=1) runs small sizes
+# in a minute or two and writes no file.
+.PHONY: bench-quick
 bench: install
 	./scripts/test-services
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/run.py
+
+bench-quick: install
+	./scripts/test-services
+	$(BIN)/python bench/run.py --quick
 
 # The configuration reference in docs/configuration.md, rendered from app.settings.Settings.
 docs: install

@@ -21,6 +21,7 @@ import csv
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from app.mail.bounces import read_bounce  # noqa: E402
 from app.mail.classifier import classify  # noqa: E402
 from app.mail.parser import parse_message  # noqa: E402
+from bench.figures import emit  # noqa: E402
 
 DEFAULT_SET = ROOT / "tests" / "data" / "mail" / "eval"
 
@@ -144,6 +146,70 @@ def report(results: list[Read]) -> None:
     )
 
 
+def emit_figures(results: list[Read], label: str) -> None:
+    """The goal figures as `BENCH` lines: recall, type right, false alarms, precision."""
+    requests = [r for r in results if r.kind == "request"]
+    found = [r for r in requests if r.found]
+    right = [r for r in found if r.predicted_type == r.type]
+    alarms = [r for r in results if r.kind != "request" and r.found]
+    opened = len(found) + len(alarms)
+
+    def share(part: int, whole: int) -> float | None:
+        return 100 * part / whole if whole else None
+
+    def by_type(part: Callable[[str], int], whole: Callable[[str], int]) -> str:
+        kinds = sorted({r.type for r in requests} | {r.predicted_type for r in found})
+        shares = ((kind, share(part(kind), whole(kind))) for kind in kinds)
+        return ", ".join(
+            f"{kind} {'-' if value is None else f'{value:.0f} %'}"
+            for kind, value in shares
+        )
+
+    recall_by_type = by_type(
+        lambda kind: sum(
+            r.found and r.predicted_type == kind for r in requests if r.type == kind
+        ),
+        lambda kind: sum(r.type == kind for r in requests),
+    )
+    precision_by_type = by_type(
+        lambda kind: sum(
+            r.kind == "request" and r.type == kind
+            for r in results
+            if r.found and r.predicted_type == kind
+        ),
+        lambda kind: sum(r.found and r.predicted_type == kind for r in results),
+    )
+
+    emit(
+        "classifier recall (ticket opened)",
+        share(len(found), len(requests)),
+        "%",
+        ">= 90",
+        f"{label}: {len(found)} of {len(requests)} requests; by type: {recall_by_type}",
+    )
+    emit(
+        "classifier type right among found",
+        share(len(right), len(found)),
+        "%",
+        ">= 95",
+        f"{label}: {len(right)} of {len(found)}",
+    )
+    emit(
+        "classifier false alarms (non-requests that open a ticket)",
+        len(alarms),
+        "messages",
+        "== 0",
+        f"{label}: of {len(results) - len(requests)} non-requests",
+    )
+    emit(
+        "classifier precision (right type among tickets opened)",
+        share(len(right), opened),
+        "%",
+        None,
+        f"{label}: {len(right)} of {opened}; by type: {precision_by_type}",
+    )
+
+
 def main() -> None:
     """Read the set named on the command line (default: the evaluation set)."""
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SET
@@ -153,8 +219,10 @@ def main() -> None:
     started = time.perf_counter()
     results = read_set(folder)
     elapsed = time.perf_counter() - started
-    print(f"== {folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder}")
+    label = str(folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder)
+    print(f"== {label}")
     report(results)
+    emit_figures(results, label)
     print(
         f"\nread in {elapsed:.1f} s ({1000 * elapsed / max(1, len(results)):.1f} ms a message)"
     )

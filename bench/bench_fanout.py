@@ -12,6 +12,7 @@ database in a temporary folder.
 import argparse
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -37,6 +38,9 @@ from connectors.base import (
     Subject,
 )
 from connectors.registry import load_types
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.*, run as a script
+from bench.figures import emit
 
 
 class SleepyConnector(Connector[ConnectorConfig]):
@@ -140,6 +144,14 @@ def main() -> None:
                 f"worst {max(ratios):.2f} (goal <= 1.3; {args.rounds} tickets after "
                 f"a warm-up, from the first claim until every task has its result; tickets "
                 f"{', '.join(sorted(statuses))})"
+            )
+            emit(
+                f"fan-out ÷ connector delay, {kind.value}",
+                statistics.median(ratios),
+                "x",
+                "<= 1.3",
+                f"{args.connectors} connectors x {args.delay * 1000:.0f} ms, median of "
+                f"{args.rounds} (best {min(ratios):.2f}, worst {max(ratios):.2f})",
             )
 
 

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.*, run as a script
+from bench.figures import emit
+
 DSR = Path(sys.executable).parent / "dsr"
 PER_ADDRESS = 20  # the form's per-IP limit per hour
 SERVE_OPTIONS = os.environ.get("BENCH_SERVE_OPTIONS", "").split()
@@ -89,7 +92,8 @@ def _figures(name: str, latencies: list[float], seconds: float) -> float:
 
 
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-PG_DATABASE = "dsr_bench_form"
+# `make bench` runs apart from a hand-run copy of this script (bench/run.py).
+PG_DATABASE = "dsr_bench_form" + os.environ.get("BENCH_DB_SUFFIX", "")
 
 
 async def _fresh_postgres() -> str:
@@ -104,7 +108,7 @@ async def _fresh_postgres() -> str:
     return f"{PG_SERVER}/{PG_DATABASE}"
 
 
-async def load(base: str, clients: int) -> None:
+async def load(base: str, clients: int) -> tuple[float, float, int]:
     """Post forms from every client at once, then hit /healthz the same way."""
     await _wait_up(base)
     posts: list[float] = []
@@ -124,6 +128,7 @@ async def load(base: str, clients: int) -> None:
         f"form / healthz = {form_rate / health_rate:.1%} (goal >= 10 %), "
         f"median post {statistics.median(posts) * 1000:.1f} ms"
     )
+    return form_rate, health_rate, len(bad)
 
 
 def run(clients: int, database: str) -> None:
@@ -153,10 +158,18 @@ def run(clients: int, database: str) -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            asyncio.run(load(f"http://127.0.0.1:{port}", clients))
+            form, health, bad = asyncio.run(load(f"http://127.0.0.1:{port}", clients))
         finally:
             server.terminate()
             server.wait(timeout=30)
+    emit(
+        f"form posts ÷ /healthz throughput, {database}",
+        100 * form / health,
+        "%",
+        ">= 10",
+        f"{clients} clients: {form:.1f} posts/s beside {health:.1f} /healthz/s; "
+        f"{bad} posts not answered 303",
+    )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import contextlib
 import secrets
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -42,6 +43,9 @@ from app.flows.answer import answer_ready
 from app.main import create_app, make_app_sessionmaker
 from app.requests.models import DsrRequest
 from app.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.*, run as a script
+from bench.figures import emit
 
 EMAIL = "bench.person@example.com"
 HASH_KEY = "bench-hash-key-0123456789"
@@ -240,6 +244,13 @@ def main() -> None:
             f"{middle:.3f} s (best {min(values):.3f}, worst {max(values):.3f}) = "
             f"{middle / base:.2f}x work (goal <= 2x; {args.rounds} tickets after a "
             "warm-up)"
+        )
+        emit(
+            f"approve → completed ÷ the work itself, {args.database}, approved {label}",
+            middle / base,
+            "x",
+            "<= 2",
+            f"{middle:.3f} s beside {base:.3f} s of work, medians of {args.rounds}",
         )
 
 

@@ -44,9 +44,14 @@ from app.settings import Settings
 from app.staff import service as staff_service
 from app.staff.models import Role
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.*, run as a script
+from bench.figures import emit
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
-DEFAULT_URL = os.environ.get("BENCH_QUEUE_URL", f"{SERVER}/dsr_bench_queue")
+# `make bench` runs apart from a hand-run copy of this script (bench/run.py).
+SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
+DEFAULT_URL = os.environ.get("BENCH_QUEUE_URL", f"{SERVER}/dsr_bench_queue{SUFFIX}")
 ADMIN, PASSWORD = "bench-admin@example.com", "bench password 0123456789"
 # Status mix of a desk that has run for two years: most tickets are closed.
 STATUSES = [
@@ -358,11 +363,26 @@ async def main() -> None:
                         )
                     except PageMissing as exc:
                         print(f"{name:<40} not measured: {exc}")
+                        emit(
+                            f"{name} ÷ its SQL",
+                            None,
+                            "x",
+                            "<= 3",
+                            f"not measured: {exc}",
+                        )
                         continue
                     ratio = page / sql if sql else float("inf")
                     print(
                         f"{name:<40} {page * 1000:>8.1f} {sql * 1000:>8.1f}"
                         f" {ratio:>6.1f} {count:>6}"
+                    )
+                    emit(
+                        f"{name} ÷ its SQL",
+                        ratio if sql else None,
+                        "x",
+                        "<= 3",
+                        f"{args.tickets:,} tickets on PostgreSQL: {page * 1000:.1f} ms beside "
+                        f"{sql * 1000:.1f} ms of SQL ({count} statements), medians of {args.rounds}",
                     )
                     slow_ones.append((f"{name}: slowest statement", slowest))
                     if listing is not None and listing[1] != slowest[1]:

@@ -12,7 +12,9 @@ import argparse
 import asyncio
 import hashlib
 import hmac
+import os
 import resource
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable
@@ -29,7 +31,11 @@ from connectors.sql import SqlConfig, SqlConnector
 from connectors.sql.schema import reflect
 from connectors.sql.statements import Statements
 
-DB = "dsr_bench"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.*, run as a script
+from bench.figures import emit
+
+# `make bench` runs apart from a hand-run copy of this script (bench/run.py).
+DB = "dsr_bench" + os.environ.get("BENCH_DB_SUFFIX", "")
 EMAIL = "Bench.Person@Example.com"
 HASH_KEY = "bench-hash-key-0123456789"
 OTHERS = 1000
@@ -122,7 +128,8 @@ def _rss_mib() -> tuple[float, float]:
     return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def _bench_access(connector: SqlConnector) -> None:
+async def _bench_access(connector: SqlConnector) -> tuple[int, float, float]:
+    """Print and return the rows read, the seconds taken and the peak RSS in MiB."""
     before, peak_before = _rss_mib()
     started = time.perf_counter()
     count = 0
@@ -138,6 +145,7 @@ async def _bench_access(connector: SqlConnector) -> None:
         f"        RSS before {before:.0f} MiB (peak so far {peak_before:.0f} MiB), "
         f"peak after access {peak:.0f} MiB"
     )
+    return count, elapsed, peak
 
 
 async def _access_queries(server: str, connector: SqlConnector) -> list[str]:
@@ -157,7 +165,8 @@ async def _access_queries(server: str, connector: SqlConnector) -> list[str]:
     ]
 
 
-async def _bench_copy(dsn: str, queries: list[str]) -> None:
+async def _bench_copy(dsn: str, queries: list[str]) -> float:
+    """Print and return the seconds `COPY` takes to send the same rows."""
     received = 0
 
     async def sink(chunk: bytes) -> None:
@@ -178,6 +187,7 @@ async def _bench_copy(dsn: str, queries: list[str]) -> None:
         f"        COPY (same) TO STDOUT  : {count:>9,} rows in {elapsed:6.2f} s "
         f"= {count / elapsed:>9,.0f} rows/s ({received / 2**20:.0f} MiB of text)"
     )
+    return elapsed
 
 
 async def _hand_erase(dsn: str) -> dict[str, int]:
@@ -218,12 +228,13 @@ async def _hand_erase(dsn: str) -> dict[str, int]:
     return counts
 
 
-async def _timed(label: str, work: Awaitable[dict[str, int]]) -> None:
+async def _timed(label: str, work: Awaitable[dict[str, int]]) -> float:
     started = time.perf_counter()
     counts = await work
     elapsed = time.perf_counter() - started
     total = sum(counts.values())
     print(f"erase   {label:<22} : {total:>9,} rows in {elapsed:6.2f} s  {dict(counts)}")
+    return elapsed
 
 
 async def main(rows: int, server: str) -> None:
@@ -246,13 +257,29 @@ async def main(rows: int, server: str) -> None:
         )
         connector = SqlConnector(config, name="bench")
         try:
-            await _bench_access(connector)
-            await _bench_copy(dsn, await _access_queries(server, connector))
-            await _timed("SqlConnector.erase", _erase_counts(connector))
+            count, access, peak = await _bench_access(connector)
+            copy = await _bench_copy(dsn, await _access_queries(server, connector))
+            erase = await _timed("SqlConnector.erase", _erase_counts(connector))
             await _load(dsn, rows)
-            await _timed("hand-written SQL", _hand_erase(dsn))
+            hand = await _timed("hand-written SQL", _hand_erase(dsn))
         finally:
             await connector.aclose()
+    size = f"{count:,} rows of one person on PostgreSQL"
+    emit(
+        "SQL access ÷ COPY of the same queries",
+        access / copy,
+        "x",
+        None,
+        f"{size}: {access:.2f} s beside {copy:.2f} s",
+    )
+    emit("SQL access peak RSS", peak, "MiB", "< 200", size)
+    emit(
+        "SQL erasure ÷ hand-written SQL",
+        erase / hand,
+        "x",
+        None,
+        f"the same rows: {erase:.2f} s beside {hand:.2f} s",
+    )
 
 
 async def _erase_counts(connector: SqlConnector) -> dict[str, int]:
