@@ -6,7 +6,7 @@ STARTTLS. The reply to DATA tells the sending MTA what to do: 250 after `ingest`
 committed (or found the message already stored), 451 when storing failed for a reason that
 may pass (the MTA keeps the message and retries) or took longer than the receiver's timeout,
 554 when `ingest` refused the message, and 552 from aiosmtpd itself when the message is
-larger than the limit. `ingest` reads the message in a worker thread, so the timeout can cut
+larger than the limit (500 when a single line is). `ingest` reads the message in a worker thread, so the timeout can cut
 even a message whose parsing hangs, and other sessions are served meanwhile.
 
 The server runs on the caller's event loop rather than in aiosmtpd's threaded `Controller`:
@@ -93,9 +93,10 @@ class InboundHandler:
 
 
 class _SupportSMTP(SMTP):
-    # RFC 5321 caps lines at 1000 octets, but real mail (long HTML lines) breaks it and
-    # refusing would bounce the request; the message size limit still bounds memory.
-    line_length_limit = 1024 * 1024
+    # RFC 5321 caps lines at 1000 octets, but real mail (long HTML lines, a References
+    # header never folded) breaks it and refusing would bounce the request: only the
+    # message's size is limited. A line longer than that is answered 500 by aiosmtpd.
+    line_length_limit = MAX_MESSAGE_BYTES
 
 
 class Receiver:

@@ -1,0 +1,265 @@
+"""The hostile corpus through `dsr mail ingest` and the SMTP receiver: every message stored.
+
+Each message must be accepted within `LIMIT_SECONDS` (a hang or a quadratic blow-up fails
+here, not in production), the transport must keep working after it, and the database must
+then hold every message once (on a ticket or in the triage inbox) with no CR, LF or NUL in
+any stored header, nor in the headers of the mail the app queued in reply. The megabyte
+cases (`corpus.SOAK`) are marked `soak`; `make test` runs the fast ones on PostgreSQL,
+whose text columns refuse NUL and enforce lengths, so that a value SQLite would swallow
+fails here.
+"""
+
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import aiosmtplib
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import select
+
+from app.flows.inbound import ingest
+from app.mail.models import Direction, Message, Triage
+from app.mail.outbox import build_email
+from app.mail.smtpd import Receiver, start_receiver
+from app.requests.models import DsrRequest
+from app.settings import Settings
+from tests.hostile.corpus import FAST, SOAK, Case, well_formed_request
+
+Maker = async_sessionmaker[AsyncSession]
+DSR = Path(sys.executable).parent / "dsr"
+# Per message, on a busy 2-core machine; every case takes well under 5 s on an idle one.
+LIMIT_SECONDS = 30.0
+STARTUP_SECONDS = 60.0  # the CLI's own start (imports, settings, schema check)
+STORED_KINDS = {"new_ticket", "reply", "triage", "bounce", "report"}
+LINE_BREAKS = ("\r", "\n", "\x00")
+# What build_email writes: anything else in an outgoing mail was injected.
+OUTGOING_HEADERS = {
+    "message-id",
+    "date",
+    "from",
+    "to",
+    "subject",
+    "in-reply-to",
+    "references",
+    "auto-submitted",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+}
+
+
+def _write(cases: Sequence[Case], folder: Path) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for case in cases:
+        path = folder / f"{case.name}.eml"
+        path.write_bytes(case.build())
+        paths.append(path)
+    return paths
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DSR_")},
+        "DSR_DATABASE_URL": settings.database_url,
+        "DSR_SECRET_KEY": settings.secret(),
+        "DSR_DATA_DIR": str(settings.data_dir),
+        "DSR_PRIVACY_FILE": str(settings.privacy_file),
+        "DSR_CONNECTORS_FILE": str(settings.connectors_file),
+    }
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]
+
+
+async def _cli_ingest(settings: Settings, paths: list[Path], log: Path) -> list[str]:
+    """Run `dsr mail ingest` on `paths`; each result line must come within the limit."""
+    with log.open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            DSR,
+            "mail",
+            "ingest",
+            *map(str, paths),
+            env=_env(settings),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+        )
+    assert process.stdout is not None
+    lines: list[str] = []
+    try:
+        for index, path in enumerate(paths):
+            limit = LIMIT_SECONDS + (STARTUP_SECONDS if index == 0 else 0)
+            try:
+                line = await asyncio.wait_for(process.stdout.readline(), limit)
+            except TimeoutError:
+                pytest.fail(f"{path.name}: no result within {limit:.0f} s")
+            assert line, f"{path.name}: the CLI died\n{_tail(log)}"
+            lines.append(line.decode().rstrip("\n"))
+        code = await asyncio.wait_for(process.wait(), LIMIT_SECONDS)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert code == 0, "\n".join(lines) + _tail(log)
+    return lines
+
+
+async def _send(port: int, raw: bytes) -> int:
+    """Deliver like an MTA (MAIL, RCPT, DATA) and give the reply code to DATA."""
+    async with aiosmtplib.SMTP(
+        hostname="127.0.0.1", port=port, timeout=LIMIT_SECONDS
+    ) as smtp:
+        await smtp.mail("mx@example.net")
+        await smtp.rcpt("support@example.com")
+        try:
+            return (await smtp.data(raw)).code
+        except aiosmtplib.SMTPResponseException as refused:
+            return refused.code
+
+
+async def _smtp_deliver(receiver: Receiver, paths: list[Path]) -> list[int]:
+    """Send each file; after each, a session open from the start must still be served."""
+    codes = []
+    async with aiosmtplib.SMTP(
+        hostname="127.0.0.1", port=receiver.port, timeout=LIMIT_SECONDS
+    ) as bystander:
+        for path in paths:
+            try:
+                codes.append(
+                    await asyncio.wait_for(
+                        _send(receiver.port, path.read_bytes()), LIMIT_SECONDS
+                    )
+                )
+            except TimeoutError:
+                pytest.fail(f"{path.name}: no answer to DATA within {LIMIT_SECONDS} s")
+            noop = await bystander.noop()
+            assert noop.code == 250, f"after {path.name}: {noop}"
+    return codes
+
+
+def _clean(value: object) -> bool:
+    return not any(char in str(value or "") for char in LINE_BREAKS)
+
+
+async def _assert_stored(maker: Maker, expected: int) -> None:
+    """`expected` inbound messages, each on a ticket or in triage, no CR/LF/NUL in headers."""
+    async with maker() as session:
+        messages = list((await session.execute(select(Message))).scalars())
+        tickets = list((await session.execute(select(DsrRequest))).scalars())
+    inbound = [row for row in messages if row.direction is Direction.IN]
+    assert len(inbound) == expected, sorted(row.message_id for row in inbound)
+    for row in inbound:
+        assert row.request_id is not None or row.triage is Triage.NEW, row.message_id
+    for row in messages:
+        fields = [row.message_id, row.in_reply_to, row.references, row.subject]
+        fields += [row.from_address, row.to_address, row.peer]
+        fields += [part["filename"] for part in row.attachments]
+        fields += [part["content_type"] for part in row.attachments]
+        assert all(map(_clean, fields)), (row.message_id, fields)
+    for dsr in tickets:
+        fields = [dsr.subject_email, dsr.subject_name, dsr.agent_name, dsr.agent_email]
+        assert all(map(_clean, [*fields, dsr.details])), dsr.reference
+    for row in messages:
+        if row.direction is Direction.OUT:
+            _assert_clean_outgoing(row)
+
+
+def _assert_clean_outgoing(row: Message) -> None:
+    wire = build_email(row).as_bytes(policy=policy.SMTP)
+    sent = message_from_bytes(wire, policy=policy.default)
+    names = {name.lower() for name in sent}
+    assert names <= OUTGOING_HEADERS, (row.kind, names - OUTGOING_HEADERS)
+    for name, value in sent.items():
+        assert _clean(value), (row.kind, name, value)
+    assert b"\x00" not in wire
+
+
+@pytest.fixture(scope="module")
+def fast_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The fast corpus as .eml files."""
+    return _write(FAST, tmp_path_factory.mktemp("hostile"))
+
+
+def _outcome_kind(line: str) -> str:
+    # "<path>: <kind> [<reference or reason>]"
+    _, _, rest = line.rpartition(".eml: ")
+    return rest.split(" ", 1)[0]
+
+
+async def _through_the_cli(
+    settings: Settings, db_maker: Maker, paths: list[Path], tmp_path: Path
+) -> None:
+    lines = await _cli_ingest(settings, paths, tmp_path / "cli.log")
+    kinds = {
+        path.name: _outcome_kind(line) for path, line in zip(paths, lines, strict=True)
+    }
+    assert set(kinds.values()) <= STORED_KINDS, kinds
+    await _assert_stored(db_maker, len(paths))
+
+
+async def _through_smtp(
+    settings: Settings, db_maker: Maker, cases: Sequence[Case], paths: list[Path]
+) -> None:
+    running = await start_receiver(
+        db_maker, settings, ingest=ingest, port=0, ingest_timeout=LIMIT_SECONDS
+    )
+    try:
+        codes = await _smtp_deliver(running, paths)
+        # The receiver still takes ordinary mail after all of it.
+        assert await _send(running.port, well_formed_request() + b"\r\nafter") == 250
+    finally:
+        await running.stop()
+    expected = {case.name: 552 if case.over_smtp_limit else 250 for case in cases}
+    assert dict(zip(expected, codes, strict=True)) == expected
+    await _assert_stored(db_maker, list(expected.values()).count(250) + 1)
+
+
+@pytest.mark.pg
+async def test_hostile_mail_through_dsr_mail_ingest_is_all_stored(
+    settings: Settings, db_maker: Maker, fast_files: list[Path], tmp_path: Path
+) -> None:
+    await _through_the_cli(settings, db_maker, fast_files, tmp_path)
+
+
+@pytest.mark.pg
+async def test_hostile_mail_through_the_smtp_receiver_is_all_stored(
+    settings: Settings, db_maker: Maker, fast_files: list[Path]
+) -> None:
+    await _through_smtp(settings, db_maker, FAST, fast_files)
+
+
+@pytest.fixture(scope="module")
+def soak_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The megabyte corpus as .eml files (about 250 MB on disk, in the test's tmp dir)."""
+    return _write(SOAK, tmp_path_factory.mktemp("hostile-soak"))
+
+
+@pytest.mark.soak
+async def test_megabyte_hostile_mail_through_dsr_mail_ingest(
+    settings: Settings, db_maker: Maker, soak_files: list[Path], tmp_path: Path
+) -> None:
+    accepted = [
+        path
+        for case, path in zip(SOAK, soak_files, strict=True)
+        if path.stat().st_size < 30_000_000
+    ]
+    await _through_the_cli(settings, db_maker, accepted, tmp_path)
+
+
+@pytest.mark.soak
+async def test_megabyte_hostile_mail_through_the_smtp_receiver(
+    settings: Settings, db_maker: Maker, soak_files: list[Path]
+) -> None:
+    await _through_smtp(settings, db_maker, SOAK, soak_files)
+
+
+@pytest.mark.soak
+async def test_the_fast_corpus_on_every_backend(
+    settings: Settings, db_maker: Maker, fast_files: list[Path], tmp_path: Path
+) -> None:
+    await _through_the_cli(settings, db_maker, fast_files, tmp_path)
