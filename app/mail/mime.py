@@ -28,7 +28,7 @@ MAX_FILENAME_CHARS = 255
 # headers are far shorter, even folded ones. Each MIME part has its own Content-* headers,
 # so theirs are cut shorter (a long RFC 2231 file name may lose its end).
 MAX_HEADER_CHARS = 4_000
-MAX_MIME_HEADER_CHARS = 1_000
+MAX_MIME_HEADER_CHARS = 500
 
 _BAD_ADDRESS_CHARS = re.compile(r"[\s<>()\[\]\\,;:\"@\x00-\x1f\x7f]")
 # WHATWG Encoding Standard: mail labelled Latin-1/ASCII is in practice Windows-1252,

@@ -20,8 +20,8 @@ from email import policy
 from email.message import EmailMessage
 
 REQUEST = (
-    b"Hello,\r\n\r\nunder Article 15 GDPR I request access to all personal data you"
-    b" hold about me.\r\n\r\nKind regards\r\n"
+    b"Hello,\r\n\r\nthis is a subject access request under Article 15 GDPR. Please send"
+    b" me a copy of my personal data.\r\n\r\nKind regards\r\n"
 )
 SUPPORT = "support@example.com"
 # Just under the SMTP receiver's limit (25 MiB) and just over it, encoded size included.
@@ -45,7 +45,7 @@ def _headers(name: str, **extra: str) -> bytes:
     fields = {
         "From": f"Hostile Sender <{name}@hostile.example.org>",
         "To": SUPPORT,
-        "Subject": f"Data access request ({name})",
+        "Subject": f"Subject access request ({name})",
         "Date": "Mon, 01 Jun 2026 10:00:00 +0000",
         "Message-ID": f"<{name}@hostile.example.org>",
         "MIME-Version": "1.0",
@@ -130,6 +130,22 @@ def nested_long_body(depth: int = 100, lines: int = 200_000) -> bytes:
     body = b"--m0\r\n" + opening + _text_part(REQUEST + b"a\r\n" * lines)
     name = f"nested-long-body-{depth}"
     return _mail(name, body, Content_Type="multipart/mixed; boundary=m0")
+
+
+def costly_part_headers(count: int = 40) -> bytes:
+    """`count` parts, each with its own long Content-Type and Content-Disposition.
+
+    Every parameter and every word costs the stdlib's header parser time, and each part's
+    headers differ, so nothing parsed once can be reused."""
+    parts = [_text_part()]
+    for index in range(count):
+        params = "".join(f"; p{index}x{n}=v" for n in range(400))
+        words = f"{index} " + "word " * 800
+        parts.append(
+            f"Content-Type: application/octet-stream{params}\r\n"
+            f'Content-Disposition: attachment; filename="{words}"\r\n\r\nx'.encode()
+        )
+    return _multipart(f"costly-part-headers-{count}", parts)
 
 
 def rfc822_recursion() -> bytes:
@@ -557,7 +573,7 @@ def well_formed_request() -> bytes:
     message = EmailMessage()
     message["From"] = "Plain Sender <well-formed@hostile.example.org>"
     message["To"] = SUPPORT
-    message["Subject"] = "Data access request"
+    message["Subject"] = "Subject access request"
     message["Message-ID"] = "<well-formed@hostile.example.org>"
     message.set_content(REQUEST.decode())
     return message.as_bytes(policy=policy.SMTP)
@@ -568,6 +584,7 @@ FAST = (
     Case("deep_nesting", deep_nesting),
     Case("many_tiny_parts", many_tiny_parts),
     Case("nested_long_body", nested_long_body),
+    Case("costly_part_headers", costly_part_headers),
     Case("rfc822_recursion", rfc822_recursion),
     Case("repeated_text_base64", repeated_text_base64),
     Case("zip_bomb_attachment", zip_bomb_attachment),
@@ -611,6 +628,7 @@ FAST = (
 SOAK = (
     Case("repeated_bytes_soak", repeated_bytes_soak),
     Case("tiny_parts_soak", lambda: many_tiny_parts(2_000_000)),
+    Case("costly_part_headers_soak", lambda: costly_part_headers(2_000)),
     Case("nested_long_body_soak", lambda: nested_long_body(300, 8_000_000)),
     Case("huge_references_soak", lambda: huge_references(1_000_000)),
     Case("huge_structured_headers_soak", lambda: huge_structured_headers(5_000_000)),
