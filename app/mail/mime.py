@@ -69,21 +69,24 @@ _TAG = re.compile(r"<[^>]*>")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _LINE_BREAK = re.compile(r"[\r\n]")  # what EmailPolicy removes to unfold
-
-
 _HEADERS = HeaderRegistry()
 
 
-@lru_cache(maxsize=256)
-def _parsed_header(name: str, value: str) -> Any:
-    # The stdlib parses a header again at every access, and reading a part asks for its
-    # Content-Type several times; header objects are immutable, so they can be shared.
+def _cut(name: str, value: str) -> str:
     limit = (
         MAX_MIME_HEADER_CHARS
         if name.lower().startswith("content-")
         else MAX_HEADER_CHARS
     )
-    return _HEADERS(name, _LINE_BREAK.sub("", value[:limit]))
+    return value[:limit]
+
+
+# The stdlib parses a header again at every access, and reading a part asks for its
+# Content-Type several times; header objects are immutable, so they can be shared. Keyed
+# by the cut value, and few: each entry holds a parse tree.
+@lru_cache(maxsize=32)
+def _parsed_header(name: str, value: str) -> Any:
+    return _HEADERS(name, _LINE_BREAK.sub("", value))
 
 
 class _BoundedPolicy(EmailPolicy):
@@ -94,7 +97,7 @@ class _BoundedPolicy(EmailPolicy):
         # Values set by code are header objects already (str subclasses with a name).
         if hasattr(value, "name"):
             return value
-        return _parsed_header(name, value)
+        return _parsed_header(name, _cut(name, value))
 
 
 # Parse untrusted mail with this rather than `policy.default`.
@@ -186,7 +189,7 @@ def decode_words(value: str) -> str:
     if any("\udc80" <= char <= "\udcff" for char in value):
         return clean_text(value)  # raw 8-bit text in a header, not encoded words
     try:
-        decoded = str(_parsed_header("X-Decode", value))
+        decoded = str(_parsed_header("X-Decode", _cut("X-Decode", value)))
     except Exception:  # a hostile encoded word must not stop parsing; keep it undecoded
         return value
     if "\ufffd" in decoded and "\ufffd" not in value:

@@ -231,9 +231,8 @@ def _msg_ids(msg: Message, name: str, defects: Defects) -> list[str]:
     found = _MSG_ID.findall(raw)
     if not found and _BARE_MSG_ID.fullmatch(raw.strip()):
         found = [raw.strip()]  # some mailers omit the brackets
-    ids: dict[
-        str, None
-    ] = {}  # a dict, not a list: a References header may hold millions
+    # A dict, not a list: a References header may hold a million ids.
+    ids: dict[str, None] = {}
     for value in found:
         if len(value) > MAX_ID_CHARS:
             defects.add(f"{name}: message id longer than {MAX_ID_CHARS} characters")

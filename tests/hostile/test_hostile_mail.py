@@ -1,12 +1,14 @@
 """The hostile corpus through `dsr mail ingest` and the SMTP receiver: every message stored.
 
-Each message must be accepted within `LIMIT_SECONDS` (a hang or a quadratic blow-up fails
-here, not in production), the transport must keep working after it, and the database must
-then hold every message once (on a ticket or in the triage inbox) with no CR, LF or NUL in
-any stored header, nor in the headers of the mail the app queued in reply. The megabyte
-cases (`corpus.SOAK`) are marked `soak`; `make test` runs the fast ones on PostgreSQL,
-whose text columns refuse NUL and enforce lengths, so that a value SQLite would swallow
-fails here.
+Each message must be answered within a hard limit (`LIMIT_SECONDS`; `SOAK_LIMIT_SECONDS`
+for the megabyte cases), so a hang or a quadratic blow-up fails here, not in production;
+the transport must keep serving after it, and the database must then hold every message
+once (on a ticket or in the triage inbox) with no CR, LF or NUL in any stored header, nor
+in the headers of the mail the app queued in reply. The only refusals allowed are the
+documented size limits (from the receiver 552 for a message, 500 for a line; `rejected`
+from ingest). The megabyte cases (`corpus.SOAK`) are marked `soak`; `make test` runs the
+fast ones on PostgreSQL, whose text columns refuse NUL and enforce lengths, so a value
+SQLite would swallow fails here.
 """
 
 import asyncio
@@ -25,7 +27,13 @@ from app.flows.inbound import ingest
 from app.mail.inbound import MAX_RAW_BYTES
 from app.mail.models import Direction, Message, Triage
 from app.mail.outbox import build_email
-from app.mail.smtpd import Receiver, start_receiver
+from app.mail.smtpd import (
+    INGEST_TIMEOUT_SECONDS,
+    MAX_LINE_BYTES,
+    MAX_MESSAGE_BYTES,
+    Receiver,
+    start_receiver,
+)
 from app.requests.models import DsrRequest
 from app.settings import Settings
 from tests.hostile.corpus import FAST, SOAK, Case, well_formed_request
@@ -34,6 +42,9 @@ Maker = async_sessionmaker[AsyncSession]
 DSR = Path(sys.executable).parent / "dsr"
 # Per message, on a busy 2-core machine; every case takes well under 5 s on an idle one.
 LIMIT_SECONDS = 30.0
+# A 25 MB message of short lines takes aiosmtpd itself ~20 s to receive; the receiver's
+# own limit for storing a message is 120 s (`INGEST_TIMEOUT_SECONDS`).
+SOAK_LIMIT_SECONDS = INGEST_TIMEOUT_SECONDS
 STARTUP_SECONDS = 60.0  # the CLI's own start (imports, settings, schema check)
 STORED_KINDS = {"new_ticket", "reply", "triage", "bounce", "report"}
 LINE_BREAKS = ("\r", "\n", "\x00")
@@ -78,7 +89,9 @@ def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-3000:]
 
 
-async def _cli_ingest(settings: Settings, paths: list[Path], log: Path) -> list[str]:
+async def _cli_ingest(
+    settings: Settings, paths: list[Path], log: Path, limit: float
+) -> list[str]:
     """Run `dsr mail ingest` on `paths`; each result line must come within the limit."""
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
@@ -94,14 +107,14 @@ async def _cli_ingest(settings: Settings, paths: list[Path], log: Path) -> list[
     lines: list[str] = []
     try:
         for index, path in enumerate(paths):
-            limit = LIMIT_SECONDS + (STARTUP_SECONDS if index == 0 else 0)
+            wait = limit + (STARTUP_SECONDS if index == 0 else 0)
             try:
-                line = await asyncio.wait_for(process.stdout.readline(), limit)
+                line = await asyncio.wait_for(process.stdout.readline(), wait)
             except TimeoutError:
-                pytest.fail(f"{path.name}: no result within {limit:.0f} s")
+                pytest.fail(f"{path.name}: no result within {wait:.0f} s")
             assert line, f"{path.name}: the CLI died\n{_tail(log)}"
             lines.append(line.decode().rstrip("\n"))
-        code = await asyncio.wait_for(process.wait(), LIMIT_SECONDS)
+        code = await asyncio.wait_for(process.wait(), limit)
     finally:
         if process.returncode is None:
             process.kill()
@@ -112,11 +125,9 @@ async def _cli_ingest(settings: Settings, paths: list[Path], log: Path) -> list[
     return lines
 
 
-async def _send(port: int, raw: bytes) -> int:
+async def _send(port: int, raw: bytes, limit: float = LIMIT_SECONDS) -> int:
     """Deliver like an MTA (MAIL, RCPT, DATA) and give the reply code to DATA."""
-    async with aiosmtplib.SMTP(
-        hostname="127.0.0.1", port=port, timeout=LIMIT_SECONDS
-    ) as smtp:
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=limit) as smtp:
         await smtp.mail("mx@example.net")
         await smtp.rcpt("support@example.com")
         try:
@@ -125,21 +136,23 @@ async def _send(port: int, raw: bytes) -> int:
             return refused.code
 
 
-async def _smtp_deliver(receiver: Receiver, paths: list[Path]) -> list[int]:
+async def _smtp_deliver(
+    receiver: Receiver, paths: list[Path], limit: float
+) -> list[int]:
     """Send each file; after each, a session open from the start must still be served."""
     codes = []
     async with aiosmtplib.SMTP(
-        hostname="127.0.0.1", port=receiver.port, timeout=LIMIT_SECONDS
+        hostname="127.0.0.1", port=receiver.port, timeout=limit
     ) as bystander:
         for path in paths:
             try:
                 codes.append(
                     await asyncio.wait_for(
-                        _send(receiver.port, path.read_bytes()), LIMIT_SECONDS
+                        _send(receiver.port, path.read_bytes(), limit), limit
                     )
                 )
             except TimeoutError:
-                pytest.fail(f"{path.name}: no answer to DATA within {LIMIT_SECONDS} s")
+                pytest.fail(f"{path.name}: no answer to DATA within {limit} s")
             noop = await bystander.noop()
             assert noop.code == 250, f"after {path.name}: {noop}"
     return codes
@@ -198,9 +211,13 @@ def _outcome_kind(line: str) -> str:
 
 
 async def _through_the_cli(
-    settings: Settings, db_maker: Maker, paths: list[Path], tmp_path: Path
+    settings: Settings,
+    db_maker: Maker,
+    paths: list[Path],
+    tmp_path: Path,
+    limit: float = LIMIT_SECONDS,
 ) -> list[str]:
-    lines = await _cli_ingest(settings, paths, tmp_path / "cli.log")
+    lines = await _cli_ingest(settings, paths, tmp_path / "cli.log", limit)
     kinds = [_outcome_kind(line) for line in lines]
     # Only a message over ingest's own size limit is refused, and it is said so.
     too_large = [path.stat().st_size > MAX_RAW_BYTES for path in paths]
@@ -213,19 +230,28 @@ async def _through_the_cli(
     return kinds
 
 
+def _documented_reply(raw: bytes) -> int:
+    """The receiver's answer to DATA: 250, or one of its documented size refusals."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return 552
+    if max(map(len, raw.split(b"\n"))) > MAX_LINE_BYTES:
+        return 500
+    return 250
+
+
 async def _through_smtp(
-    settings: Settings, db_maker: Maker, cases: Sequence[Case], paths: list[Path]
+    settings: Settings, db_maker: Maker, paths: list[Path], limit: float = LIMIT_SECONDS
 ) -> None:
     running = await start_receiver(
-        db_maker, settings, ingest=ingest, port=0, ingest_timeout=LIMIT_SECONDS
+        db_maker, settings, ingest=ingest, port=0, ingest_timeout=limit
     )
     try:
-        codes = await _smtp_deliver(running, paths)
+        codes = await _smtp_deliver(running, paths, limit)
         # The receiver still takes ordinary mail after all of it.
         assert await _send(running.port, well_formed_request() + b"\r\nafter") == 250
     finally:
         await running.stop()
-    expected = {case.name: 552 if case.over_smtp_limit else 250 for case in cases}
+    expected = {path.stem: _documented_reply(path.read_bytes()) for path in paths}
     assert dict(zip(expected, codes, strict=True)) == expected
     tickets, outgoing = await _assert_stored(
         db_maker, list(expected.values()).count(250) + 1
@@ -246,7 +272,7 @@ async def test_hostile_mail_through_dsr_mail_ingest_is_all_stored(
 async def test_hostile_mail_through_the_smtp_receiver_is_all_stored(
     settings: Settings, db_maker: Maker, fast_files: list[Path]
 ) -> None:
-    await _through_smtp(settings, db_maker, FAST, fast_files)
+    await _through_smtp(settings, db_maker, fast_files)
 
 
 @pytest.fixture(scope="module")
@@ -259,14 +285,14 @@ def soak_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 async def test_megabyte_hostile_mail_through_dsr_mail_ingest(
     settings: Settings, db_maker: Maker, soak_files: list[Path], tmp_path: Path
 ) -> None:
-    await _through_the_cli(settings, db_maker, soak_files, tmp_path)
+    await _through_the_cli(settings, db_maker, soak_files, tmp_path, SOAK_LIMIT_SECONDS)
 
 
 @pytest.mark.soak
 async def test_megabyte_hostile_mail_through_the_smtp_receiver(
     settings: Settings, db_maker: Maker, soak_files: list[Path]
 ) -> None:
-    await _through_smtp(settings, db_maker, SOAK, soak_files)
+    await _through_smtp(settings, db_maker, soak_files, SOAK_LIMIT_SECONDS)
 
 
 @pytest.mark.soak
