@@ -95,6 +95,8 @@ def detect(text: str) -> str | None:
     by_words = _by_stopwords(sample)
     if by_words is not None:
         return by_words
+    # Lingua takes only valid Unicode, and a Python str may hold lone surrogates.
+    sample = sample.encode("utf-8", "replace").decode("utf-8")
     values = _detector().compute_language_confidence_values(sample)
     if not values or values[0].value < MIN_CONFIDENCE:
         return None

@@ -13,10 +13,10 @@ reference in its quoted subject.
 
 import re
 from dataclasses import dataclass
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.message import Message
 
-from app.mail.mime import Defects, decode_bytes, one_line
+from app.mail.mime import POLICY, Defects, decode_bytes, one_line
 from app.mail.parser import find_reference
 
 MAX_REASON = 300
@@ -82,7 +82,7 @@ class Bounce:
 def read_bounce(raw: bytes) -> Bounce | None:
     """What a delivery report or read receipt says about which message; None for other mail."""
     try:
-        report = message_from_bytes(raw, policy=policy.default)
+        report = message_from_bytes(raw, policy=POLICY)
     except Exception:  # the parser itself gave up: not a report we can use
         return None
     try:
@@ -242,7 +242,7 @@ def _returned_id(part: Message) -> str | None:
     else:  # text/rfc822-headers: the headers alone, as text
         headers = part.get_payload(decode=True)
         if isinstance(headers, bytes):
-            returned = message_from_bytes(headers, policy=policy.default)
+            returned = message_from_bytes(headers, policy=POLICY)
     if not isinstance(returned, Message):
         return None
     value = returned.get("Message-ID")

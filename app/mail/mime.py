@@ -10,16 +10,25 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
-from email import policy
 from email.header import decode_header
+from email.headerregistry import HeaderRegistry
 from email.message import Message
+from email.policy import EmailPolicy
 from email.utils import getaddresses
+from functools import lru_cache
+from typing import Any
 
 import html2text
 
 MAX_DEFECTS = 50
 MAX_NAME_CHARS = 200
 MAX_FILENAME_CHARS = 255
+# The stdlib's header parsers take time quadratic in a value's length (a 200 KB Subject of
+# words: seconds; a megabyte: minutes), so only the start of a header is parsed. Real
+# headers are far shorter, even folded ones. Each MIME part has its own Content-* headers,
+# so theirs are cut shorter (a long RFC 2231 file name may lose its end).
+MAX_HEADER_CHARS = 4_000
+MAX_MIME_HEADER_CHARS = 500
 
 _BAD_ADDRESS_CHARS = re.compile(r"[\s<>()\[\]\\,;:\"@\x00-\x1f\x7f]")
 # WHATWG Encoding Standard: mail labelled Latin-1/ASCII is in practice Windows-1252,
@@ -59,6 +68,40 @@ _MARKDOWN_HEADING = re.compile(r"^#{1,6} ", re.MULTILINE)
 _TAG = re.compile(r"<[^>]*>")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_LINE_BREAK = re.compile(r"[\r\n]")  # what EmailPolicy removes to unfold
+_HEADERS = HeaderRegistry()
+
+
+def _cut(name: str, value: str) -> str:
+    limit = (
+        MAX_MIME_HEADER_CHARS
+        if name.lower().startswith("content-")
+        else MAX_HEADER_CHARS
+    )
+    return value[:limit]
+
+
+# The stdlib parses a header again at every access, and reading a part asks for its
+# Content-Type several times; header objects are immutable, so they can be shared. Keyed
+# by the cut value, and few: each entry holds a parse tree.
+@lru_cache(maxsize=32)
+def _parsed_header(name: str, value: str) -> Any:
+    return _HEADERS(name, _LINE_BREAK.sub("", value))
+
+
+class _BoundedPolicy(EmailPolicy):
+    """`policy.default` with headers cut short before parsing, and parsed once."""
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        """The parsed header, of at most `MAX_HEADER_CHARS` of its value."""
+        # Values set by code are header objects already (str subclasses with a name).
+        if hasattr(value, "name"):
+            return value
+        return _parsed_header(name, _cut(name, value))
+
+
+# Parse untrusted mail with this rather than `policy.default`.
+POLICY = _BoundedPolicy()
 
 
 class Defects:
@@ -146,7 +189,7 @@ def decode_words(value: str) -> str:
     if any("\udc80" <= char <= "\udcff" for char in value):
         return clean_text(value)  # raw 8-bit text in a header, not encoded words
     try:
-        decoded = str(policy.default.header_factory("X-Decode", value))
+        decoded = str(_parsed_header("X-Decode", _cut("X-Decode", value)))
     except Exception:  # a hostile encoded word must not stop parsing; keep it undecoded
         return value
     if "\ufffd" in decoded and "\ufffd" not in value:

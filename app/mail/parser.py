@@ -11,9 +11,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy
 from email.message import Message
 from email.parser import BytesParser
+from itertools import islice
 
 from app.mail import loops, mime
 from app.mail.mime import Defects, one_line, raw_header
@@ -27,6 +27,13 @@ MAX_DEPTH = 20  # MIME nesting; real mail rarely goes past 5
 MAX_PARTS = 500
 MAX_ATTACHMENTS = 100
 MAX_ADDRESS_CHARS = 254  # RFC 5321 path limit
+# The stdlib's parser does work per part, per line, and per line again for each multipart
+# open around it: 40,000 empty parts in 400 KB take it 10 s, 25 MB of them many minutes.
+# Past these bounds only the start of the message is parsed; real mail stays far below
+# them (25 MB of base64 is 330,000 lines).
+MAX_DELIMITER_LINES = MAX_PARTS  # the parts past them would not be read anyway
+MAX_LINES = 1_000_000
+MAX_BOUNDARY_CHECKS = 5_000_000  # lines x multiparts
 
 # People retype references: any dash or none, any case, full-width forms (via NFKC).
 _REFERENCE = re.compile(
@@ -36,6 +43,9 @@ _REFERENCE = re.compile(
 # A msg-id is printable ASCII between angle brackets (RFC 5322 section 3.6.4).
 _MSG_ID = re.compile(r"<([\x21-\x3b\x3d\x3f-\x7e]+)>")
 _BARE_MSG_ID = re.compile(r"[\x21-\x3b\x3d\x3f-\x7e]+@[\x21-\x3b\x3d\x3f-\x7e]+")
+_DELIMITER_LINE = re.compile(rb"^--", re.MULTILINE)
+_MULTIPART = re.compile(rb"multipart", re.IGNORECASE)
+_LINE_END = re.compile(rb"\n")
 # Mail clients' markers for an inline forward (Gmail, Apple Mail, localised variants).
 _FORWARD_MARKER = re.compile(
     r"^[ \t>]*(?:-{3,} ?(?:forwarded message|weitergeleitete nachricht"
@@ -109,18 +119,35 @@ def parse_message(
     limits = (max_attachment_bytes, max_text_chars)
     defects = Defects()
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        bounded = _bounded(raw, defects)
+        msg = BytesParser(policy=mime.POLICY).parsebytes(bounded)
         return _build(msg, defects, *limits, read_body=True)
     except Exception as exc:  # e.g. RecursionError on thousands of nested parts
         defects.add(f"parser error: {type(exc).__name__}: {one_line(str(exc), 200)}")
     try:
         # Keep at least the headers, so the mail can still be threaded and triaged.
-        msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+        msg = BytesParser(policy=mime.POLICY).parsebytes(raw, headersonly=True)
         return _build(msg, defects, *limits, read_body=False)
     # Last line of defence: one hostile message must not stop intake.
     except Exception as exc:
         defects.add(f"header parser error: {type(exc).__name__}")
         return _unreadable(defects)
+
+
+def _bounded(raw: bytes, defects: Defects) -> bytes:
+    """The start of `raw` that the stdlib's parser reads in bounded time."""
+    cut = len(raw)
+    delimiters = islice(_DELIMITER_LINE.finditer(raw), MAX_DELIMITER_LINES, None)
+    if (extra := next(delimiters, None)) is not None:
+        cut = extra.start()
+    multiparts = len(_MULTIPART.findall(raw, 0, cut))
+    most_lines = min(MAX_LINES, MAX_BOUNDARY_CHECKS // max(multiparts, 1))
+    if raw.count(b"\n", 0, cut) > most_lines:
+        cut = next(islice(_LINE_END.finditer(raw), most_lines, None)).start()
+    if cut == len(raw):
+        return raw
+    defects.add("MIME structure too large; the rest of the message was not read")
+    return raw[:cut]
 
 
 def _unreadable(defects: Defects) -> ParsedMail:
@@ -204,15 +231,16 @@ def _msg_ids(msg: Message, name: str, defects: Defects) -> list[str]:
     found = _MSG_ID.findall(raw)
     if not found and _BARE_MSG_ID.fullmatch(raw.strip()):
         found = [raw.strip()]  # some mailers omit the brackets
-    ids: list[str] = []
+    # A dict, not a list: a References header may hold a million ids.
+    ids: dict[str, None] = {}
     for value in found:
         if len(value) > MAX_ID_CHARS:
             defects.add(f"{name}: message id longer than {MAX_ID_CHARS} characters")
-        elif value not in ids:
-            ids.append(value)
+        else:
+            ids[value] = None
     if not ids:
         defects.add(f"{name}: no valid message id")
-    return ids
+    return list(ids)
 
 
 def _date(msg: Message, defects: Defects) -> datetime | None:

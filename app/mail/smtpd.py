@@ -5,9 +5,11 @@ It accepts mail for any recipient and never relays: everything it receives goes 
 STARTTLS. The reply to DATA tells the sending MTA what to do: 250 after `ingest` has
 committed (or found the message already stored), 451 when storing failed for a reason that
 may pass (the MTA keeps the message and retries) or took longer than the receiver's timeout,
-554 when `ingest` refused the message, and 552 from aiosmtpd itself when the message is
-larger than the limit. `ingest` reads the message in a worker thread, so the timeout can cut
-even a message whose parsing hangs, and other sessions are served meanwhile.
+554 when `ingest` refused the message, and from aiosmtpd itself 552 when the message is
+larger than the limit and 500 when one of its lines is longer than 1 MiB (an MTA folds long
+header lines and breaks long body lines; RFC 5321 allows 1,000 octets). `ingest` reads the
+message in a worker thread, so the timeout can cut even a message whose parsing hangs, and
+other sessions are served meanwhile.
 
 The server runs on the caller's event loop rather than in aiosmtpd's threaded `Controller`:
 the app's sessionmaker and its pooled connections belong to that loop, and a second loop
@@ -33,6 +35,7 @@ MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 # A sending MTA waits up to 10 minutes for the reply to DATA (RFC 5321 4.5.3.2.6).
 INGEST_TIMEOUT_SECONDS = 120.0
 STOP_TIMEOUT_SECONDS = 5.0
+MAX_LINE_BYTES = 1024 * 1024  # answered 500 by aiosmtpd beyond it
 
 ACCEPTED = "250 2.0.0 OK: message accepted"
 TRY_AGAIN = "451 4.3.0 Temporary failure, please try again later"
@@ -94,8 +97,10 @@ class InboundHandler:
 
 class _SupportSMTP(SMTP):
     # RFC 5321 caps lines at 1000 octets, but real mail (long HTML lines) breaks it and
-    # refusing would bounce the request; the message size limit still bounds memory.
-    line_length_limit = 1024 * 1024
+    # refusing would bounce the request; the message size limit still bounds memory. Not
+    # higher: aiosmtpd buffers up to twice this and reads buffered lines without giving
+    # the event loop a turn, so a larger buffer would stall the app for longer.
+    line_length_limit = MAX_LINE_BYTES
 
 
 class Receiver:

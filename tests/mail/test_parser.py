@@ -413,3 +413,66 @@ FULL_WIDTH = "".join(chr(ord(char) + 0xFEE0) for char in "DSR-7K3MQ9XA")
 )
 def test_find_reference(subject: str, reference: str | None) -> None:
     assert find_reference(subject) == reference
+
+
+def _request(head: bytes, body: bytes) -> bytes:
+    return (
+        b"From: a@example.org\r\nSubject: Data access request\r\n"
+        b"Message-ID: <bounded@example.org>\r\n" + head + b"\r\n" + body
+    )
+
+
+def test_a_message_of_countless_parts_is_read_only_as_far_as_the_limit() -> None:
+    # 200,000 empty parts: the stdlib's parser took about a minute on them.
+    body = b"--t\r\n\r\nI request access to my data.\r\n" + b"--t\r\n\r\n\r\n" * 200_000
+    parsed = parse_message(
+        _request(b"Content-Type: multipart/mixed; boundary=t\r\n", body)
+    )
+    assert parsed.text == "I request access to my data."
+    assert "MIME structure too large; the rest of the message was not read" in (
+        parsed.defects
+    )
+
+
+def test_lines_inside_deeply_nested_multiparts_are_read_only_to_the_limit() -> None:
+    # Each line is compared with every open boundary: 100 levels x 1M lines was minutes.
+    opening = b"".join(
+        f"Content-Type: multipart/mixed; boundary=m{level}\r\n\r\n--m{level}\r\n".encode()
+        for level in range(1, 100)
+    )
+    body = b"--m0\r\n" + opening + b"\r\nI request access.\r\n" + b"a\r\n" * 1_000_000
+    parsed = parse_message(
+        _request(b"Content-Type: multipart/mixed; boundary=m0\r\n", body)
+    )
+    assert "MIME structure too large; the rest of the message was not read" in (
+        parsed.defects
+    )
+
+
+def test_ordinary_multipart_mail_is_read_whole() -> None:
+    assert not any(
+        "too large" in defect for defect in _parse("it_art17_erasure.eml").defects
+    )
+
+
+def test_a_huge_references_header_keeps_the_root_and_the_latest() -> None:
+    # De-duplicating 100,000 ids in a list was quadratic: hours.
+    ids = [f"r{index}@example.org" for index in range(100_000)]
+    references = " ".join(f"<{value}>" for value in [*ids, ids[0]]).encode()
+    parsed = parse_message(_request(b"References: " + references + b"\r\n", b"x"))
+    assert parsed.references == (ids[0], *ids[-99:])
+
+
+def test_megabyte_structured_headers_are_parsed_from_their_start() -> None:
+    # The stdlib parses address lists, words and parameters in quadratic time.
+    recipients = ", ".join(f"u{index}@example.net" for index in range(20_000))
+    raw = _request(
+        f"To: {recipients}\r\nContent-Type: text/plain; charset=utf-8"
+        f"{'; p=v' * 40_000}\r\n".encode(),
+        b"I request access.",
+    ).replace(b"Subject: Data access request", b"Subject: " + b"request " * 40_000)
+    parsed = parse_message(raw)
+    assert parsed.to[:2] == ("u0@example.net", "u1@example.net")
+    assert len(parsed.to) == 50
+    assert parsed.subject.startswith("request request")
+    assert parsed.text == "I request access."

@@ -106,6 +106,14 @@ def test_language_of_short_text(text: str, language: str | None) -> None:
     assert detect(text) == language
 
 
+def test_a_lone_surrogate_does_not_stop_language_detection() -> None:
+    # No stop words decide it, so the statistical detector reads it (it refused surrogates).
+    assert (
+        detect("Löschung Datenschutz Kundenkonto Verarbeitung \udcff Grundverordnung")
+        == "de"
+    )
+
+
 def test_polish_is_not_taken_for_portuguese() -> None:
     result = classify(
         "Usunięcie danych", "Dzień dobry, proszę usunąć moje dane osobowe."
