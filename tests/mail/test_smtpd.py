@@ -4,6 +4,7 @@ import asyncio
 import random
 import subprocess
 import sys
+import time
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlmodel import select
 
 from app.flows.inbound import ingest
 from app.mail.models import Direction, Message
+from app.mail.parser import parse_message
 from app.mail.smtpd import MAX_MESSAGE_BYTES, Receiver, start_receiver
 from app.main import make_app_sessionmaker
 from app.settings import Settings
@@ -287,6 +289,9 @@ async def test_the_web_app_stays_responsive_while_a_25_mb_message_is_received(
     app: FastAPI, client: httpx.AsyncClient, settings: Settings, tmp_path: Path
 ) -> None:
     raw = _big_request(tmp_path / "big.eml")
+    started = time.perf_counter()
+    parse_message(raw.read_bytes())
+    parsing = time.perf_counter() - started  # what the loop would freeze for, right now
     maker = app.state.sessionmaker
     running = await start_receiver(maker, settings, ingest=ingest, port=0)
     done = asyncio.Event()
@@ -302,10 +307,14 @@ async def test_the_web_app_stays_responsive_while_a_25_mb_message_is_received(
     assert code == 250
     [stored] = await _inbound(maker)
     assert stored.attachments[0]["filename"] == "id-front.jpg"
-    # Parsing this message takes ~0.3-0.5 s of CPU; on the loop it froze both for as long.
-    # Generous bounds: the machine running the suite may be busy with other work.
-    assert worst_lag < 0.25, f"the event loop stalled for {worst_lag:.3f} s"
-    assert slowest_health < 0.25, f"/healthz took {slowest_health:.3f} s"
+    # Parsing this message takes ~0.3-0.5 s of CPU on a quiet machine; on the loop it froze
+    # both for as long. A busy machine slows the parse and the loop's own share of reading
+    # the message (aiosmtpd's, per line) alike, so the bound follows the parse just timed.
+    bound = max(0.25, parsing / 2)
+    assert worst_lag < bound, (
+        f"the loop stalled {worst_lag:.3f} s (parse {parsing:.3f})"
+    )
+    assert slowest_health < bound, f"/healthz took {slowest_health:.3f} s"
 
 
 async def test_a_message_not_stored_within_the_timeout_gets_a_temporary_failure(
