@@ -104,7 +104,9 @@ def _queue_sqlite_writers(engine: AsyncEngine) -> None:
     # pool (or its invalidation) ends the write too. Connection.info is the record's.
     for name in ("checkin", "invalidate", "close"):
         event.listen(
-            engine.sync_engine.pool, name, lambda _dbapi, record, *_: _end(record and record.info)
+            engine.sync_engine.pool,
+            name,
+            lambda _dbapi, record, *_: _end(record and record.info),
         )
 
 
