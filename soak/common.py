@@ -115,6 +115,13 @@ class Process:
         )
         self.pid = self.popen.pid
         self.started = time.monotonic()
+        self._ready_at: float | None = None
+
+    def ready_at(self) -> float | None:
+        """When a worker's log first said its jobs were scheduled (None: not yet)."""
+        if self._ready_at is None and b"jobs scheduled" in self.log_path.read_bytes():
+            self._ready_at = time.monotonic()
+        return self._ready_at
 
     @property
     def alive(self) -> bool:

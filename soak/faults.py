@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,9 +86,10 @@ tables:
   order_lines: {primary_key: id, references: {order_id: orders.id}, erase: delete}
 """
 HOOK_SECRET = "soak-webhook-secret-0123456789"
-HOOK_TIMEOUT = 2.0
+HOOK_TIMEOUT = 5.0
 # How close after an event a kill or a cut must come to explain a repeat.
 WINDOW_SECONDS = 2.0
+KILL_REASONS = ("random", "store", "hook", "mail")
 _TOKEN = re.compile(r"/verify/([A-Za-z0-9_\-]+)")
 
 
@@ -99,9 +100,13 @@ class Options:
     tickets: int = 120
     others: int = 30  # people in the store who ask nothing: their rows must stay
     spread: float = 90.0  # seconds over which tickets are created
-    random_kill_every: tuple[float, float] = (8.0, 16.0)
-    effect_kills: int = 2  # per kind of effect
-    cut_every: tuple[float, float] = (12.0, 24.0)
+    # Counts, not rates: spread over the run, and a random kill only takes a worker that
+    # has been up a few seconds, so a slow machine gets the same faults, only later.
+    random_kills: int = 6
+    effect_kills: int = 2  # per kind of effect in `kill_after`
+    kill_after: tuple[str, ...] = ("store", "hook", "mail")
+    first_kill_after: tuple[float, float] = (3.0, 10.0)  # seconds into the run
+    cuts: int = 6
     outage_seconds: float = 20.0
     faults: Faults = field(
         default_factory=lambda: Faults(
@@ -124,9 +129,15 @@ class Kill:
 class Trigger:
     """Allows a few kills of one kind, spaced out, while the faults are on."""
 
-    def __init__(self, count: int, rng: random.Random, on: threading.Event) -> None:
+    def __init__(
+        self,
+        count: int,
+        rng: random.Random,
+        on: threading.Event,
+        first: tuple[float, float],
+    ) -> None:
         self.remaining, self._rng, self._on = count, rng, on
-        self._next = time.monotonic() + rng.uniform(3, 10)
+        self._next = time.monotonic() + rng.uniform(*first)
         self._lock = threading.Lock()
 
     def fire(self) -> bool:
@@ -157,10 +168,14 @@ class Fleet:
         name = f"worker{slot}-{self.restarts}"
         return common.Process(name, ["worker"], self.env)
 
-    def pids(self) -> list[int]:
-        """The live workers' process ids."""
+    def pids(self, up_for: float | None = None) -> list[int]:
+        """The live workers' process ids (only those scheduling jobs for `up_for` s)."""
         with self._lock:
-            return [p.pid for p in self.slots if p.alive and p.pid not in self._killed]
+            live = [p for p in self.slots if p.alive and p.pid not in self._killed]
+        if up_for is None:
+            return [p.pid for p in live]
+        now = time.monotonic()
+        return [p.pid for p in live if (p.ready_at() or now) <= now - up_for]
 
     def kill(self, pid: int, reason: str) -> None:
         """SIGKILL one worker now (any thread)."""
@@ -184,6 +199,7 @@ class Fleet:
                 since = dead_since.setdefault(process.pid, time.monotonic())
                 if time.monotonic() - since >= self.rng.uniform(0.5, 2.0):
                     self.restarts += 1
+                    process.stop()  # reaps it and closes its log
                     fresh = self._start(slot)
                     with self._lock:
                         self.slots[slot] = fresh
@@ -347,20 +363,26 @@ async def _verification_token(relay: Relay, reference: str) -> str:
         await asyncio.sleep(0.2)
 
 
+def _gaps(run: Run, count: int) -> Iterator[float]:
+    """Pauses that spread `count` faults over the time tickets are created."""
+    mean = run.options.spread / (count + 1)
+    for _ in range(count):
+        yield run.rng.uniform(0.5 * mean, 1.5 * mean)
+
+
 async def random_kills(fleet: Fleet, run: Run) -> None:
-    """SIGKILL a live worker every few seconds."""
-    low, high = run.options.random_kill_every
-    while run.faults_on.is_set():
-        await asyncio.sleep(run.rng.uniform(low, high))
-        if pids := fleet.pids():
-            fleet.kill(run.rng.choice(pids), "random")
+    """SIGKILL a worker that has been working for a few seconds, now and then."""
+    for gap in _gaps(run, run.options.random_kills):
+        await asyncio.sleep(gap)
+        while not (pids := fleet.pids(up_for=run.rng.uniform(2.0, 8.0))):  # noqa: ASYNC110
+            await asyncio.sleep(0.5)
+        fleet.kill(run.rng.choice(pids), "random")
 
 
 async def cuts(app_db: AppDb, run: Run) -> None:
-    """Terminate every connection to the app database except the run's own."""
-    low, high = run.options.cut_every
-    while run.faults_on.is_set():
-        await asyncio.sleep(run.rng.uniform(low, high))
+    """Now and then, terminate every connection to the app database but the run's own."""
+    for gap in _gaps(run, run.options.cuts):
+        await asyncio.sleep(gap)
         await app_db.fetch(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = $1 AND application_name <> 'soak'"
@@ -432,8 +454,21 @@ async def check_store(server: str, store_name: str, run: Run) -> None:
     run.check(not twice, f"store: {len(twice)} people erased more than once")
 
 
-def check_hook(hook: Hook, fleet: Fleet, run: Run) -> Counter[str]:
-    """One effect per ticket; each repeated call explained. The repeats by reason."""
+async def check_hook(hook: Hook, fleet: Fleet, app_db: AppDb, run: Run) -> Counter[str]:
+    """One effect per ticket; each repeated call explained. The repeats by reason.
+
+    A repeat is explained by the fake's own fault answer (500, 429, stall), by a kill of
+    the caller or a connection cut just after a `done`, or by the caller having timed
+    out on a `done` that came late (a starved worker: its task recorded more timeouts
+    than the fake stalled).
+    """
+    rows = await app_db.fetch(
+        "SELECT r.reference, count(*) AS n FROM event e JOIN dsr_request r"
+        " ON r.id = e.request_id WHERE e.kind = 'task_retry_scheduled'"
+        " AND e.data::text LIKE '%hook%' AND (e.data::text LIKE '%timed out%'"
+        " OR e.personal::text LIKE '%timed out%') GROUP BY r.reference"
+    )
+    timeouts = Counter({row["reference"]: row["n"] for row in rows})
     calls: dict[str, list[Any]] = {}
     for call in hook.snapshot():
         calls.setdefault(call.reference, []).append(call)
@@ -444,8 +479,11 @@ def check_hook(hook: Hook, fleet: Fleet, run: Run) -> Counter[str]:
     repeats: Counter[str] = Counter()
     for reference, made in calls.items():
         run.check(made[-1].answer == "done", f"webhook: {reference} ended without done")
+        late = timeouts[reference] - sum(call.answer == "stall" for call in made)
         for call in made[:-1]:
             why = _why_repeated(call, fleet, run)
+            if why == "unexplained" and late > 0:
+                why, late = "late", late - 1
             repeats[why] += 1
             if why == "unexplained":
                 run.violations.append(
@@ -557,45 +595,88 @@ def audit_ok(env: dict[str, str], run: Run) -> None:
         run.violations.append(f"audit: {exc}")
 
 
-@contextlib.contextmanager
-def _folder() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="dsr-soak-faults-") as name:
-        yield Path(name)
+@dataclass
+class Stage:
+    """The running pieces of one run."""
+
+    env: dict[str, str]
+    base: str
+    token: str
+    web: common.Process
+    fleet: Fleet
+    relay: Relay
+    hook: Hook
+    app_db: AppDb
+    triggers: dict[str, Trigger]
 
 
-async def main(options: Options) -> int:
-    """One fault run; 0 when every invariant held."""
+@dataclass
+class Report:
+    """The figures of one run and the invariants it found violated."""
+
+    tickets: int
+    kills: Counter[str]
+    cuts: int
+    outages: int
+    server_errors: int
+    duplicates: int
+    repeats: Counter[str]
+    count_unknown: int
+    max_wait: float
+    recovery: float
+    wall: float
+    violations: list[str]
+
+    def line(self) -> str:
+        """The one line of figures."""
+        kills = ", ".join(f"{k} {self.kills[k]}" for k in KILL_REASONS)
+        why = ", ".join(f"{k} {n}" for k, n in sorted(self.repeats.items()))
+        return (
+            f"faults: tickets {self.tickets} | kills {sum(self.kills.values())} ({kills})"
+            f" | cuts {self.cuts} | relay outages {self.outages}"
+            f" | 5xx at cuts {self.server_errors} | duplicate mails {self.duplicates}"
+            f" | webhook repeats {sum(self.repeats.values())} ({why or 'none'})"
+            f" | count_unknown {self.count_unknown}"
+            f" | max approve->completed {self.max_wait:.1f} s"
+            f" | recovery {self.recovery:.1f} s | wall {self.wall:.1f} s"
+        )
+
+
+async def main(options: Options) -> Report:
+    """One fault run, on databases of its own that it drops afterwards."""
     server, tag = common.pg_server(), secrets.token_hex(3)
     app_name, store_name = f"dsr_soak_app_{tag}", f"dsr_soak_store_{tag}"
     started = time.monotonic()
-    with _folder() as folder:
+    run = Run(options, random.Random(options.seed), store_name)
+    with tempfile.TemporaryDirectory(prefix="dsr-soak-faults-") as name:
         try:
-            return await _run(options, server, app_name, store_name, folder, started)
+            app_url = await common.create_database(server, app_name)
+            store_url = await common.create_database(server, store_name)
+            await seed_store(server, store_name, options.tickets + options.others)
+            async with staged(run, Path(name), app_url, store_url) as stage:
+                report = await faults_and_checks(run, stage)
         finally:
             await common.drop_database(server, app_name)
             await common.drop_database(server, store_name)
+    report.wall = time.monotonic() - started
+    return report
 
 
-async def _run(
-    options: Options,
-    server: str,
-    app_name: str,
-    store_name: str,
-    folder: Path,
-    started: float,
-) -> int:
-    run = Run(options, random.Random(options.seed), store_name)
-    app_url = await common.create_database(server, app_name)
-    store_url = await common.create_database(server, store_name)
-    await seed_store(server, store_name, options.tickets + options.others)
+@contextlib.asynccontextmanager
+async def staged(
+    run: Run, folder: Path, app_url: str, store_url: str
+) -> AsyncIterator[Stage]:
+    """The fakes, the web process and the workers, wired to kill after effects."""
+    options = run.options
     relay_port, web_port = common.free_port(), common.free_port()
+    base = f"http://127.0.0.1:{web_port}"
     env = common.app_env(
         folder,
         app_url,
         smtp_host="127.0.0.1",
         smtp_port=str(relay_port),
         smtp_security="none",
-        base_url=f"http://127.0.0.1:{web_port}",
+        base_url=base,
         privacy_file=str(folder / "privacy.yaml"),
     )
     fleet_ref: list[Fleet] = []
@@ -605,9 +686,12 @@ async def _run(
 
     triggers = {
         kind: Trigger(
-            options.effect_kills, random.Random(options.seed + n), run.faults_on
+            options.effect_kills if kind in options.kill_after else 0,
+            random.Random(options.seed + n),
+            run.faults_on,
+            options.first_kill_after,
         )
-        for n, kind in enumerate(("store", "hook", "mail"))
+        for n, kind in enumerate(KILL_REASONS[1:])
     }
 
     def after_mail(port: int) -> tuple[int | None, Callable[[], None] | None]:
@@ -638,98 +722,98 @@ async def _run(
         )
         fleet = Fleet(env, run.rng)
         fleet_ref.append(fleet)
+        server, app_name = app_url.rsplit("/", 1)
         app_db = AppDb(server, app_name)
-        store_listener = await common.connect(server, store_name)
-
-        def erased(*args: Any) -> None:
-            # The erasing connection is closed by now (the connector pools none):
-            # the task's lease names the worker that ran it.
-            if triggers["store"].fire():
-                holders.append(asyncio.create_task(kill_holder(args[3])))
-
-        async def kill_holder(email: str) -> None:
-            rows = await app_db.fetch(
-                "SELECT t.lease_owner FROM connector_task t JOIN dsr_request r"
-                " ON r.id = t.request_id WHERE r.subject_email = $1"
-                " AND t.connector = 'store'",
-                email,
-            )
-            owner_name = rows[0]["lease_owner"] if rows else None
-            if owner_name:
-                fleet.kill(int(owner_name.split(":")[1]), "store")
-
-        holders: list[asyncio.Task[None]] = []
-        await store_listener.add_listener("soak_erased", erased)
         stop = asyncio.Event()
         supervisor = asyncio.create_task(fleet.supervise(stop))
         try:
-            await common.wait_healthy(f"http://127.0.0.1:{web_port}", web)
-            return await _faults_and_checks(
-                run,
-                env,
-                web,
-                fleet,
-                relay,
-                hook,
-                app_db,
-                token,
-                web_port,
-                started,
-                triggers,
-            )
+            async with store_kills(run, store_url, app_db, fleet, triggers["store"]):
+                await common.wait_healthy(base, web)
+                yield Stage(env, base, token, web, fleet, relay, hook, app_db, triggers)
         finally:
             stop.set()
             await supervisor
-            await store_listener.close()
             await app_db.close()
             web.stop()
             fleet.stop()
             await asyncio.to_thread(relay.stop)
 
 
-async def _faults_and_checks(
-    run: Run,
-    env: dict[str, str],
-    web: common.Process,
-    fleet: Fleet,
-    relay: Relay,
-    hook: Hook,
-    app_db: AppDb,
-    token: str,
-    web_port: int,
-    started: float,
-    triggers: dict[str, Trigger],
-) -> int:
+@contextlib.asynccontextmanager
+async def store_kills(
+    run: Run, store_url: str, app_db: AppDb, fleet: Fleet, trigger: Trigger
+) -> AsyncIterator[None]:
+    """Kill the worker that erased a person the moment the store committed it."""
+    server, name = store_url.rsplit("/", 1)
+    listener = await common.connect(server, name)
+    pending: set[asyncio.Task[None]] = set()
+
+    async def kill_holder(email: str) -> None:
+        # The erasing connection is closed by now (the connector pools none): the
+        # task's lease names the worker that ran it.
+        rows = await app_db.fetch(
+            "SELECT t.lease_owner FROM connector_task t JOIN dsr_request r"
+            " ON r.id = t.request_id WHERE r.subject_email = $1"
+            " AND t.connector = 'store'",
+            email,
+        )
+        holder = rows[0]["lease_owner"] if rows else None
+        if holder:
+            fleet.kill(int(holder.split(":")[1]), "store")
+
+    def erased(*args: Any) -> None:
+        if trigger.fire():
+            task = asyncio.create_task(kill_holder(args[3]))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+    await listener.add_listener("soak_erased", erased)
+    try:
+        yield
+    finally:
+        await asyncio.gather(*pending, return_exceptions=True)
+        await listener.close()
+
+
+async def faults_and_checks(run: Run, stage: Stage) -> Report:
+    """Drive the tickets through the faults, wait for recovery, check everything."""
     options = run.options
-    api = Api(f"http://127.0.0.1:{web_port}", token, run)
+    api = Api(stage.base, stage.token, run)
     run.faults_on.set()
     chaos = [
-        asyncio.create_task(random_kills(fleet, run)),
-        asyncio.create_task(cuts(app_db, run)),
-        asyncio.create_task(outage(relay, run)),
+        asyncio.create_task(random_kills(stage.fleet, run)),
+        asyncio.create_task(cuts(stage.app_db, run)),
     ]
+    relay_outage = asyncio.create_task(outage(stage.relay, run))
     gap = options.spread / max(options.tickets, 1)
     await asyncio.gather(
-        *(drive_ticket(n + 1, api, relay, run, n * gap) for n in range(options.tickets))
+        *(
+            drive_ticket(n + 1, api, stage.relay, run, n * gap)
+            for n in range(options.tickets)
+        )
     )
-    # Every ticket is approved: give the effect kills a little more time to happen.
+    await api.client.aclose()
+    # Every ticket is approved: the scheduled faults finish, and the effect kills get
+    # a little more time to find their effect.
+    await asyncio.gather(*chaos, relay_outage)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(t.remaining for t in triggers.values()):  # noqa: ASYNC110 - polls the fakes' counters
+    while time.monotonic() < deadline and any(  # noqa: ASYNC110 - the fakes' counters
+        t.remaining for t in stage.triggers.values()
+    ):
         await asyncio.sleep(0.5)
     run.faults_on.clear()
-    await chaos[2]  # the relay is back
-    for task in chaos[:2]:
-        task.cancel()
-    await asyncio.gather(*chaos[:2], return_exceptions=True)
     faults_end = time.monotonic()
-    statuses = await wait_completed(app_db, run, options.tickets)
+    statuses = await wait_completed(stage.app_db, run, options.tickets)
     recovery = time.monotonic() - faults_end
-    await api.client.aclose()
     run.check(
         statuses.get("completed", 0) == options.tickets,
         f"tickets: {statuses} after {options.bound:.0f} s",
     )
-    closed = await app_db.fetch(
+    return await _checks(run, stage, recovery)
+
+
+async def _checks(run: Run, stage: Stage, recovery: float) -> Report:
+    closed = await stage.app_db.fetch(
         "SELECT reference, closed_at FROM dsr_request WHERE status = 'completed'"
     )
     waits = [
@@ -737,41 +821,44 @@ async def _faults_and_checks(
         for row in closed
         if row["reference"] in run.approved_at
     ]
-    await check_store(app_db.server, run.store_name, run)
-    repeats = check_hook(hook, fleet, run)
-    unknown = await check_tasks(app_db, run)
-    duplicates = await check_mail(app_db, relay, fleet, run)
-    audit_ok(env, run)
-    run.check(not fleet.unexpected, f"workers: {fleet.unexpected}")
-    run.check(web.alive, "web: exited")
-    unexplained_5xx = [e for e in run.server_errors if not _near(run.cuts, e[0], 1.0)]
-    run.check(not unexplained_5xx, f"web: 5xx without a cut: {unexplained_5xx[:3]}")
-    kills = Counter(kill.reason for kill in fleet.kills)
-    by_kind = ", ".join(f"{k} {kills[k]}" for k in ("random", "store", "hook", "mail"))
-    why = ", ".join(f"{k} {n}" for k, n in sorted(repeats.items()))
-    print(
-        f"faults: tickets {options.tickets} | kills {sum(kills.values())} ({by_kind})"
-        f" | cuts {len(run.cuts)} | relay outages {run.outages}"
-        f" | 5xx {len(run.server_errors)} (all at cuts)"
-        f" | duplicate mails {duplicates} | webhook repeats {sum(repeats.values())}"
-        f" ({why or 'none'}) | count_unknown {unknown}"
-        f" | max approve->completed {max(waits, default=float('nan')):.1f} s"
-        f" | recovery {recovery:.1f} s | wall {time.monotonic() - started:.1f} s"
+    await check_store(stage.app_db.server, run.store_name, run)
+    repeats = await check_hook(stage.hook, stage.fleet, stage.app_db, run)
+    unknown = await check_tasks(stage.app_db, run)
+    duplicates = await check_mail(stage.app_db, stage.relay, stage.fleet, run)
+    audit_ok(stage.env, run)
+    run.check(not stage.fleet.unexpected, f"workers: {stage.fleet.unexpected}")
+    run.check(stage.web.alive, "web: exited")
+    stray = [e for e in run.server_errors if not _near(run.cuts, e[0], 1.0)]
+    run.check(not stray, f"web: 5xx without a connection cut: {stray[:3]}")
+    return Report(
+        tickets=run.options.tickets,
+        kills=Counter(kill.reason for kill in stage.fleet.kills),
+        cuts=len(run.cuts),
+        outages=run.outages,
+        server_errors=len(run.server_errors),
+        duplicates=duplicates,
+        repeats=repeats,
+        count_unknown=unknown,
+        max_wait=max(waits, default=float("nan")),
+        recovery=recovery,
+        wall=0.0,
+        violations=run.violations,
     )
-    for violation in run.violations:
-        print(f"VIOLATION: {violation}", file=sys.stderr)
-    return 1 if run.violations else 0
 
 
 def cli() -> None:
-    """Parse the options and run."""
+    """Parse the options, run, print the figures; exit 1 on a violated invariant."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=Options.tickets)
     parser.add_argument("--spread", type=float, default=Options.spread)
     parser.add_argument("--seed", type=int, default=Options.seed)
     args = parser.parse_args()
     options = Options(tickets=args.tickets, spread=args.spread, seed=args.seed)
-    sys.exit(asyncio.run(main(options)))
+    report = asyncio.run(main(options))
+    print(report.line())
+    for violation in report.violations:
+        print(f"VIOLATION: {violation}", file=sys.stderr)
+    sys.exit(1 if report.violations else 0)
 
 
 if __name__ == "__main__":
