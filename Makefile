@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite lint format bench migration clean
+.PHONY: install run test test-sqlite lint format bench soak migration clean
 
 install: $(STAMP)
 
@@ -53,6 +53,18 @@ format: install
 bench: install
 	./scripts/test-services
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The reliability suites (soak/README.md): faults on PostgreSQL, then load on SQLite and
+# PostgreSQL. Bounded well under 30 minutes on 2 cores; each prints its figures, and both
+# run even when the first finds a violation (then the target fails).
+soak: install
+	./scripts/test-services
+	@status=0; \
+	echo "== faults (PostgreSQL: web + two workers, kills, connection cuts, relay outage)"; \
+	$(BIN)/python -m soak.faults || status=1; \
+	echo "== load (SQLite, then PostgreSQL)"; \
+	$(BIN)/python -m soak.load || status=1; \
+	exit $$status
 
 # Generate a migration from model changes: make migration m="add export table"
 migration: install

@@ -30,12 +30,13 @@ import contextlib
 import random
 import re
 import secrets
+import shutil
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,8 @@ class Kill:
 
 
 class Trigger:
-    """Allows a few kills of one kind, spaced out, while the faults are on."""
+    """Allows a few kills of one kind, spaced out, while the faults are on and both
+    workers are steady (so kills never pile up on a slow machine)."""
 
     def __init__(
         self,
@@ -135,9 +137,11 @@ class Trigger:
         rng: random.Random,
         on: threading.Event,
         first: tuple[float, float],
+        steady: Callable[[], bool],
     ) -> None:
         self.remaining, self._rng, self._on = count, rng, on
         self._next = time.monotonic() + rng.uniform(*first)
+        self._steady = steady
         self._lock = threading.Lock()
 
     def fire(self) -> bool:
@@ -145,7 +149,7 @@ class Trigger:
         with self._lock:
             if not self._on.is_set() or self.remaining <= 0:
                 return False
-            if time.monotonic() < self._next:
+            if time.monotonic() < self._next or not self._steady():
                 return False
             self.remaining -= 1
             self._next = time.monotonic() + self._rng.uniform(5, 15)
@@ -176,6 +180,10 @@ class Fleet:
             return [p.pid for p in live]
         now = time.monotonic()
         return [p.pid for p in live if (p.ready_at() or now) <= now - up_for]
+
+    def steady(self, up_for: float = 2.0) -> bool:
+        """True when both workers have been scheduling jobs for `up_for` seconds."""
+        return len(self.pids(up_for)) == len(self.slots)
 
     def kill(self, pid: int, reason: str) -> None:
         """SIGKILL one worker now (any thread)."""
@@ -353,36 +361,42 @@ async def drive_ticket(
 
 
 async def _verification_token(relay: Relay, reference: str) -> str:
-    while True:  # the mail may wait out a relay outage; the run's bound applies
-        for mail in relay.snapshot():
-            if mail.reference == reference and mail.template == "received":
-                match = _TOKEN.search(mail.text)
-                if match is None:
-                    raise RuntimeError("the received mail has no verification link")
-                return match.group(1)
+    # The mail may wait out a relay outage; the run's bound applies.
+    while (mail := relay.find(reference, "received")) is None:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    match = _TOKEN.search(mail.text)
+    if match is None:
+        raise RuntimeError("the received mail has no verification link")
+    return match.group(1)
+
+
+def _milestones(run: Run, count: int) -> list[int]:
+    """Approved-ticket counts at which `count` faults of one kind happen, spread evenly."""
+    tickets = run.options.tickets
+    return [max(1, round((n + 1) * tickets / (count + 1))) for n in range(count)]
+
+
+async def _approved(run: Run, count: int) -> None:
+    while len(run.approved_at) < count:  # noqa: ASYNC110 - a counter of the run
         await asyncio.sleep(0.2)
 
 
-def _gaps(run: Run, count: int) -> Iterator[float]:
-    """Pauses that spread `count` faults over the time tickets are created."""
-    mean = run.options.spread / (count + 1)
-    for _ in range(count):
-        yield run.rng.uniform(0.5 * mean, 1.5 * mean)
-
-
 async def random_kills(fleet: Fleet, run: Run) -> None:
-    """SIGKILL a worker that has been working for a few seconds, now and then."""
-    for gap in _gaps(run, run.options.random_kills):
-        await asyncio.sleep(gap)
-        while not (pids := fleet.pids(up_for=run.rng.uniform(2.0, 8.0))):  # noqa: ASYNC110
-            await asyncio.sleep(0.5)
-        fleet.kill(run.rng.choice(pids), "random")
+    """SIGKILL a steady worker as the tickets progress."""
+    for milestone in _milestones(run, run.options.random_kills):
+        await _approved(run, milestone)
+        up_for = run.rng.uniform(2.0, 6.0)
+        while not fleet.steady(up_for):  # noqa: ASYNC110 - the workers' logs
+            await asyncio.sleep(0.2)
+        fleet.kill(run.rng.choice(fleet.pids()), "random")
 
 
 async def cuts(app_db: AppDb, run: Run) -> None:
-    """Now and then, terminate every connection to the app database but the run's own."""
-    for gap in _gaps(run, run.options.cuts):
-        await asyncio.sleep(gap)
+    """Terminate every connection to the app database but the run's own, as tickets
+    progress."""
+    for milestone in _milestones(run, run.options.cuts):
+        await _approved(run, milestone)
+        await asyncio.sleep(run.rng.uniform(0.0, 2.0))
         await app_db.fetch(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = $1 AND application_name <> 'soak'"
@@ -393,10 +407,10 @@ async def cuts(app_db: AppDb, run: Run) -> None:
 
 
 async def outage(relay: Relay, run: Run) -> None:
-    """Stop the relay once, a while into the run, then start it again."""
+    """Stop the relay once, a third into the run, then start it again."""
     if run.options.outage_seconds <= 0:
         return
-    await asyncio.sleep(run.options.spread * run.rng.uniform(0.2, 0.5))
+    await _approved(run, run.options.tickets // 3)
     await asyncio.to_thread(relay.stop)
     run.outages += 1
     await asyncio.sleep(run.options.outage_seconds)
@@ -487,7 +501,7 @@ async def check_hook(hook: Hook, fleet: Fleet, app_db: AppDb, run: Run) -> Count
             repeats[why] += 1
             if why == "unexplained":
                 run.violations.append(
-                    f"webhook: repeat unexplained: {_describe(call, fleet, run)}"
+                    f"webhook: repeat unexplained: {_describe(f'{call.reference} {call.answer}', call.pid, call.at, fleet, run)}"
                 )
     return repeats
 
@@ -495,20 +509,18 @@ async def check_hook(hook: Hook, fleet: Fleet, app_db: AppDb, run: Run) -> Count
 def _why_repeated(call: Any, fleet: Fleet, run: Run) -> str:
     if call.answer != "done":
         return str(call.answer)
-    killed = [kill.at for kill in fleet.kills if kill.pid == call.pid]
-    if _near(killed, call.at, before=HOOK_TIMEOUT):
+    if _killed_near(fleet, call.pid, call.at, before=HOOK_TIMEOUT):
         return "kill"
     if _near(run.cuts, call.at):
         return "cut"
     return "unexplained"
 
 
-def _describe(call: Any, fleet: Fleet, run: Run) -> str:
-    kills = [
-        f"{kill.at - call.at:+.2f}s" for kill in fleet.kills if kill.pid == call.pid
-    ]
-    cuts = [f"{cut - call.at:+.2f}s" for cut in run.cuts]
-    return f"{call.reference} answered {call.answer} to pid {call.pid}; its kills {kills}; cuts {cuts}"
+def _describe(label: str, pid: int | None, at: float, fleet: Fleet, run: Run) -> str:
+    """Where an event stands among the kills and cuts, for a violation."""
+    kills = [f"{kill.pid} {kill.at - at:+.2f}s" for kill in fleet.kills]
+    cuts = [f"{cut - at:+.2f}s" for cut in run.cuts]
+    return f"{label} (pid {pid}); kills {kills}; cuts {cuts}"
 
 
 async def check_tasks(app_db: AppDb, run: Run) -> int:
@@ -579,12 +591,25 @@ async def check_mail(app_db: AppDb, relay: Relay, fleet: Fleet, run: Run) -> int
             continue
         duplicates += 1
         earlier = first[mail.message_id]
-        killed = [kill.at for kill in fleet.kills if kill.pid == earlier.sender_pid]
         run.check(
-            _near(killed, earlier.at, before=1.0),
-            f"mail: {mail.message_id} sent twice without its sender dying in between",
+            _killed_near(fleet, earlier.sender_pid, earlier.at, before=1.0),
+            f"mail: {mail.message_id} sent twice without its sender dying in between:"
+            f" {_describe('first copy', earlier.sender_pid, earlier.at, fleet, run)};"
+            f" again {mail.at - earlier.at:.1f} s"
+            f" later by pid {mail.sender_pid}",
         )
     return duplicates
+
+
+def _killed_near(fleet: Fleet, pid: int | None, at: float, before: float) -> bool:
+    """Whether the process that did something at `at` was killed just around then.
+
+    A worker killed while its request was in flight is gone by the time the fake looks
+    for the socket's owner (pid None): then any kill just before counts.
+    """
+    if pid is None:
+        return any(at - WINDOW_SECONDS <= kill.at <= at + 0.5 for kill in fleet.kills)
+    return _near([kill.at for kill in fleet.kills if kill.pid == pid], at, before)
 
 
 def audit_ok(env: dict[str, str], run: Run) -> None:
@@ -626,6 +651,7 @@ class Report:
     recovery: float
     wall: float
     violations: list[str]
+    logs: Path | None = None  # kept when an invariant was violated
 
     def line(self) -> str:
         """The one line of figures."""
@@ -655,6 +681,9 @@ async def main(options: Options) -> Report:
             await seed_store(server, store_name, options.tickets + options.others)
             async with staged(run, Path(name), app_url, store_url) as stage:
                 report = await faults_and_checks(run, stage)
+            if report.violations:  # the processes' logs, to find out why
+                report.logs = Path(tempfile.gettempdir()) / f"dsr-soak-logs-{tag}"
+                shutil.copytree(Path(name) / "logs", report.logs)
         finally:
             await common.drop_database(server, app_name)
             await common.drop_database(server, store_name)
@@ -690,6 +719,7 @@ async def staged(
             random.Random(options.seed + n),
             run.faults_on,
             options.first_kill_after,
+            lambda: bool(fleet_ref) and fleet_ref[0].steady(),
         )
         for n, kind in enumerate(KILL_REASONS[1:])
     }
@@ -858,6 +888,8 @@ def cli() -> None:
     print(report.line())
     for violation in report.violations:
         print(f"VIOLATION: {violation}", file=sys.stderr)
+    if report.logs:
+        print(f"the processes' logs are in {report.logs}", file=sys.stderr)
     sys.exit(1 if report.violations else 0)
 
 

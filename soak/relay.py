@@ -71,6 +71,7 @@ class Relay:
     hook: Hook | None = None
     sink: Callable[[Accepted], None] | None = None  # instead of keeping them
     accepted: list[Accepted] = field(default_factory=list)
+    _first: dict[tuple[str | None, str], Accepted] = field(default_factory=dict)
     _controller: Controller | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -91,6 +92,7 @@ class Relay:
                 self.sink(record)
             else:
                 self.accepted.append(record)
+                self._first.setdefault((record.reference, record.template), record)
         if after is not None:
             # aiosmtpd writes the answer once this returns: act on the next turns of
             # the loop, when the 250 is on its way to the worker.
@@ -112,6 +114,11 @@ class Relay:
     def running(self) -> bool:
         """True while the relay accepts connections."""
         return self._controller is not None
+
+    def find(self, reference: str, template: str) -> Accepted | None:
+        """The first accepted mail of a template about a ticket, if any yet."""
+        with self._lock:
+            return self._first.get((reference, template))
 
     def snapshot(self) -> list[Accepted]:
         """A copy of what was accepted so far."""
