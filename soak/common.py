@@ -39,7 +39,7 @@ def _dsn(server: str, database: str) -> str:
 
 async def connect(server: str, database: str, **options: object) -> asyncpg.Connection:
     """A plain asyncpg connection (the suites' own view of a database)."""
-    return await asyncpg.connect(_dsn(server, database), **options)  # type: ignore[no-any-return]
+    return await asyncpg.connect(_dsn(server, database), **options)
 
 
 async def create_database(server: str, name: str) -> str:

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -86,7 +86,7 @@ class Relay:
         after: Callable[[], None] | None = None
         if self.hook is not None:
             pid, after = self.hook(peer_port)
-            record = Accepted(**{**_fields(record), "sender_pid": pid})
+            record = replace(record, sender_pid=pid)
         with self._lock:
             if self.sink is not None:
                 self.sink(record)

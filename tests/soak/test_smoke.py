@@ -6,14 +6,14 @@ long run checks; only the sizes, the faults and the duration shrink.
 
 import pytest
 
-from soak import faults, load
+from soak import chaos, faults, load
 from soak.hook import Faults
 
 pytestmark = [pytest.mark.soak, pytest.mark.pg]
 
 
 async def test_a_short_fault_run_keeps_every_invariant() -> None:
-    options = faults.Options(
+    options = chaos.Options(
         tickets=3,
         others=2,
         spread=1.0,
