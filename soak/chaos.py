@@ -29,6 +29,7 @@ class Options:
     """What one run does; the defaults are `make soak`'s."""
 
     tickets: int = 120
+    workers: int = 2
     others: int = 30  # people in the store who ask nothing: their rows must stay
     spread: float = 90.0  # seconds over which tickets are created
     # Counts, not rates: spread over the run, and a random kill only takes a worker that
@@ -87,16 +88,16 @@ class Trigger:
 
 
 class Fleet:
-    """The two workers: killed by the run, restarted by the supervisor."""
+    """The workers: killed by the run, restarted by the supervisor."""
 
-    def __init__(self, env: dict[str, str], rng: random.Random) -> None:
+    def __init__(self, env: dict[str, str], rng: random.Random, workers: int) -> None:
         self.env, self.rng = env, rng
         self.kills: list[Kill] = []
         self.unexpected: list[str] = []
         self.restarts = 0
         self._lock = threading.Lock()
         self._killed: set[int] = set()
-        self.slots = [self._start(slot) for slot in range(2)]
+        self.slots = [self._start(slot) for slot in range(workers)]
 
     def _start(self, slot: int) -> common.Process:
         name = f"worker{slot}-{self.restarts}"
@@ -109,11 +110,19 @@ class Fleet:
         if up_for is None:
             return [p.pid for p in live]
         now = time.monotonic()
-        return [p.pid for p in live if (p.ready_at() or now) <= now - up_for]
+        return [p.pid for p in live if (p.ready_at() or now + 1) <= now - up_for]
 
     def steady(self, up_for: float = 2.0) -> bool:
-        """True when both workers have been scheduling jobs for `up_for` seconds."""
+        """True when every worker has been scheduling jobs for `up_for` seconds."""
         return len(self.pids(up_for)) == len(self.slots)
+
+    async def wait_ready(self, seconds: float = 120) -> None:
+        """Wait until both workers schedule jobs (the run starts in a steady state)."""
+        deadline = time.monotonic() + seconds
+        while not self.steady(0.0):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workers did not start")
+            await asyncio.sleep(0.1)
 
     def kill(self, pid: int, reason: str) -> None:
         """SIGKILL one worker now (any thread)."""

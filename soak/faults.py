@@ -228,6 +228,7 @@ async def main(options: Options) -> Report:
             app_url = await common.create_database(server, app_name)
             store_url = await common.create_database(server, store_name)
             await seed_store(server, store_name, options.tickets + options.others)
+            common.phase("store seeded")
             async with staged(run, Path(name), app_url, store_url) as stage:
                 report = await faults_and_checks(run, stage)
             if report.violations:  # the processes' logs, to find out why
@@ -293,13 +294,13 @@ async def staged(
     )
     with serving(hook) as hook_url:
         write_config(folder, store_url.replace("+asyncpg", ""), hook_url)
-        common.run_dsr(["db", "upgrade"], env)
-        token = common.api_token(env)
+        token = await common.prepare(env)
+        common.phase("app database migrated, agent token made")
         await asyncio.to_thread(relay.start)
         web = common.Process(
             "web", ["serve", "--no-worker", "--port", str(web_port)], env
         )
-        fleet = Fleet(env, run.rng)
+        fleet = Fleet(env, run.rng, options.workers)
         fleet_ref.append(fleet)
         server, app_name = app_url.rsplit("/", 1)
         app_db = AppDb(server, app_name)
@@ -308,6 +309,9 @@ async def staged(
         try:
             async with store_kills(run, store_url, app_db, fleet, triggers["store"]):
                 await common.wait_healthy(base, web)
+                common.phase("web answers")
+                await fleet.wait_ready()
+                common.phase("workers ready")
                 yield Stage(env, base, token, web, fleet, relay, hook, app_db, triggers)
         finally:
             stop.set()
@@ -336,6 +340,7 @@ async def faults_and_checks(run: Run, stage: Stage) -> Report:
         )
     )
     await api.client.aclose()
+    common.phase("every ticket approved")
     # Every ticket is approved: the scheduled faults finish, and the effect kills get
     # a little more time to find their effect.
     await asyncio.gather(*chaos, relay_outage)
@@ -346,8 +351,10 @@ async def faults_and_checks(run: Run, stage: Stage) -> Report:
         await asyncio.sleep(0.5)
     run.faults_on.clear()
     faults_end = time.monotonic()
+    common.phase("faults over")
     statuses = await wait_completed(stage.app_db, run, options.tickets)
     recovery = time.monotonic() - faults_end
+    common.phase("tickets completed, outbox empty")
     run.check(
         statuses.get("completed", 0) == options.tickets,
         f"tickets: {statuses} after {options.bound:.0f} s",

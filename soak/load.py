@@ -440,8 +440,7 @@ async def _serve_and_load(
         base_url=base,
     )
     (folder / "var").mkdir()
-    common.run_dsr(["db", "upgrade"], env)
-    token = common.api_token(env)
+    token = await common.prepare(env)
     relay_log = folder / "relay.jsonl"
     with relay_process(relay_port, relay_log):
         web = common.Process("serve", ["serve", "--port", str(web_port)], env)
