@@ -44,7 +44,11 @@ async def check_hook(hook: Hook, fleet: Fleet, app_db: AppDb, run: Run) -> Count
     )
     repeats: Counter[str] = Counter()
     for reference, made in calls.items():
-        run.check(made[-1].answer == "done", f"webhook: {reference} ended without done")
+        # A stall answers `done` late: a starved caller may still read it in time.
+        run.check(
+            made[-1].answer in ("done", "stall"),
+            f"webhook: {reference} ended on {made[-1].answer}: {made}",
+        )
         late = timeouts[reference] - sum(call.answer == "stall" for call in made)
         for call in made[:-1]:
             why = _why_repeated(call, fleet, run)

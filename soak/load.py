@@ -26,6 +26,7 @@ import itertools
 import random
 import re
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -474,6 +475,12 @@ async def _serve_and_load(
     )
     for problem in problems:
         print(f"VIOLATION ({kind}): {problem}", file=sys.stderr)
+    if problems:  # the server's log, to find out why
+        kept = (
+            Path(tempfile.gettempdir()) / f"dsr-soak-logs-load-{secrets.token_hex(3)}"
+        )
+        shutil.copytree(folder / "logs", kept)
+        print(f"the server's log is in {kept}", file=sys.stderr)
     return problems, outcome
 
 
