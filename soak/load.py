@@ -69,7 +69,7 @@ class Stream:
     name: str
     latencies: list[float] = field(default_factory=list)
     codes: Counter[int] = field(default_factory=Counter)
-    transport_errors: int = 0
+    transport_errors: Counter[str] = field(default_factory=Counter)  # by exception
 
     async def call(
         self, client: httpx.AsyncClient, method: str, url: str, **kwargs: object
@@ -78,8 +78,8 @@ class Stream:
         started = time.perf_counter()
         try:
             response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
-        except httpx.TransportError:
-            self.transport_errors += 1
+        except httpx.TransportError as exc:
+            self.transport_errors[type(exc).__name__] += 1
             return None
         self.latencies.append(time.perf_counter() - started)
         self.codes[response.status_code] += 1
@@ -328,7 +328,7 @@ def check_streams(streams: dict[str, Stream]) -> list[str]:
             problems.append(f"{stream.name}: {server_errors} answers 5xx")
         if stream.transport_errors:
             problems.append(
-                f"{stream.name}: {stream.transport_errors} transport errors"
+                f"{stream.name}: transport errors {dict(stream.transport_errors)}"
             )
         odd = {
             code: n
