@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite lint format bench docs screenshots migration clean
+.PHONY: install run test test-sqlite lint format bench docs screenshots soak migration clean
 
 install: $(STAMP)
 
@@ -69,6 +69,21 @@ docs: install
 # The staff UI screenshots of docs/support.md (the demo on a free port, Debian's Chromium).
 screenshots: install
 	$(BIN)/python scripts/screenshots.py
+
+# The reliability suites (soak/README.md): faults on PostgreSQL, then load on SQLite and
+# PostgreSQL. Bounded well under 30 minutes on 2 cores; each prints its figures, and both
+# run even when the first finds a violation (then the target fails).
+soak: install
+	./scripts/test-services
+	@status=0; \
+	echo "== faults (PostgreSQL: web + two workers, kills, connection cuts, relay outage)"; \
+	$(BIN)/python -m soak.faults || status=1; \
+	echo "== load (SQLite, then PostgreSQL)"; \
+	$(BIN)/python -m soak.load || status=1; \
+	echo "== hostile mail at full size, and the properties with more examples"; \
+	$(BIN)/pytest -q -m soak tests/hostile || status=1; \
+	$(BIN)/pytest -q --hypothesis-profile=soak tests/properties || status=1; \
+	exit $$status
 
 # Generate a migration from model changes: make migration m="add export table"
 migration: install

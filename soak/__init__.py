@@ -1,0 +1,1 @@
+"""The reliability suites of `make soak`: faults (faults.py) and load (load.py)."""
