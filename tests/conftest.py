@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.smtp",
     "tests.fixtures.mail",
     "tests.fixtures.ui",
+    "tests.fixtures.browser",
 ]
