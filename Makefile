@@ -10,6 +10,8 @@ endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test` (auto: one per core); TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install run test test-sqlite lint format bench docs screenshots soak migration clean
 
@@ -35,10 +37,10 @@ run: install
 
 test: install
 	./scripts/test-services
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test-sqlite: install
-	$(BIN)/pytest --db sqlite
+	$(BIN)/pytest --db sqlite -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff format --check .

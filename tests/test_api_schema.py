@@ -12,10 +12,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
 
 DSR = Path(sys.executable).parent / "dsr"
 ST = Path(sys.executable).parent / "st"
@@ -45,15 +49,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     }
 
     def run(*args: str, stdin: str = "") -> str:
-        done = subprocess.run(  # noqa: S603 - our own CLI
-            [str(DSR), *args],
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        # In-process, in a thread (the CLI starts its own event loop); `dsr serve` below is
+        # the real process under test.
+        cli_env: dict[str, str | None] = {
+            **{
+                k: None for k in os.environ if k.startswith("DSR_")
+            },  # unset the caller's
+            **{k: v for k, v in env.items() if k.startswith("DSR_")},
+        }
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            done = pool.submit(
+                CliRunner().invoke, cli, list(args), input=stdin, env=cli_env
+            ).result()
+        assert done.exit_code == 0, done.output
         return done.stdout
 
     run("db", "upgrade")

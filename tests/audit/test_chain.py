@@ -1,20 +1,17 @@
 """The audit hash chain detects altered, removed and reordered events."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+import asyncio
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from typer.testing import CliRunner, Result
 
 from app.audit import service as audit
+from app.cli import cli
 from app.flows import review
 from app.requests import tickets
 from app.settings import Settings
 from tests.factories import make_request
-
-DSR = Path(sys.executable).parent / "dsr"
 
 
 async def _ticket_with_history(session: AsyncSession) -> str:
@@ -80,36 +77,29 @@ async def test_purged_personal_values_keep_the_chain_valid(
     assert (await tickets.verify_audit(session, reference))[1] == []
 
 
-def _dsr(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+async def _dsr(settings: Settings, *args: str) -> Result:
+    """Run the CLI in-process (in a thread: it starts its own event loop)."""
     env = {
-        **os.environ,
         "DSR_DATABASE_URL": settings.database_url,
         "DSR_SECRET_KEY": settings.secret(),
         "DSR_DATA_DIR": str(settings.data_dir),
     }
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [str(DSR), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return await asyncio.to_thread(CliRunner().invoke, cli, list(args), env=env)
 
 
 async def test_cli_verify_exits_1_naming_the_first_broken_link(
     session: AsyncSession, settings: Settings
 ) -> None:
     reference = await _ticket_with_history(session)
-    ok = _dsr(settings, "audit", "verify")
-    assert ok.returncode == 0, ok.stderr
+    ok = await _dsr(settings, "audit", "verify")
+    assert ok.exit_code == 0, ok.stderr
     assert "ok: 1 audit chain intact" in ok.stdout
     await session.execute(
         text("UPDATE event SET data = '{\"tampered\": true}' WHERE seq = 1")
     )
     await session.commit()
-    tampered = _dsr(settings, "audit", "verify", reference)
-    assert tampered.returncode == 1
+    tampered = await _dsr(settings, "audit", "verify", reference)
+    assert tampered.exit_code == 1
     assert f"{reference} event #1" in tampered.stderr
 
 

@@ -6,11 +6,11 @@ by the pages; the browser just proves what a person sees.
 """
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 from sqlmodel import select
 
 from app.enums import Status
@@ -21,17 +21,6 @@ from app.settings import Settings
 from tests.fixtures.servers import serve_in_thread
 
 pytestmark = pytest.mark.ui
-CHROMIUM = Path("/usr/bin/chromium")
-# Flags for a closed network and a root sandbox-less container (see the machine notes).
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -39,27 +28,6 @@ def server(settings: Settings) -> Iterator[str]:
     """The whole app under uvicorn on a loopback port, in a thread."""
     with serve_in_thread(create_app(settings), lifespan="on") as base:
         yield base
-
-
-@pytest.fixture
-def chromium_path() -> Path:
-    """Debian's Chromium; missing means the set-up did not run, which is a failure."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            "Chromium is missing: run scripts/test-services (installs Debian's)"
-        )
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium_path: Path) -> AsyncIterator[Browser]:
-    """Headless Chromium from Debian's package."""
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(chromium_path), args=FLAGS
-        )
-        yield chromium
-        await chromium.close()
 
 
 async def _outbox_text(settings: Settings) -> str:

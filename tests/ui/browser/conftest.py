@@ -5,28 +5,18 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.main import create_app, make_app_sessionmaker
 from app.settings import Settings
 from app.staff.models import Role
 from tests.factories import make_staff
+from tests.fixtures.app import cheap_passwords
 from tests.fixtures.servers import serve_in_thread
 from tests.fixtures.ui import PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parents[1] / "screenshots"
-# Flags for a closed network and a root, sandbox-less container.
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MANUAL_STEP = "Strike the person from the paper ledger in the finance office."
 
 
@@ -46,7 +36,9 @@ def connectors_file(settings: Settings) -> Path:
 @pytest.fixture
 def server(settings: Settings, connectors_file: Path) -> Iterator[str]:
     """The app with its worker under uvicorn on a loopback port, in a thread."""
-    with serve_in_thread(create_app(settings, run_worker=True), lifespan="on") as base:
+    application = create_app(settings, run_worker=True)
+    cheap_passwords(application.state.sessionmaker)
+    with serve_in_thread(application, lifespan="on") as base:
         yield base
 
 
@@ -54,31 +46,11 @@ def server(settings: Settings, connectors_file: Path) -> Iterator[str]:
 async def store(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on the served app's database, for arranging and checking state."""
     maker = make_app_sessionmaker(settings)
+    cheap_passwords(maker)
     try:
         yield maker
     finally:
         await maker.kw["bind"].dispose()
-
-
-@pytest.fixture
-def chromium_path() -> Path:
-    """Debian's Chromium; missing means the set-up did not run, which is a failure."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            "Chromium is missing: run scripts/test-services (installs Debian's)"
-        )
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium_path: Path) -> AsyncIterator[Browser]:
-    """Headless Chromium from Debian's package."""
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=str(chromium_path), args=FLAGS
-        )
-        yield chromium
-        await chromium.close()
 
 
 async def _account(
