@@ -171,11 +171,25 @@ async def test_mail_fetch_without_imap_is_one_line(settings: Settings) -> None:
     ],
 )
 async def test_a_database_that_cannot_be_opened_is_one_line(
-    settings: Settings, tmp_path: Path, url: str
+    tmp_path: Path, url: str
 ) -> None:
-    broken = settings.model_copy(update={"database_url": url.format(tmp=tmp_path)})
-    result = await _dsr(broken, "audit", "verify")
-    assert result.exit_code == 1
+    # A real process: a failed SQLite open leaves aiosqlite's thread behind, which an
+    # in-process run would see outlive its event loop.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DSR_DATABASE_URL": url.format(tmp=tmp_path),
+        "DSR_SECRET_KEY": "cli-test-secret-key-that-is-long-enough-0123",
+        "DSR_DATA_DIR": str(tmp_path / "var"),
+    }
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [str(DSR), "audit", "verify"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
     assert result.stderr.startswith("dsr: database error: ")
     assert result.stderr.count("\n") == 1
 
