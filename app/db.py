@@ -91,8 +91,14 @@ def _queue_sqlite_writers(engine: AsyncEngine) -> None:
     def _first_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if conn.info.get(_WRITING) or statement.lstrip()[:6].upper() == "SELECT":
             return
-        await_(asyncio.wait_for(lock.acquire(), SQLITE_WRITE_WAIT))
+        await_(_acquire())
         conn.info[_WRITING] = True
+
+    async def _acquire() -> None:
+        # asyncio.timeout, not wait_for: a lock granted as the wait is cut is handed on,
+        # never lost (wait_for in Python 3.11 can drop it).
+        async with asyncio.timeout(SQLITE_WRITE_WAIT):
+            await lock.acquire()
 
     def _end(info: dict[str, Any] | None) -> None:
         if info is not None and info.pop(_WRITING, False):
