@@ -468,6 +468,16 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "not working",
         "doesn t work",
         "error message",
+        # Sales pitches for privacy tooling name the rights too.
+        "our platform",
+        "our solution",
+        "book a demo",
+        "schedule a demo",
+        "a quick call",
+        "minute call",
+        "workflow",
+        "out of the box",
+        "account executive",
     ),
     "de": (
         "rechnung",

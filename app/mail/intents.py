@@ -158,6 +158,12 @@ class _Sentence:
     def __init__(self, words: Sequence[str], languages: Sequence[str]):
         self.words = list(words)
         self.for_someone = False
+        # An earlier sentence spoke of the writer's own data: "it", "them" may point to it.
+        self.refers_back = False
+        # The mail says elsewhere to keep the data ("don't delete it", "until ...").
+        self.keeps_data = False
+        # The mail names a detail (name, address) somewhere: "update my account" corrects.
+        self.names_detail = False
         self.classes: list[set[str]] = [set() for _ in self.words]
         for language in languages:
             self._mark(language)
@@ -195,6 +201,12 @@ class _Sentence:
             for word_class in word_classes
         )
 
+    def preceded(self, index: int, word_class: str, reach: int = 3) -> bool:
+        """Whether a word of the class comes at most `reach` words before `index`."""
+        return any(
+            word_class in self.classes[j] for j in range(max(0, index - reach), index)
+        )
+
     def near(
         self, first: str, others: Iterable[str], reach: int = NEAR
     ) -> tuple[int, int] | None:
@@ -212,15 +224,34 @@ class _Sentence:
         # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
         if word_class in ("stop", "neg", "want", "object", "sell", "optout"):
             return False
-        return any("neg" in self.classes[j] for j in range(max(0, index - 3), index))
+        # Four words back reaches "I don't want it deleted".
+        if any("neg" in self.classes[j] for j in range(max(0, index - 4), index)):
+            return True
+        # "Löschen Sie nichts", "radera inte", "delete nothing" (but not "not only").
+        after = self.classes[index + 1 : index + 4]
+        spots = [offset for offset, classes in enumerate(after) if "negafter" in classes]
+        if spots and not any("only" in later for later in after[spots[0] + 1 :]):
+            return True
+        before = range(max(0, index - 3), index)
+        # "Before I close my account, send me ...": a plan in a side clause, not the ask.
+        return word_class in ("erase", "close") and any(
+            "before" in self.classes[j] for j in before
+        )
 
     def negated_any(self, word_class: str) -> bool:
         """Whether a word of the class is there with a "not" just before it."""
         return any(self._negated(index, word_class) for index in self.at(word_class))
 
     def howto(self) -> bool:
-        """A how-to question ("how do I delete my account?"): asks, does not request."""
-        return any("howto" in classes for classes in self.classes[:3])
+        """A how-to question ("how do I delete my account?"): asks, does not request.
+
+        "Can I delete my account?" asks too, but "can I get a copy of my data?" is a
+        polite request: the writer asks to be given something, not how to do it.
+        """
+        opening = self.classes[:3]
+        if any("howto" in classes for classes in opening):
+            return True
+        return any("mayi" in classes for classes in opening) and not self.has("receive")
 
     def together(self, first: str, second: str) -> int | None:
         """A word that is both at once: a verb with its pronoun attached."""
@@ -239,6 +270,10 @@ class _Sentence:
             return True
         return self.has("mine", "me", "aboutme")
 
+    def own_object(self) -> bool:
+        """Own, or a pronoun ("delete it") after a sentence about the writer's data."""
+        return self.own() or (self.refers_back and self.has("pron"))
+
     def label(self, request_type: RequestType, pair: tuple[int, int]) -> str:
         first, second = sorted(pair)
         if first == second:  # "about me": show the words around it
@@ -248,22 +283,32 @@ class _Sentence:
         return f"{request_type}: {self.words[first]} … {self.words[second]}"
 
 
-def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str]]:
+Found = tuple[RequestType, float, str, bool]  # type, strength, label, decisive
+
+
+def _sentence_intents(sentence: _Sentence) -> list[Found]:
     """The rules; each returns at most one intent per type for the sentence."""
-    found: list[tuple[RequestType, float, str]] = []
+    found: list[Found] = []
 
     asks = sentence.howto()
 
-    def fire(request_type: RequestType, strength: float, pair: tuple[int, int]) -> None:
+    def fire(
+        request_type: RequestType,
+        strength: float,
+        pair: tuple[int, int],
+        decisive: bool = False,
+    ) -> None:
         label = sentence.label(request_type, pair)
         if asks:  # worth acknowledging, never filing: staff decide
             strength, label = min(strength, LOOSE), f"{label} (a how-to question)"
-        found.append((request_type, strength, label))
+        found.append((request_type, strength, label, decisive))
 
-    own = sentence.own()
+    own = sentence.own_object()
     short = len(sentence.words) <= SHORT
     listed = sentence.has("list", "marketing")
-    objects = ("data", "account", "everything", "detail")
+    objects: tuple[str, ...] = ("data", "account", "everything", "detail")
+    if sentence.refers_back:
+        objects += ("pron",)
     # Erasure, or "remove me from your list" (an objection to the mailing).
     if pair := sentence.near("erase", ("list",), NEAR + 2):
         if sentence.has("me", "mine"):
@@ -280,8 +325,8 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
         fire(RequestType.ERASURE, FIRM, pair)  # an account, not a subscription
     elif (
         own
-        and sentence.has("neg")
         and (pair := sentence.near("keep", ("data", "everything", "detail")))
+        and sentence.preceded(pair[0], "neg", 4)
         and sentence.has("want")
     ):
         fire(RequestType.ERASURE, FIRM, pair)  # "I don't want you to keep my data"
@@ -327,21 +372,30 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
     ):
         fire(RequestType.OBJECTION, FIRM, pair)
     # Restriction: limit or freeze the use of one's data; "stop using it until ...".
-    if own and (pair := sentence.near("restrict", ("data", "use", "account"), 5)):
-        fire(RequestType.RESTRICTION, FIRM, pair)
+    # Stopping the use but keeping the data ("until", "do not delete", said here or
+    # elsewhere in the mail) is a restriction; stopping it for good is an objection.
+    # "Keep" alone does not say it: "keep my account, just no more marketing" objects.
+    kept = (
+        sentence.keeps_data
+        or sentence.has("pending")
+        or sentence.negated_any("erase")
+        or (sentence.has("keep") and not listed)
+    )
+    held = ("data", "use", "account", "pron")
+    if own and (pair := sentence.near("restrict", held, 5)):
+        fire(RequestType.RESTRICTION, FIRM, pair, decisive=True)
     elif own and (
         (pair := sentence.near("stop", ("use",), 5))
         or (pair := sentence.near("neg", ("use",), 4))
     ):
-        # Stopping the use but keeping the data ("until", "but keep it", "do not delete")
-        # is a restriction; stopping it for good is an objection.
-        kept = sentence.has("pending", "keep") or sentence.negated_any("erase")
         if kept:
-            fire(RequestType.RESTRICTION, FIRM, pair)
+            fire(RequestType.RESTRICTION, FIRM, pair, decisive=sentence.keeps_data)
         elif sentence.has("data", "everything", "account"):
             fire(RequestType.OBJECTION, FIRM, pair)
     # Rectification: correct, update, "my address is wrong".
-    details = ("data", "detail")
+    details: tuple[str, ...] = ("data", "detail")
+    if sentence.names_detail:  # "update both on my account", "fix it"
+        details += ("account", "pron")
     if (own and (pair := sentence.near("rectify", details))) or (
         own and (pair := sentence.near("wrong", details))
     ):
@@ -386,7 +440,25 @@ def read(text: str, languages: Sequence[str]) -> list[Intent]:
     if any(sentence.has("agent") for sentence in sentences):
         for sentence in sentences:
             sentence.for_someone = True
+    # What the mail as a whole says, for the sentences that lean on it.
+    keeps_data = any(
+        sentence.negated_any("erase") or sentence.has("pending") and sentence.has("use")
+        for sentence in sentences
+    )
+    names_detail = any(
+        sentence.has("detail") and (sentence.own() or sentence.has("wrong"))
+        for sentence in sentences
+    )
+    spoke_of_own = False
+    for sentence in sentences:
+        sentence.keeps_data = keeps_data
+        sentence.names_detail = names_detail
+        sentence.refers_back = spoke_of_own
+        spoke_of_own = spoke_of_own or (
+            sentence.own() and sentence.has("data", "account", "detail", "everything")
+        )
     best: dict[RequestType, Intent] = {}
+    decisive: set[RequestType] = set()
 
     def keep(request_type: RequestType, strength: float, label: str) -> None:
         held = best.get(request_type)
@@ -396,19 +468,29 @@ def read(text: str, languages: Sequence[str]) -> list[Intent]:
     has_format = False
     for index, sentence in enumerate(sentences):
         has_format = has_format or sentence.has("format")
-        for request_type, strength, label in _sentence_intents(sentence):
+        for request_type, strength, label, firm in _sentence_intents(sentence):
             keep(request_type, strength, label)
+            if firm and strength >= FIRM:
+                decisive.add(request_type)
         # "You have my first name as Renee. Could you fix it?": the object came before.
-        previous = sentences[index - 1] if index else None
+        earlier = sentences[max(0, index - 2) : index]
         if (
-            previous is not None
-            and previous.own()
-            and previous.has("detail", "wrong")
+            any(
+                (before.own() or before.has("wrong")) and before.has("detail", "wrong")
+                for before in earlier
+            )
             and (where := sentence.at("rectify"))
             and not sentence._negated(where[0], "rectify")
+            and not sentence.howto()
         ):
             label = f"{RequestType.RECTIFICATION}: {sentence.words[where[0]]} (before: "
             keep(RequestType.RECTIFICATION, FIRM, label + "my details)")
+    # Freezing the data while something is checked ("until you have corrected it",
+    # "don't delete it but stop using it") is the restriction, even when the mail also
+    # says what is wrong or that the use should stop.
+    if RequestType.RESTRICTION in decisive:
+        for outranked in (RequestType.OBJECTION, RequestType.RECTIFICATION):
+            best.pop(outranked, None)
     # "A copy of my data as CSV, to move to another provider" asks for portability.
     access = best.get(RequestType.ACCESS)
     if has_format and access is not None:

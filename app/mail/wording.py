@@ -26,6 +26,12 @@ from typing import Final
 Words = dict[str, tuple[str, ...]]  # class -> stems and phrases
 
 _EN: Words = {
+    "negafter": ("nothing$",),
+    "only": ("only$", "just$",),
+    "pron": ("it$", "them$", "this$", "both$", "anything$", "those$",),
+    "before": ("before i", "before we", "after i", "once i", "when i", "since i", "before closing", "before deleting",),
+    "mayi": ("can i$", "could i$", "may i$",),
+    "receive": ("get$", "have$", "receive", "obtain", "be sent", "request",),
     "erase": (
         "delet",
         "remov",
@@ -42,6 +48,10 @@ _EN: Words = {
         "throw away",
         "throw out",
         "bin$",
+        "get me out",
+        "out of your system",
+        "out of your database",
+        "gone$",
     ),
     "close": (
         "close$",
@@ -66,13 +76,16 @@ _EN: Words = {
         "send me",
         "see$",
         "view",
-        "show",
+        "show me",
+        "show what",
         "access",
         "obtain",
         "receive",
         "look at",
         "get a copy",
-        "know$",
+        "to know",
+        "know what",
+        "know which",
         "find out",
         "tell me",
         "give me",
@@ -97,6 +110,9 @@ _EN: Words = {
         "out of date",
         "misspel",
         "typo$",
+        "mistyp",
+        "should be",
+        "should read",
         "mistake",
         "error in",
     ),
@@ -107,8 +123,10 @@ _EN: Words = {
         "block$",
         "pause",
         "suspend",
-        "hold$",
         "on hold",
+        "hold my",
+        "hold all",
+        "park$",
     ),
     "stop": (
         "stop",
@@ -164,6 +182,8 @@ _EN: Words = {
     ),
     "use": (
         "use$",
+        "used$",
+        "touch",
         "using",
         "process",
         "usage",
@@ -315,7 +335,6 @@ _EN: Words = {
         "how to$",
         "how would i",
         "is it possible to",
-        "can i$",
     ),
     "withdraw": (
         "withdraw",
@@ -339,6 +358,12 @@ _EN: Words = {
 }
 
 _DE: Words = {
+    "negafter": ("nicht$", "nichts$",),
+    "only": ("nur$",),
+    "pron": ("es$", "sie$", "diese$", "alles$",),
+    "before": ("bevor", "ehe ich", "nachdem ich", "wenn ich",),
+    "mayi": ("kann ich$", "konnte ich", "darf ich",),
+    "receive": ("bekomm", "erhalt", "krieg", "haben$",),
     "erase": (
         "losch",
         "loesch",
@@ -601,7 +626,6 @@ _DE: Words = {
         "wie losche ich",
         "wie exportiere ich",
         "wie andere ich",
-        "kann ich$",
     ),
     "withdraw": (
         "widerruf",
@@ -628,6 +652,12 @@ _DE: Words = {
 }
 
 _FR: Words = {
+    "negafter": ("rien$",),
+    "only": ("seulement", "que$",),
+    "pron": ("les$", "le$", "la$", "tout$", "cela$", "ca$",),
+    "before": ("avant de", "avant que", "apres avoir", "quand je", "lorsque je",),
+    "mayi": ("puis je", "pourrais je", "est ce que je peux",),
+    "receive": ("obten", "obtien", "recev", "recoi", "avoir$",),
     "erase": (
         "supprim",
         "suppression",
@@ -859,7 +889,6 @@ _FR: Words = {
     "howto": (
         "comment$",
         "est il possible",
-        "puis je",
     ),
     "withdraw": (
         "retir",
@@ -881,6 +910,12 @@ _FR: Words = {
 }
 
 _ES: Words = {
+    "negafter": ("nada$",),
+    "only": ("solo$", "solamente",),
+    "pron": ("lo$", "los$", "las$", "todo$", "eso$",),
+    "before": ("antes de", "despues de", "cuando",),
+    "mayi": ("puedo$", "podria$",),
+    "receive": ("obten", "recib", "tener$",),
     "erase": (
         "borr",
         "elimin",
@@ -1113,7 +1148,6 @@ _ES: Words = {
     "howto": (
         "como$",
         "es posible",
-        "puedo$",
     ),
     "withdraw": (
         "retir",
@@ -1137,6 +1171,12 @@ _ES: Words = {
 }
 
 _IT: Words = {
+    "negafter": ("niente$", "nulla$",),
+    "only": ("solo$", "soltanto",),
+    "pron": ("li$", "lo$", "tutto$", "questi$",),
+    "before": ("prima di", "dopo aver", "quando",),
+    "mayi": ("posso$", "potrei$",),
+    "receive": ("avere$", "ricev", "otten",),
     "erase": (
         "cancell",
         "elimin",
@@ -1362,7 +1402,6 @@ _IT: Words = {
     "howto": (
         "come$",
         "e possibile",
-        "posso$",
     ),
     "withdraw": (
         "revoc",
@@ -1385,6 +1424,12 @@ _IT: Words = {
 }
 
 _NL: Words = {
+    "negafter": ("niet$", "niets$",),
+    "only": ("alleen$",),
+    "pron": ("het$", "ze$", "die$", "dit$", "alles$",),
+    "before": ("voordat", "voor ik", "nadat ik", "als ik",),
+    "mayi": ("kan ik", "mag ik",),
+    "receive": ("krijg", "ontvang",),
     "erase": (
         "verwijder",
         "wis$",
@@ -1598,7 +1643,6 @@ _NL: Words = {
     ),
     "howto": (
         "hoe$",
-        "kan ik",
         "is het mogelijk",
     ),
     "withdraw": (
@@ -1624,6 +1668,12 @@ _NL: Words = {
 }
 
 _PT: Words = {
+    "negafter": ("nada$",),
+    "only": ("apenas$", "so$",),
+    "pron": ("os$", "los$", "tudo$", "isso$",),
+    "before": ("antes de", "depois de", "quando",),
+    "mayi": ("posso$", "poderia$",),
+    "receive": ("obter", "receb", "ter$",),
     "erase": (
         "apag",
         "elimin",
@@ -1859,7 +1909,6 @@ _PT: Words = {
     "howto": (
         "como$",
         "e possivel",
-        "posso$",
     ),
     "withdraw": (
         "retir",
@@ -1880,6 +1929,12 @@ _PT: Words = {
 }
 
 _PL: Words = {
+    "negafter": ("nic$",),
+    "only": ("tylko$",),
+    "pron": ("je$", "go$", "to$", "wszystko$",),
+    "before": ("zanim", "przed$", "po tym jak", "kiedy",),
+    "mayi": ("czy moge", "czy moglbym", "czy moglabym",),
+    "receive": ("otrzym", "dosta",),
     "erase": (
         "usun",
         "skasow",
@@ -2108,7 +2163,6 @@ _PL: Words = {
     ),
     "howto": (
         "jak$",
-        "czy moge",
         "czy mozna",
     ),
     "withdraw": (
@@ -2135,6 +2189,12 @@ _PL: Words = {
 }
 
 _SV: Words = {
+    "negafter": ("inte$", "inget$", "ingenting$",),
+    "only": ("bara$", "endast$",),
+    "pron": ("det$", "dem$", "den$", "allt$",),
+    "before": ("innan", "efter att", "nar jag",),
+    "mayi": ("kan jag", "far jag",),
+    "receive": ("fa$", "erhall",),
     "erase": (
         "radera",
         "raderar",
@@ -2357,7 +2417,6 @@ _SV: Words = {
     ),
     "howto": (
         "hur$",
-        "kan jag",
         "gar det att",
     ),
     "withdraw": (
