@@ -18,7 +18,7 @@ from app.mail.intents import normalise
 THRESHOLD = 3.0  # one STRONG cue, or a CLEAR plus a HINT
 NOISE_STEP = 1.0  # each distinct customer-service cue raises the threshold by this
 MAX_NOISE = 3.0
-CLOSE_SECOND = 0.5  # a runner-up at half the winner's score or more means "ask staff"
+CLOSE_SECOND = 0.7  # a runner-up at 70 % of the winner's score or more: "ask staff"
 SUBJECT_FACTOR = 1.5  # people name the right in the subject line
 QUOTED_FACTOR = 0.25  # quoted replies (lines starting ">") are mostly our own words
 MAX_SCAN_CHARS = 20_000  # requests are short; this bounds the work on huge mail
@@ -105,21 +105,25 @@ def classify(subject: str, text: str) -> Classification:
             scores[cue.request_type] += cue.weight * factor
             matched.append(cue.label)
     language = detect_language(subject, text)
-    _score_intents(subject, text, language, scores, matched)
+    personal = _score_intents(subject, text, language, scores, matched)
     regulation, law_labels = _regulation(segments)
     matched.extend(law_labels)
     _score_articles(segments, regulation, scores, matched)
+    # Quoted lines are mostly our own words ("your subscription has been cancelled").
+    unquoted = segments[:2]
     noise = sorted(
-        {phrase for phrase, pattern in _NOISE if _best_factor(pattern, segments)}
+        {phrase for phrase, pattern in _NOISE if _best_factor(pattern, unquoted)}
     )
     matched.extend(f"noise: {phrase}" for phrase in noise)
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     (best_type, best), (_, second) = ranked[0], ranked[1]
     threshold = THRESHOLD + min(MAX_NOISE, NOISE_STEP * len(noise))
+    if not personal:
+        matched.append("noise: not about the writer (no my, me, I)")
     return Classification(
         request_type=best_type if best > 0 else None,
         regulation=regulation,
-        confident=best >= threshold and second < best * CLOSE_SECOND,
+        confident=personal and best >= threshold and second < best * CLOSE_SECOND,
         language=language,
         scores=MappingProxyType(scores),
         matched=tuple(matched),
@@ -227,25 +231,19 @@ def _score_intents(
     language: str | None,
     scores: dict[RequestType, float],
     matched: list[str],
-) -> None:
-    """Add the intent rules' findings, each type once at its most prominent place."""
+) -> bool:
+    """Add the intent rules' findings; whether the writer speaks of themselves."""
     # English is read too: people mix it in ("bitte mein Account deleten").
     if language in wording.WORDS:
         read_with = [language] if language == "en" else [language, "en"]
     else:
         read_with = list(wording.WORDS)
     own, quoted = _split_quoted(text)
-    best: dict[RequestType, tuple[float, str]] = {}
-    for piece, factor in (
-        (subject, SUBJECT_FACTOR),
-        (own, 1.0),
-        (quoted, QUOTED_FACTOR),
-    ):
-        for intent in intents.read(piece, read_with):
-            weight = intent.strength * factor
-            if weight > best.get(intent.request_type, (0.0, ""))[0]:
-                best[intent.request_type] = (weight, intent.label)
-    for request_type, (weight, label) in best.items():
+    reading = intents.read(
+        ((subject, SUBJECT_FACTOR), (own, 1.0), (quoted, QUOTED_FACTOR)), read_with
+    )
+    for intent in reading.intents:
         # The same words often fire a cue and an intent: the stronger reading counts.
-        scores[request_type] = max(scores[request_type], weight)
-        matched.append(label)
+        scores[intent.request_type] = max(scores[intent.request_type], intent.strength)
+        matched.append(intent.label)
+    return reading.personal

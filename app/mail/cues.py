@@ -421,6 +421,9 @@ LAWS: Final[dict[Regulation, tuple[str, ...]]] = {
         "regolamento generale sulla protezione dei dati",
         "algemene verordening gegevensbescherming",
         "regulamento geral sobre a proteção de dados",
+        "rodo",
+        "ogólne rozporządzenie o ochronie danych",
+        "dataskyddsförordningen",
     ),
 }
 
@@ -433,6 +436,9 @@ DATA_PROTECTION_WORDS: Final = (
     "protezione dei dati",
     "gegevensbescherming",
     "proteção de dados",
+    "ochrony danych",
+    "ochronie danych",
+    "dataskydd*",
 )
 
 # Everyday customer-service words: each distinct one raises the bar for confidence.
@@ -511,6 +517,8 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
     ),
     "nl": ("factuur", "terugbetaling", "betaling", "bestelling"),
     "pt": ("fatura", "reembolso", "pagamento", "encomenda", "número do pedido"),
+    "pl": ("faktur*", "płatność", "płatności", "zwrot pieniędzy", "zamówieni*"),
+    "sv": ("faktura*", "betalning*", "återbetalning", "beställning*"),
 }
 
 # Frequent short words for language detection, space-separated and without accents.

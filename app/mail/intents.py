@@ -25,6 +25,12 @@ from app.enums import RequestType
 from app.mail import wording
 
 FIRM = 3.0
+# Classes a verb with an attached pronoun may have.
+_ACTIONS = frozenset(
+    {"erase", "access", "export", "rectify", "contact", "restrict", "use", "close"}
+    | {"unsub", "stop"}
+)
+_CLITIC_CLASSES = {"me": {"me", "mine"}, "pron": {"pron"}}
 LOOSE = 2.0
 NEAR = 6  # words between an action and its object (German puts verbs last)
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
@@ -34,7 +40,8 @@ SHORT = 4  # words: a line this short may leave out the "my"
 MAX_SENTENCES = 200
 MAX_CHARS = 6_000  # requests say what they want at once; this bounds the work
 # Mail wraps lines inside sentences: a single line break is no boundary, a blank line is.
-_SENTENCE = re.compile(r"[.!?;\u3002]+|\n[ \t>]*\n")
+# A full stop inside "raj.m@example.net" or "03.07.1988" is no boundary either.
+_SENTENCE = re.compile(r"[.!?;\u3002]+(?=\s|$)|[!?;\u3002]+|\n[ \t>]*\n")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -45,6 +52,16 @@ class Intent:
     request_type: RequestType
     strength: float
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the intent reader found in a mail."""
+
+    intents: tuple[Intent, ...]
+    # The writer speaks of themselves ("my", "me", "I") or acts for someone: a mail
+    # about other people's data (a controller's, a journalist's, a vendor's) does not.
+    personal: bool
 
 
 Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
@@ -155,8 +172,11 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
 class _Sentence:
     """The words of one sentence, each with its classes in the languages asked."""
 
-    def __init__(self, words: Sequence[str], languages: Sequence[str]):
+    def __init__(
+        self, words: Sequence[str], languages: Sequence[str], factor: float = 1.0
+    ):
         self.words = list(words)
+        self.factor = factor
         self.for_someone = False
         # An earlier sentence spoke of the writer's own data: "it", "them" may point to it.
         self.refers_back = False
@@ -172,6 +192,20 @@ class _Sentence:
         for index, word in enumerate(self.words):
             if not self.classes[index] and languages:
                 self.classes[index] |= _classes(languages[0], word, guess=True)
+        for language in languages:
+            self._clitics(language)
+
+    def _clitics(self, language: str) -> None:
+        # Spanish and Italian attach pronouns to verbs: "mandarme", "borradlos",
+        # "cancellatemi". A known action ending in one also has its object.
+        for suffix, word_class in wording.CLITICS.get(language, {}).items():
+            for index, word in enumerate(self.words):
+                if (
+                    word.endswith(suffix)
+                    and len(word) >= len(suffix) + 4
+                    and self.classes[index] & _ACTIONS
+                ):
+                    self.classes[index] |= _CLITIC_CLASSES[word_class]
 
     def _mark(self, language: str) -> None:
         lexicon = _lexicon(language)
@@ -234,9 +268,7 @@ class _Sentence:
             return True
         before = range(max(0, index - 3), index)
         # "Before I close my account, send me ...": a plan in a side clause, not the ask.
-        return word_class in ("erase", "close") and any(
-            "before" in self.classes[j] for j in before
-        )
+        return any("before" in self.classes[j] for j in before)
 
     def negated_any(self, word_class: str) -> bool:
         """Whether a word of the class is there with a "not" just before it."""
@@ -283,12 +315,19 @@ class _Sentence:
         return f"{request_type}: {self.words[first]} … {self.words[second]}"
 
 
-Found = tuple[RequestType, float, str, bool]  # type, strength, label, decisive
+@dataclass(frozen=True, slots=True)
+class _Found:
+    request_type: RequestType
+    strength: float
+    label: str
+    decisive: bool  # a restriction that says to keep the data: it outranks the rest
+    asks: bool  # a how-to question: never more than LOOSE, wherever it stands
+    sentence: int = -1
 
 
-def _sentence_intents(sentence: _Sentence) -> list[Found]:
+def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     """The rules; each returns at most one intent per type for the sentence."""
-    found: list[Found] = []
+    found: list[_Found] = []
 
     asks = sentence.howto()
 
@@ -300,8 +339,8 @@ def _sentence_intents(sentence: _Sentence) -> list[Found]:
     ) -> None:
         label = sentence.label(request_type, pair)
         if asks:  # worth acknowledging, never filing: staff decide
-            strength, label = min(strength, LOOSE), f"{label} (a how-to question)"
-        found.append((request_type, strength, label, decisive))
+            label = f"{label} (a how-to question)"
+        found.append(_Found(request_type, strength, label, decisive, asks))
 
     own = sentence.own_object()
     short = len(sentence.words) <= SHORT
@@ -332,12 +371,18 @@ def _sentence_intents(sentence: _Sentence) -> list[Found]:
         fire(RequestType.ERASURE, FIRM, pair)  # "I don't want you to keep my data"
     # Objection: "stop emailing me", "I don't want your newsletter", "I object".
     mail_words = ("contact", "marketing", "list")
+    # Cancelling a paid plan ("rezygnacja z subskrypcji") is billing, not an objection.
+    paid = sentence.has("subscription") and not listed
     if (
         (own and (pair := sentence.near("stop", mail_words)))
         or (sentence.has("neg") and (pair := sentence.near("want", mail_words, 6)))
         or (
             (pair := sentence.near("neg", ("contact", "marketing"), 3))
-            and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
+            and (
+                sentence.near("contact", ("me",), 2)
+                or sentence.has("want")
+                or sentence.has("more")  # "geen mails meer", "keine Werbung mehr"
+            )
         )
         or (
             (
@@ -348,16 +393,23 @@ def _sentence_intents(sentence: _Sentence) -> list[Found]:
             and (own or sentence.has("marketing"))
         )
         or (
-            (
-                not sentence.has("sell")  # "opt me out of the sale" is a CCPA opt-out
-                and (
-                    pair := sentence.near(
-                        "unsub", ("me", "mine", "unsub", "everything"), 6
+            not paid
+            and (
+                (
+                    not sentence.has("sell")  # "opt me out of the sale": CCPA opt-out
+                    and (
+                        pair := sentence.near(
+                            "unsub", ("me", "mine", "unsub", "everything"), 6
+                        )
                     )
                 )
+                or (short and (pair := sentence.near("unsub", mail_words, 3)))
+                or (
+                    short
+                    and (where := sentence.at("unsub"))
+                    and (pair := (where[0],) * 2)
+                )
             )
-            or (short and (pair := sentence.near("unsub", mail_words, 3)))
-            or (short and (where := sentence.at("unsub")) and (pair := (where[0],) * 2))
         )
     ):
         fire(RequestType.OBJECTION, FIRM, pair)
@@ -392,14 +444,19 @@ def _sentence_intents(sentence: _Sentence) -> list[Found]:
             fire(RequestType.RESTRICTION, FIRM, pair, decisive=sentence.keeps_data)
         elif sentence.has("data", "everything", "account"):
             fire(RequestType.OBJECTION, FIRM, pair)
-    # Rectification: correct, update, "my address is wrong".
+    # Rectification: correct, update, "my address is wrong", "Wrong job title".
     details: tuple[str, ...] = ("data", "detail")
-    if sentence.names_detail:  # "update both on my account", "fix it"
-        details += ("account", "pron")
-    if (own and (pair := sentence.near("rectify", details))) or (
-        own and (pair := sentence.near("wrong", details))
+    if (
+        (own and (pair := sentence.near("rectify", details)))
+        or (own and (pair := sentence.near("wrong", details)))
+        or (short and (pair := sentence.near("wrong", ("detail",), 3)))
     ):
         fire(RequestType.RECTIFICATION, FIRM, pair)
+    elif sentence.names_detail and (where := sentence.at("rectify")):
+        # The mail said which detail is wrong; this sentence asks to put it right
+        # ("Merci de corriger rapidement", "Graag aanpassen", "Can you fix both?").
+        if not sentence.negated_any("rectify"):
+            fire(RequestType.RECTIFICATION, FIRM, (where[0], where[0]))
     # Opt-out of sale or sharing (CCPA).
     if (
         (pair := sentence.near("sell", ("data", "everything", "detail"), 5))
@@ -413,7 +470,9 @@ def _sentence_intents(sentence: _Sentence) -> list[Found]:
     ):
         fire(RequestType.PORTABILITY, FIRM, pair)
     # Access: a copy of one's data, "what do you have on me", "tell me what you hold".
-    if own and (
+    # Not beside an opt-out: "udostępniania moich danych" there is the sharing opted out.
+    opted = any(item.request_type is RequestType.OPT_OUT for item in found)
+    if own and not opted and (
         (pair := sentence.near("access", ("data", "everything")))
         or (pair := sentence.near("question", ("data",), 3))
         or (pair := sentence.near("access", ("question",), 3))
@@ -426,31 +485,43 @@ def _sentence_intents(sentence: _Sentence) -> list[Found]:
     return found
 
 
-def read(text: str, languages: Sequence[str]) -> list[Intent]:
-    """The intents in `text` (any case and accents) read with `languages`' words."""
-    known = [language for language in languages if language in wording.WORDS]
-    sentences = []
+def _sentences(text: str, languages: Sequence[str], factor: float) -> list[_Sentence]:
+    found = []
     for index, piece in enumerate(_SENTENCE.split(text[:MAX_CHARS])):
         if index >= MAX_SENTENCES:
             break
         words = _WORD.findall(normalise(piece))[:MAX_SENTENCE_WORDS]
         if words:
-            sentences.append(_Sentence(words, known))
+            found.append(_Sentence(words, languages, factor))
+    return found
+
+
+def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Reading:
+    """The intents in a mail's pieces (any case and accents), read with `languages`.
+
+    `pieces` are (text, factor): the subject, the writer's own lines, the quoted lines.
+    An intent's strength is its rule's times its piece's factor. What the writer says
+    in one sentence (the data to keep, the detail that is wrong, "my data" that a later
+    "it" points to) is shared by the sentences of the pieces with a factor of 1 or more;
+    quoted lines, mostly our own words, neither give nor take it.
+    """
+    known = [language for language in languages if language in wording.WORDS]
+    pieces_read = [(_sentences(text, known, factor), factor) for text, factor in pieces]
+    main = [s for sentences, factor in pieces_read if factor >= 1 for s in sentences]
     # An agent writes of "her data": then the third person is the data subject's own.
-    if any(sentence.has("agent") for sentence in sentences):
-        for sentence in sentences:
+    if any(sentence.has("agent") for sentence in main):
+        for sentence in main:
             sentence.for_someone = True
-    # What the mail as a whole says, for the sentences that lean on it.
     keeps_data = any(
-        sentence.negated_any("erase") or sentence.has("pending") and sentence.has("use")
-        for sentence in sentences
+        sentence.negated_any("erase")
+        or (sentence.has("pending") and sentence.has("use"))
+        for sentence in main
     )
     names_detail = any(
-        sentence.has("detail") and (sentence.own() or sentence.has("wrong"))
-        for sentence in sentences
+        sentence.has("detail") and sentence.has("wrong", "fresh") for sentence in main
     )
     spoke_of_own = False
-    for sentence in sentences:
+    for sentence in main:
         sentence.keeps_data = keeps_data
         sentence.names_detail = names_detail
         sentence.refers_back = spoke_of_own
@@ -459,37 +530,29 @@ def read(text: str, languages: Sequence[str]) -> list[Intent]:
         )
     best: dict[RequestType, Intent] = {}
     decisive: set[RequestType] = set()
-
-    def keep(request_type: RequestType, strength: float, label: str) -> None:
-        held = best.get(request_type)
-        if held is None or held.strength < strength:
-            best[request_type] = Intent(request_type, strength, label)
-
-    has_format = False
-    for index, sentence in enumerate(sentences):
-        has_format = has_format or sentence.has("format")
-        for request_type, strength, label, firm in _sentence_intents(sentence):
-            keep(request_type, strength, label)
-            if firm and strength >= FIRM:
-                decisive.add(request_type)
-        # "You have my first name as Renee. Could you fix it?": the object came before.
-        earlier = sentences[max(0, index - 2) : index]
-        if (
-            any(
-                (before.own() or before.has("wrong")) and before.has("detail", "wrong")
-                for before in earlier
-            )
-            and (where := sentence.at("rectify"))
-            and not sentence._negated(where[0], "rectify")
-            and not sentence.howto()
-        ):
-            label = f"{RequestType.RECTIFICATION}: {sentence.words[where[0]]} (before: "
-            keep(RequestType.RECTIFICATION, FIRM, label + "my details)")
+    has_format = any(sentence.has("format") for sentence in main)
+    for sentences, factor in pieces_read:
+        for sentence in sentences:
+            for item in _sentence_intents(sentence):
+                strength = item.strength * factor
+                if item.asks:
+                    strength = min(strength, LOOSE)
+                held = best.get(item.request_type)
+                if held is None or held.strength < strength:
+                    best[item.request_type] = Intent(
+                        item.request_type, strength, item.label
+                    )
+                if item.decisive and factor >= 1 and not item.asks:
+                    decisive.add(item.request_type)
     # Freezing the data while something is checked ("until you have corrected it",
     # "don't delete it but stop using it") is the restriction, even when the mail also
-    # says what is wrong or that the use should stop.
+    # says what is wrong, that the use should stop, or what may happen later.
     if RequestType.RESTRICTION in decisive:
-        for outranked in (RequestType.OBJECTION, RequestType.RECTIFICATION):
+        for outranked in (
+            RequestType.OBJECTION,
+            RequestType.RECTIFICATION,
+            RequestType.ERASURE,
+        ):
             best.pop(outranked, None)
     # "A copy of my data as CSV, to move to another provider" asks for portability.
     access = best.get(RequestType.ACCESS)
@@ -501,4 +564,8 @@ def read(text: str, languages: Sequence[str]) -> list[Intent]:
             RequestType.PORTABILITY,
             Intent(RequestType.PORTABILITY, access.strength, label),
         )
-    return list(best.values())
+    personal = any(
+        sentence.own() or sentence.has("self") or sentence.for_someone
+        for sentence in main
+    )
+    return Reading(tuple(best.values()), personal)

@@ -26,6 +26,9 @@ from typing import Final
 Words = dict[str, tuple[str, ...]]  # class -> stems and phrases
 
 _EN: Words = {
+    "self": ("i$", "i m", "i d", "i ve", "i ll",),
+    "more": ("more$", "anymore", "any more", "again$",),
+    "fresh": ("new$", "old$", "previous", "moved$", "married",),
     "negafter": ("nothing$",),
     "only": ("only$", "just$",),
     "pron": ("it$", "them$", "this$", "both$", "anything$", "those$",),
@@ -76,7 +79,10 @@ _EN: Words = {
         "send me",
         "see$",
         "view",
-        "show me",
+        "show me my",
+        "show me what",
+        "show me all",
+        "show me the",
         "show what",
         "access",
         "obtain",
@@ -92,6 +98,7 @@ _EN: Words = {
         "provide",
     ),
     "rectify": (
+        "correction",
         "correct$",
         "correcting",
         "fix",
@@ -103,6 +110,10 @@ _EN: Words = {
         "modif",
     ),
     "wrong": (
+        "not right",
+        "isn t right",
+        "not correct",
+        "instead of",
         "wrong",
         "incorrect",
         "inaccurat",
@@ -249,6 +260,10 @@ _EN: Words = {
         "user$",
     ),
     "detail": (
+        "title",
+        "company",
+        "email$",
+        "e mail$",
         "name$",
         "surname",
         "address",
@@ -358,9 +373,12 @@ _EN: Words = {
 }
 
 _DE: Words = {
+    "self": ("ich$",),
+    "more": ("mehr$",),
+    "fresh": ("neue", "alte$", "alten$", "umgezogen", "geheiratet",),
     "negafter": ("nicht$", "nichts$",),
     "only": ("nur$",),
-    "pron": ("es$", "sie$", "diese$", "alles$",),
+    "pron": ("das$", "dies$", "es$", "sie$", "diese$", "alles$",),
     "before": ("bevor", "ehe ich", "nachdem ich", "wenn ich",),
     "mayi": ("kann ich$", "konnte ich", "darf ich",),
     "receive": ("bekomm", "erhalt", "krieg", "haben$",),
@@ -425,6 +443,11 @@ _DE: Words = {
         "geandert",
     ),
     "wrong": (
+        "stimmt nicht",
+        "nicht richtig",
+        "richtig ist",
+        "korrekt ist",
+        "richtig lautet",
         "falsch",
         "fehlerhaft",
         "unrichtig",
@@ -445,7 +468,8 @@ _DE: Words = {
         "aufhor",
         "aufhoer",
         "unterlass",
-        "einstell",
+        "einstellen$",
+        "einzustellen",
         "keine mehr",
         "nicht mehr",
         "stopp",
@@ -491,6 +515,7 @@ _DE: Words = {
         "gebrauch",
     ),
     "export": (
+        "*export",
         "export",
         "herunterlad",
         "download",
@@ -538,6 +563,10 @@ _DE: Words = {
         "kundenkonto",
     ),
     "detail": (
+        "firma",
+        "titel",
+        "*adresse",
+        "*name",
         "name$",
         "namen$",
         "nachname",
@@ -652,6 +681,9 @@ _DE: Words = {
 }
 
 _FR: Words = {
+    "self": ("je$", "j$",),
+    "more": ("plus$",),
+    "fresh": ("nouvel", "nouveau", "ancien", "demenag",),
     "negafter": ("rien$",),
     "only": ("seulement", "que$",),
     "pron": ("les$", "le$", "la$", "tout$", "cela$", "ca$",),
@@ -705,6 +737,12 @@ _FR: Words = {
         "chang",
     ),
     "wrong": (
+        "erreur",
+        "le bon$",
+        "la bonne$",
+        "mal orthographi",
+        "n est pas correct",
+        "au lieu de",
         "errone",
         "incorrect",
         "faux",
@@ -805,6 +843,12 @@ _FR: Words = {
         "profil",
     ),
     "detail": (
+        "societe",
+        "entreprise",
+        "titre",
+        "poste$",
+        "courriel$",
+        "*adresse",
         "nom$",
         "prenom",
         "adresse",
@@ -910,6 +954,9 @@ _FR: Words = {
 }
 
 _ES: Words = {
+    "self": ("yo$", "quiero", "solicito", "pido$", "necesito", "deseo$", "quisiera",),
+    "more": ("mas$",),
+    "fresh": ("nuevo", "nueva", "antigu", "me mude",),
     "negafter": ("nada$",),
     "only": ("solo$", "solamente",),
     "pron": ("lo$", "los$", "las$", "todo$", "eso$",),
@@ -917,6 +964,9 @@ _ES: Words = {
     "mayi": ("puedo$", "podria$",),
     "receive": ("obten", "recib", "tener$",),
     "erase": (
+        "saqu",
+        "sacar",
+        "sacad",
         "borr",
         "elimin",
         "suprim",
@@ -958,6 +1008,7 @@ _ES: Words = {
         "mostr",
     ),
     "rectify": (
+        "correcc",
         "corrig",
         "correg",
         "rectific",
@@ -966,6 +1017,11 @@ _ES: Words = {
         "cambi",
     ),
     "wrong": (
+        "esta mal",
+        "no es correcto",
+        "lo correcto es",
+        "en vez de",
+        "en lugar de",
         "erroneo",
         "erronea",
         "incorrect",
@@ -1006,6 +1062,7 @@ _ES: Words = {
         "jamas",
     ),
     "contact": (
+        "mand",
         "correo",
         "mail",
         "email",
@@ -1069,6 +1126,9 @@ _ES: Words = {
         "usuario",
     ),
     "detail": (
+        "empresa",
+        "cargo$",
+        "correo$",
         "nombre",
         "apellido",
         "direccion",
@@ -1171,6 +1231,9 @@ _ES: Words = {
 }
 
 _IT: Words = {
+    "self": ("io$", "vorrei", "voglio", "chiedo", "richiedo",),
+    "more": ("piu$",),
+    "fresh": ("nuovo", "nuova", "vecchio", "vecchia", "trasferit",),
     "negafter": ("niente$", "nulla$",),
     "only": ("solo$", "soltanto",),
     "pron": ("li$", "lo$", "tutto$", "questi$",),
@@ -1226,6 +1289,9 @@ _IT: Words = {
         "cambi",
     ),
     "wrong": (
+        "non e giusto",
+        "invece di",
+        "errore",
         "errat",
         "sbagliat",
         "inesatt",
@@ -1320,6 +1386,8 @@ _IT: Words = {
         "conto$",
     ),
     "detail": (
+        "azienda",
+        "ruolo",
         "nome$",
         "cognome",
         "indirizzo",
@@ -1424,6 +1492,9 @@ _IT: Words = {
 }
 
 _NL: Words = {
+    "self": ("ik$",),
+    "more": ("meer$",),
+    "fresh": ("nieuw", "oude$", "oud$", "verhuisd", "getrouwd",),
     "negafter": ("niet$", "niets$",),
     "only": ("alleen$",),
     "pron": ("het$", "ze$", "die$", "dit$", "alles$",),
@@ -1431,6 +1502,9 @@ _NL: Words = {
     "mayi": ("kan ik", "mag ik",),
     "receive": ("krijg", "ontvang",),
     "erase": (
+        "gooi",
+        "weggooi",
+        "weg met",
         "verwijder",
         "wis$",
         "wissen",
@@ -1478,6 +1552,9 @@ _NL: Words = {
         "rectific",
     ),
     "wrong": (
+        "niet juist",
+        "moet zijn",
+        "in plaats van",
         "onjuist",
         "fout",
         "verkeerd",
@@ -1494,6 +1571,7 @@ _NL: Words = {
         "opschort",
     ),
     "stop": (
+        "ophoud",
         "stop",
         "ophouden",
         "hou op",
@@ -1574,6 +1652,10 @@ _NL: Words = {
         "profiel",
     ),
     "detail": (
+        "*adres",
+        "bedrijf",
+        "functie",
+        "*naam",
         "naam$",
         "achternaam",
         "adres",
@@ -1668,6 +1750,9 @@ _NL: Words = {
 }
 
 _PT: Words = {
+    "self": ("eu$", "quero", "solicito", "peco$", "gostaria", "preciso",),
+    "more": ("mais$",),
+    "fresh": ("novo$", "nova$", "antig", "mudei",),
     "negafter": ("nada$",),
     "only": ("apenas$", "so$",),
     "pron": ("os$", "los$", "tudo$", "isso$",),
@@ -1727,6 +1812,11 @@ _PT: Words = {
         "mud",
     ),
     "wrong": (
+        "mal escrit",
+        "o correto e",
+        "o correcto e",
+        "em vez de",
+        "erro$",
         "errad",
         "incorret",
         "incorrect",
@@ -1829,6 +1919,8 @@ _PT: Words = {
         "cadastro",
     ),
     "detail": (
+        "empresa",
+        "cargo$",
         "nome$",
         "sobrenome",
         "apelido",
@@ -1929,9 +2021,12 @@ _PT: Words = {
 }
 
 _PL: Words = {
+    "self": ("ja$", "chce$", "prosze", "zadam", "wnosze", "chcialbym", "chcialabym",),
+    "more": ("wiecej",),
+    "fresh": ("nowy", "nowe$", "nowa$", "stary", "stare$", "starego", "przeprowadz",),
     "negafter": ("nic$",),
     "only": ("tylko$",),
-    "pron": ("je$", "go$", "to$", "wszystko$",),
+    "pron": ("ich$", "je$", "go$", "to$", "wszystko$",),
     "before": ("zanim", "przed$", "po tym jak", "kiedy",),
     "mayi": ("czy moge", "czy moglbym", "czy moglabym",),
     "receive": ("otrzym", "dosta",),
@@ -1985,6 +2080,12 @@ _PL: Words = {
         "korekt",
     ),
     "wrong": (
+        "zly$",
+        "zla$",
+        "a nie$",
+        "prawidlow",
+        "poprawny to",
+        "blad$",
         "bledn",
         "nieprawidlow",
         "niepoprawn",
@@ -2000,6 +2101,7 @@ _PL: Words = {
         "zamroz",
     ),
     "stop": (
+        "przesta",
         "przestan",
         "prosze przestac",
         "koniec z",
@@ -2085,6 +2187,9 @@ _PL: Words = {
         "profil",
     ),
     "detail": (
+        "firma",
+        "firmy",
+        "stanowisk",
         "imie",
         "nazwisk",
         "adres",
@@ -2189,6 +2294,9 @@ _PL: Words = {
 }
 
 _SV: Words = {
+    "self": ("jag$",),
+    "more": ("fler$", "mer$", "langre",),
+    "fresh": ("ny$", "nya$", "nytt$", "gamla$", "flyttat", "gift$",),
     "negafter": ("inte$", "inget$", "ingenting$",),
     "only": ("bara$", "endast$",),
     "pron": ("det$", "dem$", "den$", "allt$",),
@@ -2245,6 +2353,10 @@ _SV: Words = {
         "justera",
     ),
     "wrong": (
+        "stammer inte",
+        "ska vara",
+        "ratt ar",
+        "istallet for",
         "felaktig",
         "fel$",
         "inkorrekt",
@@ -2343,6 +2455,9 @@ _SV: Words = {
         "profil",
     ),
     "detail": (
+        "foretag",
+        "titel",
+        "*adress",
         "namn",
         "efternamn",
         "adress",
@@ -2438,6 +2553,13 @@ _SV: Words = {
         "medlemskap",
         "prenumeration",
     ),
+}
+
+# Pronouns that Spanish and Italian attach to a verb ("mandarme", "cancellarli"): the
+# class they give it.
+CLITICS: Final[dict[str, dict[str, str]]] = {
+    "es": {"me": "me", "lo": "pron", "la": "pron", "los": "pron", "las": "pron"},
+    "it": {"mi": "me", "li": "pron", "lo": "pron", "la": "pron", "le": "pron"},
 }
 
 WORDS: Final[dict[str, Words]] = {
