@@ -518,8 +518,14 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
     "nl": ("factuur", "terugbetaling", "betaling", "bestelling"),
     "pt": ("fatura", "reembolso", "pagamento", "encomenda", "número do pedido"),
     "pl": ("faktur*", "płatność", "płatności", "zwrot pieniędzy", "zamówieni*"),
-    "sv": ("faktura*", "betalning*", "återbetalning", "beställning*"),
+    "sv": ("betalning*", "återbetalning", "beställning*"),  # "faktur*" is above
 }
+
+# Billing documents carry names and addresses: they do not count against a correction.
+RECORDS: Final = frozenset(
+    {"invoice", "rechnung", "facture", "factura", "fattura", "factuur", "fatura"}
+    | {"faktur*"}
+)
 
 # Frequent short words for language detection, space-separated and without accents.
 STOPWORDS: Final[dict[str, str]] = {

@@ -31,6 +31,7 @@ _ACTIONS = frozenset(
     | {"unsub", "stop"}
 )
 _CLITIC_CLASSES = {"me": {"me", "mine"}, "pron": {"pron"}}
+_PARTICIPLE_PREFIX = frozenset({"de", "nl"})
 LOOSE = 2.0
 NEAR = 6  # words between an action and its object (German puts verbs last)
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
@@ -153,6 +154,9 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
     for stem, classes in lexicon.suffixes:
         if word.endswith(stem) and len(word) > len(stem):
             found |= classes
+    if not found and language in _PARTICIPLE_PREFIX and word.startswith("ge"):
+        # German and Dutch past participles: "geblokkeerd", "gesperrt", "gewist".
+        return _classes(language, word[2:], guess=guess) if len(word) > 6 else frozenset()
     if found:
         return frozenset(found)
     # Only an unknown word may be a misspelt one: "delte", "acount", "infomation". Only
@@ -173,17 +177,24 @@ class _Sentence:
     """The words of one sentence, each with its classes in the languages asked."""
 
     def __init__(
-        self, words: Sequence[str], languages: Sequence[str], factor: float = 1.0
+        self,
+        words: Sequence[str],
+        languages: Sequence[str],
+        factor: float = 1.0,
+        question: bool = False,
     ):
         self.words = list(words)
         self.factor = factor
+        self.question = question  # it ended with "?"
         self.for_someone = False
         # An earlier sentence spoke of the writer's own data: "it", "them" may point to it.
         self.refers_back = False
         # The mail says elsewhere to keep the data ("don't delete it", "until ...").
         self.keeps_data = False
-        # The mail names a detail (name, address) somewhere: "update my account" corrects.
+        # The mail says a detail (name, address) is wrong, old or new: "please fix".
         self.names_detail = False
+        # The mail speaks of the writer's details: "correct that" may point to them.
+        self.detail_context = False
         self.classes: list[set[str]] = [set() for _ in self.words]
         for language in languages:
             self._mark(language)
@@ -194,6 +205,11 @@ class _Sentence:
                 self.classes[index] |= _classes(languages[0], word, guess=True)
         for language in languages:
             self._clitics(language)
+        # "Dat klopt gewoon niet", "stimmt so nicht": a "right" with a "not" is wrong.
+        for index in self.at("right"):
+            around = self.classes[max(0, index - 2) : index + 4]
+            if any("neg" in classes or "negafter" in classes for classes in around):
+                self.classes[index].add("wrong")
 
     def _clitics(self, language: str) -> None:
         # Spanish and Italian attach pronouns to verbs: "mandarme", "borradlos",
@@ -258,9 +274,10 @@ class _Sentence:
         # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
         if word_class in ("stop", "neg", "want", "object", "sell", "optout"):
             return False
-        # Four words back reaches "I don't want it deleted".
-        if any("neg" in self.classes[j] for j in range(max(0, index - 4), index)):
-            return True
+        # Four words back reaches "I don't want it deleted"; "not only X, Y" is no "not".
+        for j in range(max(0, index - 4), index):
+            if "neg" in self.classes[j] and "only" not in self.classes[j + 1]:
+                return True
         # "Löschen Sie nichts", "radera inte", "delete nothing" (but not "not only").
         after = self.classes[index + 1 : index + 4]
         spots = [offset for offset, classes in enumerate(after) if "negafter" in classes]
@@ -273,6 +290,10 @@ class _Sentence:
     def negated_any(self, word_class: str) -> bool:
         """Whether a word of the class is there with a "not" just before it."""
         return any(self._negated(index, word_class) for index in self.at(word_class))
+
+    def asks_how(self) -> bool:
+        """A how-to question that ends with a question mark."""
+        return self.question and self.howto()
 
     def howto(self) -> bool:
         """A how-to question ("how do I delete my account?"): asks, does not request.
@@ -433,7 +454,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         or sentence.negated_any("erase")
         or (sentence.has("keep") and not listed)
     )
-    held = ("data", "use", "account", "pron")
+    held = ("data", "use", "account", "pron", "everything")
     if own and (pair := sentence.near("restrict", held, 5)):
         fire(RequestType.RESTRICTION, FIRM, pair, decisive=True)
     elif own and (
@@ -446,10 +467,17 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
             fire(RequestType.OBJECTION, FIRM, pair)
     # Rectification: correct, update, "my address is wrong", "Wrong job title".
     details: tuple[str, ...] = ("data", "detail")
+    if sentence.detail_context:  # "Can you correct that?", "the date of birth"
+        details += ("pron",)
     if (
         (own and (pair := sentence.near("rectify", details)))
         or (own and (pair := sentence.near("wrong", details)))
         or (short and (pair := sentence.near("wrong", ("detail",), 3)))
+        or (short and (pair := sentence.near("rectify", ("detail",), 3)))
+        or (
+            sentence.detail_context
+            and (pair := sentence.near("rectify", ("detail", "pron")))
+        )
     ):
         fire(RequestType.RECTIFICATION, FIRM, pair)
     elif sentence.names_detail and (where := sentence.at("rectify")):
@@ -487,12 +515,17 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
 
 def _sentences(text: str, languages: Sequence[str], factor: float) -> list[_Sentence]:
     found = []
-    for index, piece in enumerate(_SENTENCE.split(text[:MAX_CHARS])):
-        if index >= MAX_SENTENCES:
-            break
+    text = text[:MAX_CHARS]
+    start = 0
+    ends = [*_SENTENCE.finditer(text), None]
+    for end in ends[:MAX_SENTENCES]:
+        piece = text[start : end.start() if end else len(text)]
         words = _WORD.findall(normalise(piece))[:MAX_SENTENCE_WORDS]
         if words:
-            found.append(_Sentence(words, languages, factor))
+            asked = end is not None and "?" in end.group()
+            found.append(_Sentence(words, languages, factor, asked))
+        if end is not None:
+            start = end.end()
     return found
 
 
@@ -520,10 +553,18 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
     names_detail = any(
         sentence.has("detail") and sentence.has("wrong", "fresh") for sentence in main
     )
+    detail_context = names_detail or any(
+        sentence.has("detail") and sentence.own() for sentence in main
+    )
+    # "How do I change my email?" in the subject or the opening lines: the mail asks
+    # how, whatever else it says; staff decide.
+    opening = [s for sentences, f in pieces_read if f >= 1 for s in sentences[:2]]
+    asks_how = any(sentence.asks_how() for sentence in opening)
     spoke_of_own = False
     for sentence in main:
         sentence.keeps_data = keeps_data
         sentence.names_detail = names_detail
+        sentence.detail_context = detail_context
         sentence.refers_back = spoke_of_own
         spoke_of_own = spoke_of_own or (
             sentence.own() and sentence.has("data", "account", "detail", "everything")
@@ -535,27 +576,52 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
         for sentence in sentences:
             for item in _sentence_intents(sentence):
                 strength = item.strength * factor
-                if item.asks:
+                label = item.label
+                if item.asks or asks_how:
                     strength = min(strength, LOOSE)
+                    if not item.asks:
+                        label += " (the mail asks how)"
                 held = best.get(item.request_type)
                 if held is None or held.strength < strength:
-                    best[item.request_type] = Intent(
-                        item.request_type, strength, item.label
-                    )
+                    best[item.request_type] = Intent(item.request_type, strength, label)
                 if item.decisive and factor >= 1 and not item.asks:
                     decisive.add(item.request_type)
+    # The data to be kept and its use stopped, said across sentences: "Niet doorgeven,
+    # niet gebruiken, maar ook niet wissen", about the writer's own data.
+    if keeps_data and spoke_of_own and RequestType.RESTRICTION not in best:
+        for sentence in main:
+            pair = sentence.near("stop", ("use",), 5) or sentence.near(
+                "neg", ("use",), 4
+            )
+            if pair is not None and not asks_how:
+                label = f"{sentence.label(RequestType.RESTRICTION, pair)} (kept)"
+                best[RequestType.RESTRICTION] = Intent(
+                    RequestType.RESTRICTION, FIRM * sentence.factor, label
+                )
+                decisive.add(RequestType.RESTRICTION)
+                break
     # Freezing the data while something is checked ("until you have corrected it",
     # "don't delete it but stop using it") is the restriction, even when the mail also
     # says what is wrong, that the use should stop, or what may happen later.
+    outranked: tuple[RequestType, ...] = ()
     if RequestType.RESTRICTION in decisive:
-        for outranked in (
+        outranked = (
             RequestType.OBJECTION,
             RequestType.RECTIFICATION,
             RequestType.ERASURE,
-        ):
-            best.pop(outranked, None)
-    # "A copy of my data as CSV, to move to another provider" asks for portability.
+            RequestType.ACCESS,
+        )
+    elif RequestType.OPT_OUT in best:
+        # "Opt out of the sale and sharing": the specific right, not a general objection
+        # to marketing, and "sharing" there is no request to see the data.
+        outranked = (RequestType.OBJECTION, RequestType.ACCESS)
+    for request_type in outranked:
+        best.pop(request_type, None)
+    # "A copy of my data as CSV, to move to another provider" asks for portability;
+    # without a file format or a new provider, "send me and pass on my data" is access.
     access = best.get(RequestType.ACCESS)
+    if access is not None and not has_format:
+        best.pop(RequestType.PORTABILITY, None)
     if has_format and access is not None:
         del best[RequestType.ACCESS]
         fired = access.label.partition(": ")[2]

@@ -26,13 +26,14 @@ from typing import Final
 Words = dict[str, tuple[str, ...]]  # class -> stems and phrases
 
 _EN: Words = {
+    "right": ("right$", "accurate$", ),
     "self": ("i$", "i m", "i d", "i ve", "i ll",),
     "more": ("more$", "anymore", "any more", "again$",),
     "fresh": ("new$", "old$", "previous", "moved$", "married",),
     "negafter": ("nothing$",),
     "only": ("only$", "just$",),
     "pron": ("it$", "them$", "this$", "both$", "anything$", "those$",),
-    "before": ("before i", "before we", "after i", "once i", "when i", "since i", "before closing", "before deleting",),
+    "before": ("before$", "after i", "once i", "when i", "since i",),
     "mayi": ("can i$", "could i$", "may i$",),
     "receive": ("get$", "have$", "receive", "obtain", "be sent", "request",),
     "erase": (
@@ -181,7 +182,10 @@ _EN: Words = {
         "sending",
         "send me",
         "contact",
-        "call",
+        "call$",
+        "calls$",
+        "calling",
+        "call me",
         "text me",
         "texting",
         "message",
@@ -192,6 +196,9 @@ _EN: Words = {
         "emailing",
     ),
     "use": (
+        "do anything with",
+        "doing anything with",
+        "do nothing with",
         "use$",
         "used$",
         "touch",
@@ -210,6 +217,7 @@ _EN: Words = {
         "take my data",
     ),
     "format": (
+        "as a file",
         "csv",
         "json",
         "xml$",
@@ -239,6 +247,7 @@ _EN: Words = {
         "opt me out",
     ),
     "data": (
+        "activity",
         "data$",
         "info$",
         "infos$",
@@ -373,6 +382,7 @@ _EN: Words = {
 }
 
 _DE: Words = {
+    "right": ("stimmt", "stimmen", ),
     "self": ("ich$",),
     "more": ("mehr$",),
     "fresh": ("neue", "alte$", "alten$", "umgezogen", "geheiratet",),
@@ -508,6 +518,9 @@ _DE: Words = {
         "post$",
     ),
     "use": (
+        "damit machen",
+        "damit tun",
+        "etwas damit",
         "nutz",
         "verwend",
         "verarbeit",
@@ -526,6 +539,7 @@ _DE: Words = {
         "ubermittl",
     ),
     "format": (
+        "als datei",
         "csv",
         "json",
         "xml$",
@@ -621,6 +635,8 @@ _DE: Words = {
         "samtlich",
     ),
     "pending": (
+        "in der zwischenzeit",
+        "bis dahin",
         "solange",
         "bis$",
         "wahrend",
@@ -681,13 +697,14 @@ _DE: Words = {
 }
 
 _FR: Words = {
+    "right": ("juste$", "exact$", "exacte$", ),
     "self": ("je$", "j$",),
     "more": ("plus$",),
     "fresh": ("nouvel", "nouveau", "ancien", "demenag",),
     "negafter": ("rien$",),
     "only": ("seulement", "que$",),
     "pron": ("les$", "le$", "la$", "tout$", "cela$", "ca$",),
-    "before": ("avant de", "avant que", "apres avoir", "quand je", "lorsque je",),
+    "before": ("avant$", "avant de", "avant que", "apres avoir", "quand je", "lorsque je",),
     "mayi": ("puis je", "pourrais je", "est ce que je peux",),
     "receive": ("obten", "obtien", "recev", "recoi", "avoir$",),
     "erase": (
@@ -799,6 +816,8 @@ _FR: Words = {
         "prospection",
     ),
     "use": (
+        "faire quoi",
+        "en faire",
         "utilis",
         "trait",
         "exploit",
@@ -811,6 +830,7 @@ _FR: Words = {
         "recuper",
     ),
     "format": (
+        "en fichier",
         "csv",
         "json",
         "xml$",
@@ -954,6 +974,7 @@ _FR: Words = {
 }
 
 _ES: Words = {
+    "right": ("correcto", "bien$", ),
     "self": ("yo$", "quiero", "solicito", "pido$", "necesito", "deseo$", "quisiera",),
     "more": ("mas$",),
     "fresh": ("nuevo", "nueva", "antigu", "me mude",),
@@ -965,8 +986,8 @@ _ES: Words = {
     "receive": ("obten", "recib", "tener$",),
     "erase": (
         "saqu",
-        "sacar",
-        "sacad",
+        "sacar$",
+        "sacadme",
         "borr",
         "elimin",
         "suprim",
@@ -995,6 +1016,7 @@ _ES: Words = {
         "desinscrib",
     ),
     "access": (
+        "mand",
         "copia",
         "envi",
         "ver$",
@@ -1077,6 +1099,8 @@ _ES: Words = {
         "promocion",
     ),
     "use": (
+        "hacer nada con",
+        "hagan nada",
         "us$",
         "usar",
         "usen",
@@ -1093,6 +1117,7 @@ _ES: Words = {
         "portar",
     ),
     "format": (
+        "como archivo",
         "csv",
         "json",
         "xml$",
@@ -1231,6 +1256,7 @@ _ES: Words = {
 }
 
 _IT: Words = {
+    "right": ("giusto", "corretto", "corretta", ),
     "self": ("io$", "vorrei", "voglio", "chiedo", "richiedo",),
     "more": ("piu$",),
     "fresh": ("nuovo", "nuova", "vecchio", "vecchia", "trasferit",),
@@ -1341,6 +1367,12 @@ _IT: Words = {
         "promozion",
     ),
     "use": (
+        "usat",
+        "usare",
+        "usiate",
+        "usino",
+        "fare nulla",
+        "farne",
         "usar",
         "utilizz",
         "tratt",
@@ -1354,6 +1386,7 @@ _IT: Words = {
         "trasmett",
     ),
     "format": (
+        "come file",
         "csv",
         "json",
         "xml$",
@@ -1492,6 +1525,7 @@ _IT: Words = {
 }
 
 _NL: Words = {
+    "right": ("klopt", "kloppen", ),
     "self": ("ik$",),
     "more": ("meer$",),
     "fresh": ("nieuw", "oude$", "oud$", "verhuisd", "getrouwd",),
@@ -1502,6 +1536,11 @@ _NL: Words = {
     "mayi": ("kan ik", "mag ik",),
     "receive": ("krijg", "ontvang",),
     "erase": (
+        "uit jullie systeem",
+        "uit uw systeem",
+        "uit het systeem",
+        "uit jullie database",
+        "weghal",
         "gooi",
         "weggooi",
         "weg met",
@@ -1541,6 +1580,9 @@ _NL: Words = {
         "geven",
     ),
     "rectify": (
+        "rechtzet",
+        "rechtgezet",
+        "recht zetten",
         "corrigeer",
         "corrigeren",
         "correctie",
@@ -1564,6 +1606,8 @@ _NL: Words = {
         "kloppen niet",
     ),
     "restrict": (
+        "blokker",
+        "blokk",
         "beperk",
         "blokkeer",
         "bevries",
@@ -1605,6 +1649,9 @@ _NL: Words = {
         "benader",
     ),
     "use": (
+        "doen met",
+        "mee doen",
+        "gebeurt",
         "gebruik",
         "verwerk",
     ),
@@ -1618,6 +1665,7 @@ _NL: Words = {
         "verhuiz",
     ),
     "format": (
+        "als bestand",
         "csv",
         "json",
         "xml$",
@@ -1664,6 +1712,8 @@ _NL: Words = {
         "spelling",
     ),
     "list": (
+        "*lijst",
+        "*lijsten",
         "lijst",
         "mailinglijst",
         "verzendlijst",
@@ -1703,6 +1753,9 @@ _NL: Words = {
         "helemaal",
     ),
     "pending": (
+        "in de tussentijd",
+        "tussentijds",
+        "ondertussen",
         "terwijl",
         "totdat",
         "tot$",
@@ -1750,6 +1803,7 @@ _NL: Words = {
 }
 
 _PT: Words = {
+    "right": ("certo$", "correto", "correcto", ),
     "self": ("eu$", "quero", "solicito", "peco$", "gostaria", "preciso",),
     "more": ("mais$",),
     "fresh": ("novo$", "nova$", "antig", "mudei",),
@@ -1871,6 +1925,8 @@ _PT: Words = {
         "promoc",
     ),
     "use": (
+        "fazer nada",
+        "facam nada",
         "usar",
         "usem",
         "utiliz",
@@ -1886,6 +1942,7 @@ _PT: Words = {
         "portar",
     ),
     "format": (
+        "como arquivo",
         "csv",
         "json",
         "xml$",
@@ -2021,7 +2078,8 @@ _PT: Words = {
 }
 
 _PL: Words = {
-    "self": ("ja$", "chce$", "prosze", "zadam", "wnosze", "chcialbym", "chcialabym",),
+    "right": ("zgadza", ),
+    "self": ("poprosze", "ja$", "chce$", "prosze", "zadam", "wnosze", "chcialbym", "chcialabym",),
     "more": ("wiecej",),
     "fresh": ("nowy", "nowe$", "nowa$", "stary", "stare$", "starego", "przeprowadz",),
     "negafter": ("nic$",),
@@ -2070,6 +2128,7 @@ _PL: Words = {
         "informacje jakie",
     ),
     "rectify": (
+        "wpisa",
         "popraw",
         "sprostow",
         "zmien",
@@ -2080,6 +2139,7 @@ _PL: Words = {
         "korekt",
     ),
     "wrong": (
+        "zamiast",
         "zly$",
         "zla$",
         "a nie$",
@@ -2137,6 +2197,9 @@ _PL: Words = {
         "ofert",
     ),
     "use": (
+        "robcie",
+        "robic",
+        "robili",
         "wykorzyst",
         "uzyw",
         "przetwarz",
@@ -2153,6 +2216,7 @@ _PL: Words = {
         "przeslac do",
     ),
     "format": (
+        "jako plik",
         "csv",
         "json",
         "xml$",
@@ -2248,6 +2312,8 @@ _PL: Words = {
         "calkiem",
     ),
     "pending": (
+        "w tym czasie",
+        "w miedzyczasie",
         "dopoki",
         "do czasu",
         "podczas",
@@ -2294,9 +2360,10 @@ _PL: Words = {
 }
 
 _SV: Words = {
+    "right": ("stammer", ),
     "self": ("jag$",),
     "more": ("fler$", "mer$", "langre",),
-    "fresh": ("ny$", "nya$", "nytt$", "gamla$", "flyttat", "gift$",),
+    "fresh": ("bytt$", "bytte$", "ny$", "nya$", "nytt$", "gamla$", "flyttat", "gift$",),
     "negafter": ("inte$", "inget$", "ingenting$",),
     "only": ("bara$", "endast$",),
     "pron": ("det$", "dem$", "den$", "allt$",),
@@ -2330,6 +2397,7 @@ _SV: Words = {
         "avanmal",
     ),
     "access": (
+        "ha ut",
         "kopia",
         "skicka",
         "se$",
@@ -2365,6 +2433,10 @@ _SV: Words = {
         "inaktuell",
     ),
     "restrict": (
+        "lasa$",
+        "las dem",
+        "las mina",
+        "las uppgifterna",
         "begransa",
         "begrans",
         "blockera",
@@ -2408,6 +2480,10 @@ _SV: Words = {
         "reklam",
     ),
     "use": (
+        "gor nagot",
+        "gora nagot",
+        "gora med",
+        "anvands",
         "anvand",
         "behandl",
     ),
@@ -2420,6 +2496,7 @@ _SV: Words = {
         "ta med",
     ),
     "format": (
+        "som en fil",
         "csv",
         "json",
         "xml$",
@@ -2438,6 +2515,7 @@ _SV: Words = {
     ),
     "optout": ("opt out",),
     "data": (
+        "aktivitet",
         "data$",
         "uppgifter",
         "personuppgift",
@@ -2466,6 +2544,7 @@ _SV: Words = {
         "personnummer",
     ),
     "list": (
+        "utskick",
         "lista",
         "listan",
         "utskickslista",
@@ -2509,6 +2588,9 @@ _SV: Words = {
         "fullstandig",
     ),
     "pending": (
+        "under den tiden",
+        "forran",
+        "sa lange",
         "medan",
         "tills",
         "till dess",
