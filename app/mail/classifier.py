@@ -105,7 +105,7 @@ def classify(subject: str, text: str) -> Classification:
             scores[cue.request_type] += cue.weight * factor
             matched.append(cue.label)
     language = detect_language(subject, text)
-    personal = _score_intents(subject, text, language, scores, matched)
+    organisational = _score_intents(subject, text, language, scores, matched)
     regulation, law_labels = _regulation(segments)
     matched.extend(law_labels)
     _score_articles(segments, regulation, scores, matched)
@@ -120,10 +120,9 @@ def classify(subject: str, text: str) -> Classification:
         # Names and addresses are printed on invoices: a wrong one there is still ours.
         noise = [phrase for phrase in noise if phrase not in cues.RECORDS]
     doubts = len(noise)
-    if not personal:
-        # A mail about other people's data (a controller's, a vendor's, a journalist's)
-        # names the rights too; the writer's own "my", "me" or "I" are missing.
-        matched.append("noise: not about the writer")
+    if organisational:
+        # "We", never "my" or "I": a controller, vendor or journalist naming the rights.
+        matched.append("noise: written for an organisation, not about the writer")
         doubts += 1
     threshold = THRESHOLD + min(MAX_NOISE, NOISE_STEP * doubts)
     matched.extend(f"noise: {phrase}" for phrase in noise)
@@ -239,7 +238,7 @@ def _score_intents(
     scores: dict[RequestType, float],
     matched: list[str],
 ) -> bool:
-    """Add the intent rules' findings; whether the writer speaks of themselves."""
+    """Add the intent rules' findings; whether the writer speaks only as "we"."""
     # English is read too: people mix it in ("bitte mein Account deleten").
     if language in wording.WORDS:
         read_with = [language] if language == "en" else [language, "en"]
@@ -253,4 +252,4 @@ def _score_intents(
         # The same words often fire a cue and an intent: the stronger reading counts.
         scores[intent.request_type] = max(scores[intent.request_type], intent.strength)
         matched.append(intent.label)
-    return reading.personal
+    return reading.organisational

@@ -60,9 +60,10 @@ class Reading:
     """What the intent reader found in a mail."""
 
     intents: tuple[Intent, ...]
-    # The writer speaks of themselves ("my", "me", "I") or acts for someone: a mail
-    # about other people's data (a controller's, a journalist's, a vendor's) does not.
-    personal: bool
+    # The writer speaks for an organisation ("we", "our customers") and never of
+    # themselves ("my", "me", "I") nor for a client: a controller asking how to delete
+    # a visitor's data, a journalist, a vendor. They name the rights too.
+    organisational: bool
 
 
 Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
@@ -257,6 +258,15 @@ class _Sentence:
             word_class in self.classes[j] for j in range(max(0, index - reach), index)
         )
 
+    def framed(self, word_class: str, before: str, after: str) -> tuple[int, int] | None:
+        """A word of the class just after a `before` word and just before an `after`
+        word: "geen mails meer", "keine Werbung mehr", "plus de mails"."""
+        for index in self.at(word_class):
+            ahead = self.classes[index + 1 : index + 3]
+            if self.preceded(index, before, 2) and any(after in c for c in ahead):
+                return index, index
+        return None
+
     def near(
         self, first: str, others: Iterable[str], reach: int = NEAR
     ) -> tuple[int, int] | None:
@@ -399,12 +409,9 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         or (sentence.has("neg") and (pair := sentence.near("want", mail_words, 6)))
         or (
             (pair := sentence.near("neg", ("contact", "marketing"), 3))
-            and (
-                sentence.near("contact", ("me",), 2)
-                or sentence.has("want")
-                or sentence.has("more")  # "geen mails meer", "keine Werbung mehr"
-            )
+            and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
         )
+        or (pair := sentence.framed("contact", "neg", "more"))
         or (
             (
                 pair := sentence.near(
@@ -634,4 +641,5 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
         sentence.own() or sentence.has("self") or sentence.for_someone
         for sentence in main
     )
-    return Reading(tuple(best.values()), personal)
+    collective = any(sentence.has("we") for sentence in main)
+    return Reading(tuple(best.values()), collective and not personal)

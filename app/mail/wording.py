@@ -26,6 +26,7 @@ from typing import Final
 Words = dict[str, tuple[str, ...]]  # class -> stems and phrases
 
 _EN: Words = {
+    "we": ("we$", "our$", "us$", "ours$", ),
     "right": ("right$", "accurate$", ),
     "self": ("i$", "i m", "i d", "i ve", "i ll",),
     "more": ("more$", "anymore", "any more", "again$",),
@@ -382,6 +383,7 @@ _EN: Words = {
 }
 
 _DE: Words = {
+    "we": ("wir$", "unser", "uns$", ),
     "right": ("stimmt", "stimmen", ),
     "self": ("ich$",),
     "more": ("mehr$",),
@@ -697,6 +699,7 @@ _DE: Words = {
 }
 
 _FR: Words = {
+    "we": ("nous$", "notre$", "nos$", ),
     "right": ("juste$", "exact$", "exacte$", ),
     "self": ("je$", "j$",),
     "more": ("plus$",),
@@ -974,6 +977,7 @@ _FR: Words = {
 }
 
 _ES: Words = {
+    "we": ("nosotros", "nuestr", "nos$", ),
     "right": ("correcto", "bien$", ),
     "self": ("yo$", "quiero", "solicito", "pido$", "necesito", "deseo$", "quisiera",),
     "more": ("mas$",),
@@ -1256,6 +1260,7 @@ _ES: Words = {
 }
 
 _IT: Words = {
+    "we": ("noi$", "nostr", ),
     "right": ("giusto", "corretto", "corretta", ),
     "self": ("io$", "vorrei", "voglio", "chiedo", "richiedo",),
     "more": ("piu$",),
@@ -1525,6 +1530,7 @@ _IT: Words = {
 }
 
 _NL: Words = {
+    "we": ("wij$", "we$", "ons$", "onze$", ),
     "right": ("klopt", "kloppen", ),
     "self": ("ik$",),
     "more": ("meer$",),
@@ -1803,6 +1809,7 @@ _NL: Words = {
 }
 
 _PT: Words = {
+    "we": ("nosso", "nossa", ),
     "right": ("certo$", "correto", "correcto", ),
     "self": ("eu$", "quero", "solicito", "peco$", "gostaria", "preciso",),
     "more": ("mais$",),
@@ -2078,6 +2085,7 @@ _PT: Words = {
 }
 
 _PL: Words = {
+    "we": ("nasz", "nam$", "nas$", ),
     "right": ("zgadza", ),
     "self": ("poprosze", "ja$", "chce$", "prosze", "zadam", "wnosze", "chcialbym", "chcialabym",),
     "more": ("wiecej",),
@@ -2360,6 +2368,7 @@ _PL: Words = {
 }
 
 _SV: Words = {
+    "we": ("vi$", "oss$", "vart$", "vara$", ),
     "right": ("stammer", ),
     "self": ("jag$",),
     "more": ("fler$", "mer$", "langre",),
