@@ -32,6 +32,11 @@ _ACTIONS = frozenset(
 )
 _CLITIC_CLASSES = {"me": {"me", "mine"}, "pron": {"pron"}}
 _PARTICIPLE_PREFIX = frozenset({"de", "nl"})
+# Words a full stop abbreviates without ending the sentence.
+_ABBREVIATIONS = frozenset(
+    "art arts abs nr no dr mr mrs ms st ul ca vs etc inc ltd dott sig sr sra mgr adw"
+    " tel pkt ust bzw ggf z b".split()
+)
 LOOSE = 2.0
 NEAR = 6  # words between an action and its object (German puts verbs last)
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
@@ -168,8 +173,9 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
         if classes & FUZZY_CLASSES and _close(word, stem):
             found |= classes & FUZZY_CLASSES
     for exact_word, classes in lexicon.exact.items():
+        # A whole word is missspelt as a whole: "sacado" is no "sacar".
         fuzzy = classes & FUZZY_CLASSES and len(exact_word) >= FUZZY_MIN
-        if fuzzy and _close(word, exact_word):
+        if fuzzy and word[0] == exact_word[0] and OSA.distance(word, exact_word) <= 1:
             found |= classes & FUZZY_CLASSES
     return frozenset(found)
 
@@ -282,12 +288,15 @@ class _Sentence:
 
     def _negated(self, index: int, word_class: str) -> bool:
         # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
-        if word_class in ("stop", "neg", "want", "object", "sell", "optout"):
+        # ("Don't use my data for marketing": the "not" is the wish itself.)
+        if word_class in ("stop", "neg", "want", "object", "sell", "optout", "use"):
             return False
-        # Four words back reaches "I don't want it deleted"; "not only X, Y" is no "not".
+        # Four words back reaches "I don't want it deleted". "Not just unsubscribed",
+        # "niet alleen verbergen, echt verwijderen": the "not" takes only the next word.
         for j in range(max(0, index - 4), index):
-            if "neg" in self.classes[j] and "only" not in self.classes[j + 1]:
-                return True
+            if "neg" in self.classes[j]:
+                if "only" not in self.classes[j + 1] or index == j + 2:
+                    return True
         # "Löschen Sie nichts", "radera inte", "delete nothing" (but not "not only").
         after = self.classes[index + 1 : index + 4]
         spots = [offset for offset, classes in enumerate(after) if "negafter" in classes]
@@ -302,8 +311,8 @@ class _Sentence:
         return any(self._negated(index, word_class) for index in self.at(word_class))
 
     def asks_how(self) -> bool:
-        """A how-to question that ends with a question mark."""
-        return self.question and self.howto()
+        """A question that asks how ("When a visitor clicks it, how do we ...?")."""
+        return self.question and (self.howto() or self.has("howto"))
 
     def howto(self) -> bool:
         """A how-to question ("how do I delete my account?"): asks, does not request.
@@ -412,6 +421,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
             and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
         )
         or (pair := sentence.framed("contact", "neg", "more"))
+        or (short and (pair := sentence.near("stop", mail_words, 3)))
         or (
             (
                 pair := sentence.near(
@@ -527,10 +537,12 @@ def _sentences(text: str, languages: Sequence[str], factor: float) -> list[_Sent
     ends = [*_SENTENCE.finditer(text), None]
     for end in ends[:MAX_SENTENCES]:
         piece = text[start : end.start() if end else len(text)]
-        words = _WORD.findall(normalise(piece))[:MAX_SENTENCE_WORDS]
+        words = _WORD.findall(normalise(piece))
+        if end is not None and end.group() == "." and words and words[-1] in _ABBREVIATIONS:
+            continue  # "Art. 17", "ul. Długa": the sentence goes on
         if words:
             asked = end is not None and "?" in end.group()
-            found.append(_Sentence(words, languages, factor, asked))
+            found.append(_Sentence(words[:MAX_SENTENCE_WORDS], languages, factor, asked))
         if end is not None:
             start = end.end()
     return found
@@ -558,7 +570,9 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
         for sentence in main
     )
     names_detail = any(
-        sentence.has("detail") and sentence.has("wrong", "fresh") for sentence in main
+        (sentence.has("detail") and sentence.has("wrong", "fresh"))
+        or (sentence.has("data") and sentence.has("wrong"))
+        for sentence in main
     )
     detail_context = names_detail or any(
         sentence.has("detail") and sentence.own() for sentence in main
@@ -637,9 +651,8 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
             RequestType.PORTABILITY,
             Intent(RequestType.PORTABILITY, access.strength, label),
         )
-    personal = any(
-        sentence.own() or sentence.has("self") or sentence.for_someone
-        for sentence in main
-    )
+    # "Wie finde ich die Daten dieses Besuchers?": a controller says "I" too, but not
+    # "my data".
+    personal = any(sentence.own() or sentence.for_someone for sentence in main)
     collective = any(sentence.has("we") for sentence in main)
     return Reading(tuple(best.values()), collective and not personal)

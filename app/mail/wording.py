@@ -35,7 +35,7 @@ _EN: Words = {
     "only": ("only$", "just$",),
     "pron": ("it$", "them$", "this$", "both$", "anything$", "those$",),
     "before": ("before$", "after i", "once i", "when i", "since i",),
-    "mayi": ("can i$", "could i$", "may i$",),
+    "mayi": ("is it possible to", "can i$", "could i$", "may i$",),
     "receive": ("get$", "have$", "receive", "obtain", "be sent", "request",),
     "erase": (
         "delet",
@@ -355,11 +355,13 @@ _EN: Words = {
         "power of attorney",
     ),
     "howto": (
+        "how do we",
+        "how can we",
+        "how should we",
         "how do i",
         "how can i",
         "how to$",
         "how would i",
-        "is it possible to",
     ),
     "withdraw": (
         "withdraw",
@@ -392,7 +394,7 @@ _DE: Words = {
     "only": ("nur$",),
     "pron": ("das$", "dies$", "es$", "sie$", "diese$", "alles$",),
     "before": ("bevor", "ehe ich", "nachdem ich", "wenn ich",),
-    "mayi": ("kann ich$", "konnte ich", "darf ich",),
+    "mayi": ("ist es moglich", "ist es moeglich", "kann ich$", "konnte ich", "darf ich",),
     "receive": ("bekomm", "erhalt", "krieg", "haben$",),
     "erase": (
         "losch",
@@ -708,7 +710,7 @@ _FR: Words = {
     "only": ("seulement", "que$",),
     "pron": ("les$", "le$", "la$", "tout$", "cela$", "ca$",),
     "before": ("avant$", "avant de", "avant que", "apres avoir", "quand je", "lorsque je",),
-    "mayi": ("puis je", "pourrais je", "est ce que je peux",),
+    "mayi": ("est il possible", "puis je", "pourrais je", "est ce que je peux",),
     "receive": ("obten", "obtien", "recev", "recoi", "avoir$",),
     "erase": (
         "supprim",
@@ -955,7 +957,6 @@ _FR: Words = {
     ),
     "howto": (
         "comment$",
-        "est il possible",
     ),
     "withdraw": (
         "retir",
@@ -986,7 +987,7 @@ _ES: Words = {
     "only": ("solo$", "solamente",),
     "pron": ("lo$", "los$", "las$", "todo$", "eso$",),
     "before": ("antes de", "despues de", "cuando",),
-    "mayi": ("puedo$", "podria$",),
+    "mayi": ("es posible", "puedo$", "podria$",),
     "receive": ("obten", "recib", "tener$",),
     "erase": (
         "saqu",
@@ -1077,6 +1078,7 @@ _ES: Words = {
         "rechazo",
     ),
     "want": (
+        "pretendo",
         "quiero",
         "deseo",
         "quisiera",
@@ -1236,7 +1238,6 @@ _ES: Words = {
     ),
     "howto": (
         "como$",
-        "es posible",
     ),
     "withdraw": (
         "retir",
@@ -1269,7 +1270,7 @@ _IT: Words = {
     "only": ("solo$", "soltanto",),
     "pron": ("li$", "lo$", "tutto$", "questi$",),
     "before": ("prima di", "dopo aver", "quando",),
-    "mayi": ("posso$", "potrei$",),
+    "mayi": ("e possibile", "posso$", "potrei$",),
     "receive": ("avere$", "ricev", "otten",),
     "erase": (
         "cancell",
@@ -1507,7 +1508,6 @@ _IT: Words = {
     ),
     "howto": (
         "come$",
-        "e possibile",
     ),
     "withdraw": (
         "revoc",
@@ -1537,9 +1537,9 @@ _NL: Words = {
     "fresh": ("nieuw", "oude$", "oud$", "verhuisd", "getrouwd",),
     "negafter": ("niet$", "niets$",),
     "only": ("alleen$",),
-    "pron": ("het$", "ze$", "die$", "dit$", "alles$",),
+    "pron": ("dat$", "het$", "ze$", "die$", "dit$", "alles$",),
     "before": ("voordat", "voor ik", "nadat ik", "als ik",),
-    "mayi": ("kan ik", "mag ik",),
+    "mayi": ("is het mogelijk", "kan ik", "mag ik",),
     "receive": ("krijg", "ontvang",),
     "erase": (
         "uit jullie systeem",
@@ -1637,6 +1637,8 @@ _NL: Words = {
         "graag",
     ),
     "neg": (
+        "niks$",
+        "niets$",
         "niet$",
         "geen$",
         "nooit",
@@ -1784,7 +1786,6 @@ _NL: Words = {
     ),
     "howto": (
         "hoe$",
-        "is het mogelijk",
     ),
     "withdraw": (
         "intrek",
@@ -1818,9 +1819,10 @@ _PT: Words = {
     "only": ("apenas$", "so$",),
     "pron": ("os$", "los$", "tudo$", "isso$",),
     "before": ("antes de", "depois de", "quando",),
-    "mayi": ("posso$", "poderia$",),
+    "mayi": ("e possivel", "posso$", "poderia$",),
     "receive": ("obter", "receb", "ter$",),
     "erase": (
+        "retir",
         "apag",
         "elimin",
         "exclu",
@@ -1907,6 +1909,7 @@ _PT: Words = {
         "recusar",
     ),
     "want": (
+        "pretendo",
         "quero",
         "desejo",
         "gostaria",
@@ -2064,7 +2067,6 @@ _PT: Words = {
     ),
     "howto": (
         "como$",
-        "e possivel",
     ),
     "withdraw": (
         "retir",
@@ -2094,7 +2096,7 @@ _PL: Words = {
     "only": ("tylko$",),
     "pron": ("ich$", "je$", "go$", "to$", "wszystko$",),
     "before": ("zanim", "przed$", "po tym jak", "kiedy",),
-    "mayi": ("czy moge", "czy moglbym", "czy moglabym",),
+    "mayi": ("czy mozna", "czy moge", "czy moglbym", "czy moglabym",),
     "receive": ("otrzym", "dosta",),
     "erase": (
         "usun",
@@ -2187,6 +2189,7 @@ _PL: Words = {
         "zycze",
     ),
     "neg": (
+        "brak$",
         "nie$",
         "nigdy",
     ),
@@ -2310,7 +2313,6 @@ _PL: Words = {
         "jaki$",
         "co$",
         "ktore",
-        "czy$",
     ),
     "everything": (
         "wszystk",
@@ -2342,7 +2344,6 @@ _PL: Words = {
     ),
     "howto": (
         "jak$",
-        "czy mozna",
     ),
     "withdraw": (
         "wycofuj",
@@ -2377,7 +2378,7 @@ _SV: Words = {
     "only": ("bara$", "endast$",),
     "pron": ("det$", "dem$", "den$", "allt$",),
     "before": ("innan", "efter att", "nar jag",),
-    "mayi": ("kan jag", "far jag",),
+    "mayi": ("gar det att", "kan jag", "far jag",),
     "receive": ("fa$", "erhall",),
     "erase": (
         "radera",
@@ -2623,7 +2624,6 @@ _SV: Words = {
     ),
     "howto": (
         "hur$",
-        "gar det att",
     ),
     "withdraw": (
         "aterkall",
