@@ -105,7 +105,7 @@ def classify(subject: str, text: str) -> Classification:
             scores[cue.request_type] += cue.weight * factor
             matched.append(cue.label)
     language = detect_language(subject, text)
-    organisational = _score_intents(subject, text, language, scores, matched)
+    reading = _score_intents(subject, text, language, scores, matched)
     regulation, law_labels = _regulation(segments)
     matched.extend(law_labels)
     _score_articles(segments, regulation, scores, matched)
@@ -120,7 +120,7 @@ def classify(subject: str, text: str) -> Classification:
         # Names and addresses are printed on invoices: a wrong one there is still ours.
         noise = [phrase for phrase in noise if phrase not in cues.RECORDS]
     doubts = len(noise)
-    if organisational:
+    if reading.organisational:
         # "We", never "my" or "I": a controller, vendor or journalist naming the rights.
         matched.append("noise: written for an organisation, not about the writer")
         doubts += 1
@@ -129,7 +129,9 @@ def classify(subject: str, text: str) -> Classification:
     return Classification(
         request_type=best_type if best > 0 else None,
         regulation=regulation,
-        confident=best >= threshold and second < best * CLOSE_SECOND,
+        confident=best >= threshold
+        and second < best * CLOSE_SECOND
+        and not reading.asks_how,
         language=language,
         scores=MappingProxyType(scores),
         matched=tuple(matched),
@@ -237,8 +239,8 @@ def _score_intents(
     language: str | None,
     scores: dict[RequestType, float],
     matched: list[str],
-) -> bool:
-    """Add the intent rules' findings; whether the writer speaks only as "we"."""
+) -> intents.Reading:
+    """Add the intent rules' findings to `scores` and `matched`; the reading."""
     # English is read too: people mix it in ("bitte mein Account deleten").
     if language in wording.WORDS:
         read_with = [language] if language == "en" else [language, "en"]
@@ -252,4 +254,6 @@ def _score_intents(
         # The same words often fire a cue and an intent: the stronger reading counts.
         scores[intent.request_type] = max(scores[intent.request_type], intent.strength)
         matched.append(intent.label)
-    return reading.organisational
+    if reading.asks_how:
+        matched.append("noise: the mail asks how (a how-to question)")
+    return reading

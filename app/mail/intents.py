@@ -69,6 +69,8 @@ class Reading:
     # themselves ("my", "me", "I") nor for a client: a controller asking how to delete
     # a visitor's data, a journalist, a vendor. They name the rights too.
     organisational: bool
+    # It asks how to do something ("How do I delete my account?"): never filed.
+    asks_how: bool = False
 
 
 Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
@@ -312,7 +314,7 @@ class _Sentence:
 
     def asks_how(self) -> bool:
         """A question that asks how ("When a visitor clicks it, how do we ...?")."""
-        return self.question and (self.howto() or self.has("howto"))
+        return self.question and self.has("askhow")
 
     def howto(self) -> bool:
         """A how-to question ("how do I delete my account?"): asks, does not request.
@@ -323,7 +325,9 @@ class _Sentence:
         opening = self.classes[:3]
         if any("howto" in classes for classes in opening):
             return True
-        return any("mayi" in classes for classes in opening) and not self.has("receive")
+        # "Czy da się pobrać wszystkie moje dane w jednym zipie?" asks for a file too.
+        given = self.has("receive") or (self.has("export") and self.has("format"))
+        return any("mayi" in classes for classes in opening) and not given
 
     def together(self, first: str, second: str) -> int | None:
         """A word that is both at once: a verb with its pronoun attached."""
@@ -577,10 +581,14 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
     detail_context = names_detail or any(
         sentence.has("detail") and sentence.own() for sentence in main
     )
-    # "How do I change my email?" in the subject or the opening lines: the mail asks
-    # how, whatever else it says; staff decide.
+    # "How do I change my email?", "wie finde ich die Daten dieses Besuchers?": the
+    # mail asks how, whatever else it says; staff decide.
+    # A lone "como", "come", "jak" also means "as": only at the start of the subject or
+    # of the mail's first lines does it ask how.
     opening = [s for sentences, f in pieces_read if f >= 1 for s in sentences[:2]]
-    asks_how = any(sentence.asks_how() for sentence in opening)
+    asks_how = any(sentence.asks_how() for sentence in main) or any(
+        sentence.question and sentence.howto() for sentence in opening
+    )
     spoke_of_own = False
     for sentence in main:
         sentence.keeps_data = keeps_data
@@ -655,4 +663,4 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
     # "my data".
     personal = any(sentence.own() or sentence.for_someone for sentence in main)
     collective = any(sentence.has("we") for sentence in main)
-    return Reading(tuple(best.values()), collective and not personal)
+    return Reading(tuple(best.values()), collective and not personal, asks_how)

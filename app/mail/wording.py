@@ -26,6 +26,7 @@ from typing import Final
 Words = dict[str, tuple[str, ...]]  # class -> stems and phrases
 
 _EN: Words = {
+    "askhow": ("how do i", "how can i", "how do we", "how can we", "how should we", "how would i", "how should i", ),
     "we": ("we$", "our$", "us$", "ours$", ),
     "right": ("right$", "accurate$", ),
     "self": ("i$", "i m", "i d", "i ve", "i ll",),
@@ -385,6 +386,7 @@ _EN: Words = {
 }
 
 _DE: Words = {
+    "askhow": ("wie kann ich", "wie konnen wir", "wie finde ich", "wie finden wir", "wie mache ich", "wie machen wir", "wie gehe ich", "wie lasst sich", "wie losche ich", "wie loesche ich", ),
     "we": ("wir$", "unser", "uns$", ),
     "right": ("stimmt", "stimmen", ),
     "self": ("ich$",),
@@ -543,6 +545,7 @@ _DE: Words = {
         "ubermittl",
     ),
     "format": (
+        "zip",
         "als datei",
         "csv",
         "json",
@@ -701,6 +704,7 @@ _DE: Words = {
 }
 
 _FR: Words = {
+    "askhow": ("comment puis je", "comment pouvons nous", "comment faire", "comment on fait", "comment faut il", ),
     "we": ("nous$", "notre$", "nos$", ),
     "right": ("juste$", "exact$", "exacte$", ),
     "self": ("je$", "j$",),
@@ -835,6 +839,7 @@ _FR: Words = {
         "recuper",
     ),
     "format": (
+        "zip",
         "en fichier",
         "csv",
         "json",
@@ -978,6 +983,7 @@ _FR: Words = {
 }
 
 _ES: Words = {
+    "askhow": ("como puedo", "como podemos", "como hago", "como hacemos", "como se hace", "como borro", ),
     "we": ("nosotros", "nuestr", "nos$", ),
     "right": ("correcto", "bien$", ),
     "self": ("yo$", "quiero", "solicito", "pido$", "necesito", "deseo$", "quisiera",),
@@ -1123,6 +1129,7 @@ _ES: Words = {
         "portar",
     ),
     "format": (
+        "zip",
         "como archivo",
         "csv",
         "json",
@@ -1261,6 +1268,7 @@ _ES: Words = {
 }
 
 _IT: Words = {
+    "askhow": ("come posso", "come possiamo", "come faccio", "come facciamo", "come si fa", ),
     "we": ("noi$", "nostr", ),
     "right": ("giusto", "corretto", "corretta", ),
     "self": ("io$", "vorrei", "voglio", "chiedo", "richiedo",),
@@ -1392,6 +1400,7 @@ _IT: Words = {
         "trasmett",
     ),
     "format": (
+        "zip",
         "come file",
         "csv",
         "json",
@@ -1530,6 +1539,7 @@ _IT: Words = {
 }
 
 _NL: Words = {
+    "askhow": ("hoe kan ik", "hoe kunnen we", "hoe doe ik", "hoe doen we", "hoe moet ik", ),
     "we": ("wij$", "we$", "ons$", "onze$", ),
     "right": ("klopt", "kloppen", ),
     "self": ("ik$",),
@@ -1673,6 +1683,7 @@ _NL: Words = {
         "verhuiz",
     ),
     "format": (
+        "zip",
         "als bestand",
         "csv",
         "json",
@@ -1810,6 +1821,7 @@ _NL: Words = {
 }
 
 _PT: Words = {
+    "askhow": ("como posso", "como podemos", "como faco", "como fazemos", "como se faz", ),
     "we": ("nosso", "nossa", ),
     "right": ("certo$", "correto", "correcto", ),
     "self": ("eu$", "quero", "solicito", "peco$", "gostaria", "preciso",),
@@ -1952,6 +1964,7 @@ _PT: Words = {
         "portar",
     ),
     "format": (
+        "zip",
         "como arquivo",
         "csv",
         "json",
@@ -2087,6 +2100,7 @@ _PT: Words = {
 }
 
 _PL: Words = {
+    "askhow": ("jak moge", "jak mozemy", "jak to zrobic", "jak znalezc", "jak usunac", ),
     "we": ("nasz", "nam$", "nas$", ),
     "right": ("zgadza", ),
     "self": ("poprosze", "ja$", "chce$", "prosze", "zadam", "wnosze", "chcialbym", "chcialabym",),
@@ -2096,7 +2110,7 @@ _PL: Words = {
     "only": ("tylko$",),
     "pron": ("ich$", "je$", "go$", "to$", "wszystko$",),
     "before": ("zanim", "przed$", "po tym jak", "kiedy",),
-    "mayi": ("czy mozna", "czy moge", "czy moglbym", "czy moglabym",),
+    "mayi": ("czy da sie", "czy mozna", "czy moge", "czy moglbym", "czy moglabym",),
     "receive": ("otrzym", "dosta",),
     "erase": (
         "usun",
@@ -2227,6 +2241,7 @@ _PL: Words = {
         "przeslac do",
     ),
     "format": (
+        "zip",
         "jako plik",
         "csv",
         "json",
@@ -2369,6 +2384,7 @@ _PL: Words = {
 }
 
 _SV: Words = {
+    "askhow": ("hur kan jag", "hur kan vi", "hur gor jag", "hur gor vi", "hur gar jag", ),
     "we": ("vi$", "oss$", "vart$", "vara$", ),
     "right": ("stammer", ),
     "self": ("jag$",),
@@ -2506,6 +2522,7 @@ _SV: Words = {
         "ta med",
     ),
     "format": (
+        "zip",
         "som en fil",
         "csv",
         "json",
