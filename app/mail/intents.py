@@ -25,18 +25,6 @@ from app.enums import RequestType
 from app.mail import wording
 
 FIRM = 3.0
-# Classes a verb with an attached pronoun may have.
-_ACTIONS = frozenset(
-    {"erase", "access", "export", "rectify", "contact", "restrict", "use", "close"}
-    | {"unsub", "stop"}
-)
-_CLITIC_CLASSES = {"me": {"me", "mine"}, "pron": {"pron"}}
-_PARTICIPLE_PREFIX = frozenset({"de", "nl"})
-# Words a full stop abbreviates without ending the sentence.
-_ABBREVIATIONS = frozenset(
-    "art arts abs nr no dr mr mrs ms st ul ca vs etc inc ltd dott sig sr sra mgr adw"
-    " tel pkt ust bzw ggf z b".split()
-)
 LOOSE = 2.0
 NEAR = 6  # words between an action and its object (German puts verbs last)
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
@@ -49,6 +37,19 @@ MAX_CHARS = 6_000  # requests say what they want at once; this bounds the work
 # A full stop inside "raj.m@example.net" or "03.07.1988" is no boundary either.
 _SENTENCE = re.compile(r"[.!?;\u3002]+(?=\s|$)|[!?;\u3002]+|\n[ \t>]*\n")
 _WORD = re.compile(r"[a-z0-9]+")
+# Classes a verb with an attached pronoun may have.
+_ACTIONS = frozenset(
+    {"erase", "access", "export", "rectify", "contact", "restrict", "use", "close"}
+    | {"unsub", "stop"}
+)
+_CLITIC_CLASSES = {"me": {"me", "mine"}, "pron": {"pron"}}
+_PARTICIPLE_PREFIX = frozenset({"de", "nl"})
+# Words a full stop abbreviates without ending the sentence.
+_ABBREVIATIONS = frozenset(
+    {"art", "arts", "abs", "nr", "no", "dr", "mr", "mrs", "ms", "st", "ul", "ca", "vs"}
+    | {"etc", "inc", "ltd", "dott", "sig", "sr", "sra", "mgr", "adw", "tel", "pkt"}
+    | {"ust", "bzw", "ggf", "z", "b"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +165,9 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
             found |= classes
     if not found and language in _PARTICIPLE_PREFIX and word.startswith("ge"):
         # German and Dutch past participles: "geblokkeerd", "gesperrt", "gewist".
-        return _classes(language, word[2:], guess=guess) if len(word) > 6 else frozenset()
+        return (
+            _classes(language, word[2:], guess=guess) if len(word) > 6 else frozenset()
+        )
     if found:
         return frozenset(found)
     # Only an unknown word may be a misspelt one: "delte", "acount", "infomation". Only
@@ -266,7 +269,9 @@ class _Sentence:
             word_class in self.classes[j] for j in range(max(0, index - reach), index)
         )
 
-    def framed(self, word_class: str, before: str, after: str) -> tuple[int, int] | None:
+    def framed(
+        self, word_class: str, before: str, after: str
+    ) -> tuple[int, int] | None:
         """A word of the class just after a `before` word and just before an `after`
         word: "geen mails meer", "keine Werbung mehr", "plus de mails"."""
         for index in self.at(word_class):
@@ -296,14 +301,20 @@ class _Sentence:
         # Four words back reaches "I don't want it deleted". "Not just unsubscribed",
         # "niet alleen verbergen, echt verwijderen": the "not" takes only the next word.
         for j in range(max(0, index - 4), index):
-            if "neg" in self.classes[j]:
-                if "only" not in self.classes[j + 1] or index == j + 2:
+            if "neg" in self.classes[j] and (
+                "only" not in self.classes[j + 1] or index == j + 2
+            ):
+                return True
+        # "Löschen Sie nichts", "radera inte", "delete nothing" (but not "not only", and
+        # not the "niets" of the next verb: "geblokkeerd worden, niets verwijderen").
+        for k in range(index + 1, min(len(self.classes), index + 4)):
+            if self.classes[k] & _ACTIONS:
+                break
+            if "negafter" in self.classes[k]:
+                following = self.classes[k + 1 : k + 2]
+                if not any(c & (_ACTIONS | {"only"}) for c in following):
                     return True
-        # "Löschen Sie nichts", "radera inte", "delete nothing" (but not "not only").
-        after = self.classes[index + 1 : index + 4]
-        spots = [offset for offset, classes in enumerate(after) if "negafter" in classes]
-        if spots and not any("only" in later for later in after[spots[0] + 1 :]):
-            return True
+                break
         before = range(max(0, index - 3), index)
         # "Before I close my account, send me ...": a plan in a side clause, not the ask.
         return any("before" in self.classes[j] for j in before)
@@ -501,11 +512,14 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         )
     ):
         fire(RequestType.RECTIFICATION, FIRM, pair)
-    elif sentence.names_detail and (where := sentence.at("rectify")):
+    elif (
+        sentence.names_detail
+        and (where := sentence.at("rectify"))
+        and not sentence.negated_any("rectify")
+    ):
         # The mail said which detail is wrong; this sentence asks to put it right
         # ("Merci de corriger rapidement", "Graag aanpassen", "Can you fix both?").
-        if not sentence.negated_any("rectify"):
-            fire(RequestType.RECTIFICATION, FIRM, (where[0], where[0]))
+        fire(RequestType.RECTIFICATION, FIRM, (where[0], where[0]))
     # Opt-out of sale or sharing (CCPA).
     if (
         (pair := sentence.near("sell", ("data", "everything", "detail"), 5))
@@ -521,10 +535,14 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     # Access: a copy of one's data, "what do you have on me", "tell me what you hold".
     # Not beside an opt-out: "udostępniania moich danych" there is the sharing opted out.
     opted = any(item.request_type is RequestType.OPT_OUT for item in found)
-    if own and not opted and (
-        (pair := sentence.near("access", ("data", "everything")))
-        or (pair := sentence.near("question", ("data",), 3))
-        or (pair := sentence.near("access", ("question",), 3))
+    if (
+        own
+        and not opted
+        and (
+            (pair := sentence.near("access", ("data", "everything")))
+            or (pair := sentence.near("question", ("data",), 3))
+            or (pair := sentence.near("access", ("question",), 3))
+        )
     ):
         fire(RequestType.ACCESS, FIRM, pair)
     elif sentence.has("aboutme") and not found:
@@ -542,11 +560,18 @@ def _sentences(text: str, languages: Sequence[str], factor: float) -> list[_Sent
     for end in ends[:MAX_SENTENCES]:
         piece = text[start : end.start() if end else len(text)]
         words = _WORD.findall(normalise(piece))
-        if end is not None and end.group() == "." and words and words[-1] in _ABBREVIATIONS:
+        if (
+            end is not None
+            and end.group() == "."
+            and words
+            and words[-1] in _ABBREVIATIONS
+        ):
             continue  # "Art. 17", "ul. Długa": the sentence goes on
         if words:
             asked = end is not None and "?" in end.group()
-            found.append(_Sentence(words[:MAX_SENTENCE_WORDS], languages, factor, asked))
+            found.append(
+                _Sentence(words[:MAX_SENTENCE_WORDS], languages, factor, asked)
+            )
         if end is not None:
             start = end.end()
     return found
@@ -580,6 +605,10 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
     )
     detail_context = names_detail or any(
         sentence.has("detail") and sentence.own() for sentence in main
+    )
+    # "Bij jullie staat mijn emailadres als X. Dat klopt niet.": said apart.
+    names_detail = names_detail or (
+        detail_context and any(sentence.has("wrong") for sentence in main)
     )
     # "How do I change my email?", "wie finde ich die Daten dieses Besuchers?": the
     # mail asks how, whatever else it says; staff decide.

@@ -80,6 +80,127 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
     assert not classify(subject, text).confident
 
 
+@pytest.mark.parametrize(
+    ("subject", "text", "expected"),
+    [
+        # Keeping the data while its use stops is a restriction, not an objection or a
+        # correction, even when the keeping is said in another sentence or the subject.
+        (
+            "Complaint",
+            "While you look into my complaint, please stop using my data for ads. "
+            "I don't want it deleted, I may need it.",
+            S,
+        ),
+        (
+            "Please freeze my data",
+            "My score in your system is wrong. Until you have checked it, stop "
+            "processing my record. I am not asking for deletion.",
+            S,
+        ),
+        (
+            "Verarbeitung stoppen",
+            "Bitte verarbeiten Sie meine Daten vorerst nicht weiter. Löschen Sie nichts.",
+            S,
+        ),
+        # "It" after a sentence about the writer's own data.
+        (
+            "",
+            "My visits are recorded in your system. Please don't delete anything, but "
+            "restrict it so it isn't used until the case is over.",
+            S,
+        ),
+        # A polite "can I get" asks to be given something; a file format makes it a copy
+        # to take elsewhere.
+        ("data export", "Hi, can I get a JSON dump of all my account data?", P),
+        # The plan in a side clause is not the request.
+        (
+            "",
+            "Before I close my account, please export all my data as CSV for the new tool.",
+            P,
+        ),
+        # Attached pronouns (Spanish, Italian) and German participles.
+        ("", "Por favor, dejen de mandarme correos de promociones.", OBJ),
+        ("", "Ik wil dat mijn gegevens geblokkeerd worden, niets verwijderen.", S),
+        # A detail said to be wrong, then a bare "please correct".
+        ("Wrong job title", "Your system lists me as Intern. Can you correct that?", R),
+        (
+            "",
+            "Bij jullie staat mijn emailadres als jan.dekk@example.org. Dat klopt niet. "
+            "Graag aanpassen.",
+            R,
+        ),
+        ("zmiana nazwiska", "Proszę wpisać nowe nazwisko w profilu.", R),
+        # An opt-out of sale and sharing is the specific right, not a general objection.
+        (
+            "stop sharing my info",
+            "Don't share my browsing info with ad companies. I don't want my data sold.",
+            OPT,
+        ),
+        # "Not just unsubscribed": the writer wants more than the unsubscribe.
+        (
+            "",
+            "Get me out of your system. I want my details gone, not just unsubscribed.",
+            E,
+        ),
+    ],
+)
+def test_requests_read_from_the_whole_mail(
+    subject: str, text: str, expected: RequestType
+) -> None:
+    result = classify(subject, text)
+    assert (result.request_type, result.confident) == (expected, True), result.matched
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        # Controllers asking how to honour their own visitors' requests.
+        (
+            "Löschanfrage eines Besuchers nach Art. 17",
+            "Ein Besucher unserer Webseite hat die Löschung seiner Daten nach Art. 17 "
+            "DSGVO verlangt. Wie finde ich seine Daten in eurem Tool?",
+        ),
+        (
+            "Do Not Sell link",
+            'We are adding a "Do Not Sell or Share My Personal Information" link to our '
+            "footer. When a visitor clicks it, how do we stop the tag?",
+        ),
+        # A journalist and a vendor name the rights for other people.
+        (
+            "Presseanfrage: Auskunftsanfragen nach DSGVO",
+            "Wir würden gerne wissen, wie viele Auskunftsanfragen Sie im Jahr erhalten.",
+        ),
+        (
+            "Automate your DSAR workflow",
+            "Our platform automates DSAR intake out of the box. Open to a quick call?",
+        ),
+        # How-tos, however they go on.
+        (
+            "change login email",
+            "How do I change the email I log in with? I want my new address there.",
+        ),
+        ("", "Can I delete my account myself?"),
+        # Cancelling a paid plan, and a bounce's own words.
+        ("rezygnacja z subskrypcji", "Chcę zrezygnować z planu Pro."),
+        (
+            "Undelivered",
+            "Your message could not be delivered to one or more recipients.",
+        ),
+    ],
+)
+def test_look_alikes_read_from_the_whole_mail_are_not_filed(
+    subject: str, text: str
+) -> None:
+    assert not classify(subject, text).confident
+
+
+def test_a_how_to_question_is_acknowledged_and_says_why() -> None:
+    result = classify("", "How do I delete my account?")
+    assert result.looks_like_request
+    assert not result.confident
+    assert any("how-to" in label for label in result.matched)
+
+
 def test_unsure_mail_that_looks_like_a_request_is_marked_so() -> None:
     result = classify("Refund", "I was charged twice, refund me or delete my account.")
     assert not result.confident
