@@ -1,12 +1,15 @@
-"""The classifier's cue table: phrases per request type and language, laws, articles.
+"""The classifier's cue table: the names of the rights and laws, and article numbers.
 
-Translators extend this file and `wording.py` (the words of everyday requests, read by
-`intents.py`); no code needs to change for a new phrase. Write phrases as people write them (accents,
-apostrophes, any case): the classifier folds case, accents, apostrophes and dashes the
-same way in the mail and here. A trailing `*` matches any word ending ("auskunft*" also
-finds "Auskunftsersuchen"). Weights: STRONG names the right on its own ("right to be
-forgotten"), CLEAR is an unmistakable everyday phrasing ("delete my account"), HINT only
-supports other cues.
+The cue table holds what lawyers, templates and statutes write: "right to erasure",
+"Auskunft nach Art. 15 DSGVO", "Do Not Sell or Share My Personal Information", "1798.120".
+Everyday phrasing ("delete my data", "kopie van mijn gegevens") is the intent reader's
+(`intents.py` over `wording.py`), which reads it from its parts in every language; a
+phrase here that the intent reader already understands only doubles it. Write phrases as
+people write them (accents, apostrophes, any case): the classifier folds case, accents,
+apostrophes and dashes the same way in the mail and here. A trailing `*` matches any word
+ending ("auskunft*" also finds "Auskunftsersuchen"). Weights: STRONG names the right on
+its own ("right to be forgotten"), CLEAR names it less surely ("access request"), HINT
+only supports other cues.
 """
 
 from typing import Final
@@ -25,16 +28,12 @@ _ACCESS: Cues = {
         "data subject access request": STRONG,
         "right of access": STRONG,
         "right to access": STRONG,
-        "copy of my personal data": STRONG,
         "copy of all personal data": STRONG,
         "copy of all the personal data": STRONG,
         "copy of the personal data": CLEAR,
-        "copy of my data": CLEAR,
         "what personal data you hold": STRONG,
         "what personal data you have": STRONG,
-        "what data you hold about me": STRONG,
         "personal information you have collected": STRONG,
-        "access to my personal data": STRONG,
         "request to know": STRONG,
         "right to know": CLEAR,
         "dsar": CLEAR,
@@ -47,48 +46,31 @@ _ACCESS: Cues = {
         "auskunftsersuchen": STRONG,
         "auskunftsanfrage": STRONG,
         "auskunftsantrag": STRONG,
-        "auskunft über meine": STRONG,
-        "kopie meiner daten": STRONG,
-        "kopie meiner personenbezogenen daten": STRONG,
-        "welche daten sie über mich": STRONG,
         "auskunft*": CLEAR,
     },
     "fr": {
         "droit d'accès": STRONG,
-        "accès à mes données": STRONG,
-        "copie de mes données": STRONG,
-        "copie de l'ensemble de mes données": STRONG,
         "quelles données vous détenez": STRONG,
         "demande d'accès": CLEAR,
     },
     "es": {
         "derecho de acceso": STRONG,
-        "acceso a mis datos": STRONG,
-        "copia de mis datos": STRONG,
         "qué datos personales": CLEAR,
         "solicitud de acceso": CLEAR,
     },
     "it": {
         "diritto di accesso": STRONG,
-        "accesso ai miei dati": STRONG,
         "accesso ai dati personali": CLEAR,
-        "copia dei miei dati": STRONG,
         "quali dati personali": CLEAR,
     },
     "nl": {
         "inzageverzoek": STRONG,
         "recht op inzage": STRONG,
-        "inzage in mijn persoonsgegevens": STRONG,
-        "inzage in mijn gegevens": STRONG,
-        "kopie van mijn gegevens": STRONG,
-        "kopie van mijn persoonsgegevens": STRONG,
         "welke persoonsgegevens": CLEAR,
         "inzage": CLEAR,
     },
     "pt": {
         "direito de acesso": STRONG,
-        "acesso aos meus dados": STRONG,
-        "cópia dos meus dados": STRONG,
         "confirmação da existência de tratamento": STRONG,
         "quais dados pessoais": CLEAR,
     },
@@ -99,87 +81,40 @@ _ERASURE: Cues = {
     "en": {
         "right to be forgotten": STRONG,
         "right to erasure": STRONG,
-        "erase my personal data": STRONG,
-        "erase all my personal data": STRONG,
-        "delete my personal data": STRONG,
-        "delete all my personal data": STRONG,
-        "delete all my data": STRONG,
-        "delete my data": STRONG,
-        "deletion of my personal data": STRONG,
-        "deletion of my data": STRONG,
-        "erasure of my personal data": STRONG,
-        "remove my personal data": STRONG,
         "request to delete": STRONG,
         "erasure request": STRONG,
         "deletion request": CLEAR,
-        "delete my account": CLEAR,
-        "delete my information": CLEAR,
         "delete everything": HINT,
     },
     "de": {
         "recht auf löschung": STRONG,
         "recht auf vergessenwerden": STRONG,
-        "löschung meiner daten": STRONG,
-        "löschung meiner personenbezogenen daten": STRONG,
-        "löschung aller meiner daten": STRONG,
-        "meine daten zu löschen": STRONG,
-        "löschen sie meine daten": STRONG,
         "löschantrag": STRONG,
-        "löschung meines kontos": CLEAR,
         "konto löschen": CLEAR,
         "löschung*": HINT,
     },
     "fr": {
         "droit à l'effacement": STRONG,
         "droit à l'oubli": STRONG,
-        "supprimer mes données": STRONG,
-        "suppression de mes données": STRONG,
-        "effacer mes données": STRONG,
-        "effacement de mes données": STRONG,
-        "supprimer toutes mes données": STRONG,
-        "supprimer mon compte": CLEAR,
     },
     "es": {
         "derecho de supresión": STRONG,
         "derecho al olvido": STRONG,
         "derecho de cancelación": STRONG,
-        "supresión de mis datos": STRONG,
-        "eliminar mis datos": STRONG,
-        "borrar mis datos": STRONG,
-        "eliminación de mis datos": STRONG,
-        "cancelación de mis datos": STRONG,
-        "eliminar mi cuenta": CLEAR,
     },
     "it": {
         "diritto all'oblio": STRONG,
         "diritto alla cancellazione": STRONG,
-        "cancellazione dei miei dati": STRONG,
         "cancellazione dei dati personali": STRONG,
-        "cancellare i miei dati": STRONG,
-        "eliminare i miei dati": STRONG,
-        "cancellazione del mio account": CLEAR,
     },
     "nl": {
         "recht op vergetelheid": STRONG,
         "recht op gegevenswissing": STRONG,
-        "verwijder mijn gegevens": STRONG,
-        "verwijdering van mijn gegevens": STRONG,
-        "verwijdering van mijn persoonsgegevens": STRONG,
-        "mijn gegevens te verwijderen": STRONG,
-        "verwijder mijn account": CLEAR,
     },
     "pt": {
         "direito ao esquecimento": STRONG,
         "direito ao apagamento": STRONG,
-        "eliminação dos meus dados": STRONG,
         "eliminação dos dados pessoais": STRONG,
-        "eliminação de todos os meus dados": STRONG,
-        "excluir meus dados": STRONG,
-        "exclusão dos meus dados": STRONG,
-        "apagar os meus dados": STRONG,
-        "apagar meus dados": STRONG,
-        "eliminar os meus dados": STRONG,
-        "excluir minha conta": CLEAR,
     },
     "ja": {"削除請求": STRONG, "個人情報の削除": CLEAR, "データを削除": CLEAR},
 }
@@ -188,13 +123,9 @@ _RECTIFICATION: Cues = {
     "en": {
         "right to rectification": STRONG,
         "rectification": STRONG,
-        "rectify my": STRONG,
-        "correct my personal data": STRONG,
-        "correction of my personal data": STRONG,
         "request to correct": STRONG,
         "inaccurate personal data": CLEAR,
         "incorrect personal data": CLEAR,
-        "correct my data": CLEAR,
     },
     "de": {
         "recht auf berichtigung": STRONG,
@@ -204,30 +135,19 @@ _RECTIFICATION: Cues = {
     },
     "fr": {
         "droit de rectification": STRONG,
-        "rectifier mes données": STRONG,
-        "rectification de mes données": STRONG,
     },
     "es": {
         "derecho de rectificación": STRONG,
-        "rectificar mis datos": STRONG,
-        "rectificación de mis datos": STRONG,
     },
     "it": {
         "diritto di rettifica": STRONG,
-        "rettifica dei miei dati": STRONG,
-        "rettificare i miei dati": STRONG,
     },
     "nl": {
         "recht op rectificatie": STRONG,
         "rectificatie": STRONG,
-        "correctie van mijn gegevens": STRONG,
-        "mijn gegevens corrigeren": STRONG,
     },
     "pt": {
         "direito de retificação": STRONG,
-        "retificação dos meus dados": STRONG,
-        "correção dos meus dados": STRONG,
-        "corrigir os meus dados": STRONG,
         "dados incompletos, inexatos": CLEAR,
     },
     "ja": {"訂正請求": STRONG, "訂正": HINT},
@@ -239,10 +159,6 @@ _PORTABILITY: Cues = {
         "right to portability": STRONG,
         "machine-readable": CLEAR,
         "machine readable": CLEAR,
-        "transmit my data": CLEAR,
-        "transfer my data to": CLEAR,
-        "export of my data": CLEAR,
-        "export my data": CLEAR,
     },
     "de": {
         "datenübertragbarkeit": STRONG,
@@ -266,14 +182,15 @@ _RESTRICTION: Cues = {
         "restrict the processing": STRONG,
         "restrict processing": STRONG,
         "right to restriction": STRONG,
-        "restrict the use of my": CLEAR,
     },
     "de": {"einschränkung der verarbeitung": STRONG, "recht auf einschränkung": STRONG},
     "fr": {"limitation du traitement": STRONG, "droit à la limitation": STRONG},
     "es": {"limitación del tratamiento": STRONG, "derecho a la limitación": STRONG},
     "it": {"limitazione del trattamento": STRONG, "diritto di limitazione": STRONG},
     "nl": {"beperking van de verwerking": STRONG, "recht op beperking": STRONG},
-    "pt": {"limitação do tratamento": STRONG, "bloqueio dos meus dados": CLEAR},
+    "pt": {
+        "limitação do tratamento": STRONG,
+    },
     "ja": {"利用停止": CLEAR},
 }
 
