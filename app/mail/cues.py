@@ -443,20 +443,3 @@ RECORDS: Final = frozenset(
     {"invoice", "rechnung", "facture", "factura", "fattura", "factuur", "fatura"}
     | {"faktur*"}
 )
-
-# Frequent short words for language detection, space-separated and without accents.
-STOPWORDS: Final[dict[str, str]] = {
-    "en": "the and you your my i to of please that is with for have this we are me"
-    " would it be not on from all",
-    "de": "und der die das ich sie nicht mit meine meiner meinen ihre ihnen bitte ist"
-    " zu den von fur uber ein eine auf dass mich mir sehr geehrte",
-    "fr": "le les et je vous mes des pour une est avec votre dans sur pas merci mon ma"
-    " au aux ce qui ne du",
-    "es": "el los las y mis por para una con su sus usted del al mi muy le se lo es",
-    "it": "il lo di che dei per mi miei una sono con del della non vostra grazie gli ai"
-    " delle nel alla",
-    "nl": "het een en ik van mijn u uw niet met voor dat zijn op te graag wij ook aan"
-    " om naar",
-    "pt": "o os as meus dos das para uma com nao por voce obrigado do da em meu minha"
-    " ao solicito",
-}

@@ -1398,10 +1398,6 @@ _ES: Words = {
     "me": (
         "me$",
         "mi$",
-        "olvidadme",
-        "olvidenme",
-        "borradme",
-        "borrenme",
     ),
     "mine": (
         "mi$",
@@ -1711,11 +1707,6 @@ _IT: Words = {
     "me": (
         "me$",
         "mi$",
-        "dimenticatemi",
-        "cancellatemi",
-        "toglietemi",
-        "rimuovetemi",
-        "*temi",
     ),
     "mine": (
         "mio$",
@@ -2362,8 +2353,6 @@ _PT: Words = {
     "me": (
         "me$",
         "mim$",
-        "esquecam me",
-        "apaguem me",
     ),
     "mine": (
         "meu$",
