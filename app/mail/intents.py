@@ -113,7 +113,7 @@ def _lexicon(language: str) -> _Lexicon:
     suffixes: dict[str, set[str]] = {}
     phrases: dict[tuple[tuple[str, ...], bool], set[str]] = {}
     for word_class, stems in wording.WORDS[language].items():
-        for raw in stems:
+        for raw in (stem.strip() for stem in stems.split(",")):
             whole = raw.endswith("$")
             compound = raw.startswith("*")
             words = tuple(normalise(raw.strip("$*")).split())
