@@ -39,21 +39,37 @@ class Classification:
 
 
 @dataclass(frozen=True, slots=True)
+class _Phrase:
+    """A phrase of the cue table, as found in normalised text."""
+
+    literal: str
+    pattern: re.Pattern[str]
+
+    def search(self, text: str) -> bool:
+        # Normalised text has single spaces, so the words in a row are a substring: a
+        # plain test first, since most mail holds none of the phrases.
+        return self.literal in text and self.pattern.search(text) is not None
+
+    def sub(self, text: str) -> str:
+        return self.pattern.sub(" ", text) if self.literal in text else text
+
+
+@dataclass(frozen=True, slots=True)
 class _Cue:
     request_type: RequestType
     label: str
     weight: float
-    pattern: re.Pattern[str]
+    pattern: _Phrase
 
 
-def _compile(phrase: str) -> re.Pattern[str]:
+def _compile(phrase: str) -> _Phrase:
     prefix = phrase.endswith("*")
     words = normalise(phrase.rstrip("*")).split()
     body = r"\s+".join(re.escape(word) for word in words)
     # Word boundaries only next to Latin letters and digits; Japanese has no spaces.
     start = r"(?<![^\W_])" if words[0][0].isascii() else ""
     end = "" if prefix or not words[-1][-1].isascii() else r"(?![^\W_])"
-    return re.compile(start + body + end)
+    return _Phrase(" ".join(words), re.compile(start + body + end))
 
 
 def _build_cues() -> tuple[_Cue, ...]:
@@ -149,9 +165,7 @@ def _segments(subject: str, text: str) -> tuple[tuple[str, float], ...]:
     )
 
 
-def _best_factor(
-    pattern: re.Pattern[str], segments: Iterable[tuple[str, float]]
-) -> float:
+def _best_factor(pattern: _Phrase, segments: Iterable[tuple[str, float]]) -> float:
     # A cue counts once, at the weight of the most prominent place it appears.
     return max(
         (factor for text, factor in segments if pattern.search(text)), default=0.0
@@ -172,7 +186,7 @@ def _regulation(
                     totals[regulation] = totals.get(regulation, 0.0) + factor
                     labels.append(f"regulation: {regulation} ({name})")
                 # Drop what matched so "uk gdpr" is not counted again as "gdpr".
-                remaining[index] = pattern.sub(" ", remaining[index])
+                remaining[index] = pattern.sub(remaining[index])
     if any(pattern.search(text) for text, _ in segments for pattern in _CCPA_SECTIONS):
         totals[Regulation.CCPA] = totals.get(Regulation.CCPA, 0.0) + 1.0
     if not totals:
