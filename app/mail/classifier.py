@@ -95,6 +95,7 @@ _DATA_PROTECTION = tuple(_compile(phrase) for phrase in cues.DATA_PROTECTION_WOR
 _NOISE = tuple(
     (phrase, _compile(phrase)) for phrases in cues.NOISE.values() for phrase in phrases
 )
+_BUSINESS = tuple((phrase, _compile(phrase)) for phrase in cues.BUSINESS)
 # "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
 _ARTICLE = re.compile(
     r"(?<![^\W_])(?:"
@@ -125,12 +126,24 @@ def classify(subject: str, text: str) -> Classification:
     regulation, law_labels = _regulation(segments)
     matched.extend(law_labels)
     _score_articles(segments, regulation, scores, matched)
-    # Quoted lines are mostly our own words ("your subscription has been cancelled").
-    unquoted = segments[:2]
-    noise = sorted(
-        {phrase for phrase, pattern in _NOISE if _best_factor(pattern, unquoted)}
-    )
+    # Where customer-service words count: in the subject and the writer's own lines
+    # (quoted lines are mostly our own words, "your subscription has been cancelled");
+    # and when the winner was read from one sentence, only there and in the subject: a
+    # complaint about an invoice before "stop sending me marketing" is no invoice query.
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    winner = next(
+        (i for i in reading.intents if i.request_type is ranked[0][0] and i.sentence),
+        None,
+    )
+    where = segments[:2] if winner is None else (segments[0], (winner.sentence, 1.0))
+    noise = sorted(
+        {phrase for phrase, pattern in _NOISE if _best_factor(pattern, where)}
+        | {
+            phrase
+            for phrase, pattern in _BUSINESS
+            if _best_factor(pattern, segments[:2])
+        }
+    )
     (best_type, best), (_, second) = ranked[0], ranked[1]
     if best_type is RequestType.RECTIFICATION:
         # Names and addresses are printed on invoices: a wrong one there is still ours.

@@ -359,6 +359,8 @@ DATA_PROTECTION_WORDS: Final = (
 )
 
 # Everyday customer-service words: each distinct one raises the bar for confidence.
+# They count in the subject and near the request itself ("refund me or delete my
+# account"), not in a complaint a few sentences before "stop sending me marketing".
 NOISE: Final[dict[str, tuple[str, ...]]] = {
     "en": (
         "invoice",
@@ -369,74 +371,57 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "subscription",
         "order number",
         "tracking number",
-        "manage preferences",
-        "manage your preferences",
-        "view in browser",
-        "view this email in your browser",
-        "you are receiving this email",
         "password reset",
         "where is my order",
-        # Business mail about data protection: vendors, procurement, security reviews.
-        "data processing agreement",
-        "dpa",
-        "security questionnaire",
-        "vendor",
-        "procurement",
-        "soc 2",
-        "iso 27001",
-        "sub processor",
-        "our customers",
-        "our users",
         "bug",
         "not working",
         "doesn t work",
         "error message",
-        # Sales pitches for privacy tooling name the rights too.
-        "our platform",
-        "our solution",
-        "book a demo",
-        "schedule a demo",
-        "a quick call",
-        "minute call",
-        "workflow",
-        "out of the box",
-        "account executive",
     ),
-    "de": (
-        "rechnung",
-        "erstattung",
-        "abbuchung",
-        "zahlung",
-        "bestellnummer",
-        "auftragsverarbeitung",
-        "fragebogen",
-        "unsere kunden",
-    ),
-    "fr": (
-        "facture",
-        "remboursement",
-        "paiement",
-        "commande",
-    ),
-    "es": (
-        "factura",
-        "reembolso",
-        "pago",
-        "mi pedido",
-        "número de pedido",
-    ),
-    "it": (
-        "fattura",
-        "rimborso",
-        "pagamento",
-        "il mio ordine",
-        "numero d'ordine",
-    ),
+    "de": ("rechnung", "erstattung", "abbuchung", "zahlung", "bestellnummer"),
+    "fr": ("facture", "remboursement", "paiement", "commande"),
+    "es": ("factura", "reembolso", "pago", "mi pedido", "número de pedido"),
+    "it": ("fattura", "rimborso", "pagamento", "il mio ordine", "numero d'ordine"),
     "nl": ("factuur", "terugbetaling", "betaling", "bestelling"),
     "pt": ("fatura", "reembolso", "pagamento", "encomenda", "número do pedido"),
     "pl": ("faktur*", "płatność", "płatności", "zwrot pieniędzy", "zamówieni*"),
     "sv": ("betalning*", "återbetalning", "beställning*"),  # "faktur*" is above
 }
+
+# What makes a whole mail a newsletter, a business or a sales mail: these count wherever
+# they stand, like the words above.
+BUSINESS: Final = (
+    # Newsletters' footers.
+    "manage preferences",
+    "manage your preferences",
+    "view in browser",
+    "view this email in your browser",
+    "you are receiving this email",
+    # Business mail about data protection: vendors, procurement, security reviews.
+    "data processing agreement",
+    "dpa",
+    "security questionnaire",
+    "vendor",
+    "procurement",
+    "soc 2",
+    "iso 27001",
+    "sub processor",
+    "our customers",
+    "our users",
+    "auftragsverarbeitung",
+    "fragebogen",
+    "unsere kunden",
+    # Sales pitches for privacy tooling name the rights too.
+    "our platform",
+    "our solution",
+    "book a demo",
+    "schedule a demo",
+    "a quick call",
+    "minute call",
+    "workflow",
+    "out of the box",
+    "account executive",
+)
 
 # Billing documents carry names and addresses: they do not count against a correction.
 RECORDS: Final = frozenset(

@@ -59,6 +59,7 @@ class Intent:
     request_type: RequestType
     strength: float
     label: str
+    sentence: str = ""  # the normalised words of the sentence it was read in
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +253,10 @@ class _Sentence:
         if here[:-1] != head:
             return False
         return here[-1] == last if whole else here[-1].startswith(last)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
 
     def at(self, word_class: str) -> list[int]:
         return [i for i, classes in enumerate(self.classes) if word_class in classes]
@@ -641,7 +646,9 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
                         label += " (the mail asks how)"
                 held = best.get(item.request_type)
                 if held is None or held.strength < strength:
-                    best[item.request_type] = Intent(item.request_type, strength, label)
+                    best[item.request_type] = Intent(
+                        item.request_type, strength, label, sentence.text
+                    )
                 if item.decisive and factor >= 1 and not item.asks:
                     decisive.add(item.request_type)
     # The data to be kept and its use stopped, said across sentences: "Niet doorgeven,
@@ -654,7 +661,10 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
             if pair is not None and not asks_how:
                 label = f"{sentence.label(RequestType.RESTRICTION, pair)} (kept)"
                 best[RequestType.RESTRICTION] = Intent(
-                    RequestType.RESTRICTION, FIRM * sentence.factor, label
+                    RequestType.RESTRICTION,
+                    FIRM * sentence.factor,
+                    label,
+                    sentence.text,
                 )
                 decisive.add(RequestType.RESTRICTION)
                 break
@@ -686,7 +696,7 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
         label = f"{RequestType.PORTABILITY}: {fired} (a file format)"
         best.setdefault(
             RequestType.PORTABILITY,
-            Intent(RequestType.PORTABILITY, access.strength, label),
+            Intent(RequestType.PORTABILITY, access.strength, label, access.sentence),
         )
     # "Wie finde ich die Daten dieses Besuchers?": a controller says "I" too, but not
     # "my data".

@@ -136,6 +136,14 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
             "Don't share my browsing info with ad companies. I don't want my data sold.",
             OPT,
         ),
+        # A complaint about an invoice before the request does not make it an invoice
+        # query (customer-service words count near the request).
+        (
+            "Your support is a joke",
+            "I have waited three weeks for help with an invoice. Meanwhile you sent me "
+            "five newsletters.\n\nStop sending me marketing, I don't want any more.",
+            OBJ,
+        ),
         # "Not just unsubscribed": the writer wants more than the unsubscribe.
         (
             "",
