@@ -274,6 +274,12 @@ class _Sentence:
             word_class in self.classes[j] for j in range(max(0, index - reach), index)
         )
 
+    def of_self(self, pair: tuple[int, int]) -> bool:
+        """Whether the writer is the one who does it: "I don't use it any more"."""
+        # Not "ich will nicht, dass Sie sie nutzen": the writer wants, the company uses.
+        span = self.classes[max(0, min(pair) - 2) : max(pair) + 1]
+        return any("self" in c for c in span) and not any("want" in c for c in span)
+
     def framed(
         self, word_class: str, before: str, after: str
     ) -> tuple[int, int] | None:
@@ -494,9 +500,15 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     held = ("data", "use", "account", "pron", "everything")
     if own and (pair := sentence.near("restrict", held, 5)):
         fire(RequestType.RESTRICTION, FIRM, pair, decisive=True)
-    elif own and (
-        (pair := sentence.near("stop", ("use",), 5))
-        or (pair := sentence.near("neg", ("use",), 4))
+    elif (
+        own
+        and (
+            (pair := sentence.near("stop", ("use",), 5))
+            or (pair := sentence.near("neg", ("use",), 4))
+            # "Ich will nicht, dass Sie meine Daten weiter nutzen"
+            or (sentence.has("want") and (pair := sentence.near("neg", ("use",), 6)))
+        )
+        and not sentence.of_self(pair)
     ):
         if kept:
             fire(RequestType.RESTRICTION, FIRM, pair, decisive=sentence.keeps_data)
@@ -658,7 +670,7 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
             pair = sentence.near("stop", ("use",), 5) or sentence.near(
                 "neg", ("use",), 4
             )
-            if pair is not None and not asks_how:
+            if pair is not None and not asks_how and not sentence.of_self(pair):
                 label = f"{sentence.label(RequestType.RESTRICTION, pair)} (kept)"
                 best[RequestType.RESTRICTION] = Intent(
                     RequestType.RESTRICTION,

@@ -146,7 +146,7 @@ _DE: Words = {
     ),
     "close": "schliess, kundig, deaktivier, auflos",
     "keep": "behalt, aufbewahr, speicher, behalten",
-    "restrict": "einschrank, einschraenk, sperr, beschrank, begrenz, pausier, aussetz",
+    "restrict": "einschrank, schranken sie, schrankt, einschraenk, sperr, beschrank, begrenz, pausier, aussetz",
     "stop": (
         "aufhor, aufhoer, unterlass, einstellen$, einzustellen, keine mehr, nicht mehr, "
         "stopp, verweiger, lehne, nicht weiter"
@@ -370,7 +370,7 @@ _ES: Words = {
     "me": "me$, mi$",
     "mine": "mi$, mis$, me$, mio$, mia$, mios$, mias$",
     "aboutme": "sobre mi$, de mi$, acerca de mi$",
-    "self": "yo$, quiero, solicito, pido$, necesito, deseo$, quisiera",
+    "self": "yo$, lo uso, la uso, los uso, las uso, quiero, solicito, pido$, necesito, deseo$, quisiera",
     "we": "nosotros, nuestr, nos$",
     "theirs": "sus$, su$",
     "agent": (
@@ -440,7 +440,7 @@ _IT: Words = {
     "me": "me$, mi$",
     "mine": "mio$, mia$, miei$, mie$, me$, mi$",
     "aboutme": "su di me$, di me$, riguardo a me$, che mi riguard, mi riguard",
-    "self": "io$, vorrei, voglio, chiedo, richiedo",
+    "self": "io$, lo uso, la uso, li uso, vorrei, voglio, chiedo, richiedo",
     "we": "noi$, nostr",
     "theirs": "suoi$, sua$, suo$, sue$, loro$",
     "agent": (
@@ -467,7 +467,7 @@ _NL: Words = {
     ),
     "close": "opheff, sluit, sluiten, deactiveer, opzeg",
     "keep": "bewaar, bewaren, behoud",
-    "restrict": "blokker, blokk, beperk, blokkeer, bevries, pauzeer, opschort",
+    "restrict": "blokker, blokk, beperk, blokkeer, bevries, bevriez, pauzeer, opschort",
     "stop": "ophoud, stop, ophouden, hou op, niet meer, geen meer, nooit meer, weiger",
     "use": "doen met, mee doen, gebeurt, gebruik, verwerk",
     "rectify": (
@@ -591,7 +591,7 @@ _PT: Words = {
     "me": "me$, mim$",
     "mine": "meu$, meus$, minha$, minhas$, me$, mim$",
     "aboutme": "sobre mim$, de mim$, a meu respeito",
-    "self": "eu$, quero, solicito, peco$, gostaria, preciso",
+    "self": "eu$, o uso, a uso, quero, solicito, peco$, gostaria, preciso",
     "we": "nosso, nossa",
     "theirs": "seus$, sua$, seu$, suas$, dele$, dela$",
     "agent": "em nome d, nosso cliente, nossa cliente, meu cliente, procuracao",

@@ -136,6 +136,22 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
             "Don't share my browsing info with ad companies. I don't want my data sold.",
             OPT,
         ),
+        # Restriction in the other languages, and "I no longer use it" is no objection.
+        (
+            "",
+            "Bitte schränken Sie die Verarbeitung meiner Daten ein, solange mein "
+            "Widerspruch geprüft wird.",
+            S,
+        ),
+        ("", "Les pido que bloqueen mis datos mientras se resuelve mi reclamación.", S),
+        (
+            "",
+            "Per favore non usate più i miei dati fino alla decisione del giudice, ma non "
+            "cancellateli.",
+            S,
+        ),
+        ("", "Wil je mijn gegevens bevriezen tot de klacht is afgehandeld?", S),
+        ("", "Elimina il mio account per favore, non lo uso più.", E),
         # A complaint about an invoice before the request does not make it an invoice
         # query (customer-service words count near the request).
         (
