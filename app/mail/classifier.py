@@ -274,9 +274,18 @@ def _score_intents(
     else:
         read_with = list(wording.WORDS)
     own, quoted = _split_quoted(text)
-    reading = intents.read(
-        ((subject, SUBJECT_FACTOR), (own, 1.0), (quoted, QUOTED_FACTOR)), read_with
-    )
+    pieces = ((subject, SUBJECT_FACTOR), (own, 1.0), (quoted, QUOTED_FACTOR))
+    reading = intents.read(pieces, read_with)
+    if len(read_with) < len(wording.WORDS) and not any(
+        intent.strength >= THRESHOLD for intent in reading.intents
+    ):
+        # Short mail fools the detector ("Parem de me enviar emails de marketing" reads
+        # as English): when its language finds nothing firm, every language is tried.
+        others = [code for code in wording.WORDS if code not in read_with]
+        retry = intents.read(pieces, read_with, others)
+        if any(intent.strength >= THRESHOLD for intent in retry.intents):
+            reading = retry
+            matched.append("language: read in all languages")
     for intent in reading.intents:
         # The same words often fire a cue and an intent: the stronger reading counts.
         scores[intent.request_type] = max(scores[intent.request_type], intent.strength)

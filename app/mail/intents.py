@@ -42,6 +42,22 @@ _ACTIONS = frozenset(
     {"erase", "access", "export", "rectify", "contact", "restrict", "use", "close"}
     | {"unsub", "stop"}
 )
+# What another language's words may add when the mail's own language found nothing: its
+# actions and objects, never its small words (French "ma" in Polish "plik ma" is no "my").
+_CONTENT = _ACTIONS | {
+    "data",
+    "account",
+    "detail",
+    "contact",
+    "list",
+    "marketing",
+    "format",
+    "sell",
+    "optout",
+    "wrong",
+    "keep",
+    "object",
+}
 _CLITIC_CLASSES = {"me": {"me", "mine"}, "pron": {"pron"}}
 _PARTICIPLE_PREFIX = frozenset({"de", "nl"})
 # Words a full stop abbreviates without ending the sentence.
@@ -195,6 +211,7 @@ class _Sentence:
         languages: Sequence[str],
         factor: float = 1.0,
         question: bool = False,
+        others: Sequence[str] = (),
     ):
         self.words = list(words)
         self.factor = factor
@@ -211,6 +228,8 @@ class _Sentence:
         self.classes: list[set[str]] = [set() for _ in self.words]
         for language in languages:
             self._mark(language)
+        for language in others:
+            self._mark(language, _CONTENT)
         # Typos are guessed in the mail's own language only ("transmettre" is no typo of
         # "transmit"), and only for words that no language knows.
         for index, word in enumerate(self.words):
@@ -236,16 +255,17 @@ class _Sentence:
                 ):
                     self.classes[index] |= _CLITIC_CLASSES[word_class]
 
-    def _mark(self, language: str) -> None:
+    def _mark(self, language: str, only: frozenset[str] | None = None) -> None:
         lexicon = _lexicon(language)
         for start, word in enumerate(self.words):
             # A phrase marks its first word; its words keep their own classes too
             # ("nie chcę więcej" is a stop phrase, and "chcę" still says "I want").
             for words, whole, classes in lexicon.phrases.get(word, ()):
                 if self._phrase_at(start, words, whole):
-                    self.classes[start] |= classes
+                    self.classes[start] |= classes if only is None else classes & only
         for index, word in enumerate(self.words):
-            self.classes[index] |= _classes(language, word, guess=False)
+            classes = _classes(language, word, guess=False)
+            self.classes[index] |= classes if only is None else classes & only
 
     def _phrase_at(self, start: int, words: tuple[str, ...], whole: bool) -> bool:
         *head, last = words
@@ -388,7 +408,7 @@ class _Found:
     label: str
     decisive: bool  # a restriction that says to keep the data: it outranks the rest
     asks: bool  # a how-to question: never more than LOOSE, wherever it stands
-    sentence: int = -1
+    unsub: bool = False  # an objection read from "unsubscribe", "darme de baja" alone
 
 
 def _sentence_intents(sentence: _Sentence) -> list[_Found]:
@@ -406,7 +426,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         label = sentence.label(request_type, pair)
         if asks:  # worth acknowledging, never filing: staff decide
             label = f"{label} (a how-to question)"
-        found.append(_Found(request_type, strength, label, decisive, asks))
+        unsub = "unsub" in sentence.classes[pair[0]]
+        found.append(_Found(request_type, strength, label, decisive, asks, unsub))
 
     own = sentence.own_object()
     short = len(sentence.words) <= SHORT
@@ -569,7 +590,9 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     return found
 
 
-def _sentences(text: str, languages: Sequence[str], factor: float) -> list[_Sentence]:
+def _sentences(
+    text: str, languages: Sequence[str], factor: float, others: Sequence[str] = ()
+) -> list[_Sentence]:
     found = []
     text = text[:MAX_CHARS]
     start = 0
@@ -587,24 +610,33 @@ def _sentences(text: str, languages: Sequence[str], factor: float) -> list[_Sent
         if words:
             asked = end is not None and "?" in end.group()
             found.append(
-                _Sentence(words[:MAX_SENTENCE_WORDS], languages, factor, asked)
+                _Sentence(words[:MAX_SENTENCE_WORDS], languages, factor, asked, others)
             )
         if end is not None:
             start = end.end()
     return found
 
 
-def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Reading:
+def read(
+    pieces: Sequence[tuple[str, float]],
+    languages: Sequence[str],
+    others: Sequence[str] = (),
+) -> Reading:
     """The intents in a mail's pieces (any case and accents), read with `languages`.
 
     `pieces` are (text, factor): the subject, the writer's own lines, the quoted lines.
+    `others` are languages whose actions and objects (not their small words) are read
+    too, for mail whose language was guessed wrong.
     An intent's strength is its rule's times its piece's factor. What the writer says
     in one sentence (the data to keep, the detail that is wrong, "my data" that a later
     "it" points to) is shared by the sentences of the pieces with a factor of 1 or more;
     quoted lines, mostly our own words, neither give nor take it.
     """
     known = [language for language in languages if language in wording.WORDS]
-    pieces_read = [(_sentences(text, known, factor), factor) for text, factor in pieces]
+    more = [language for language in others if language in wording.WORDS]
+    pieces_read = [
+        (_sentences(text, known, factor, more), factor) for text, factor in pieces
+    ]
     main = [s for sentences, factor in pieces_read if factor >= 1 for s in sentences]
     # An agent writes of "her data": then the third person is the data subject's own.
     if any(sentence.has("agent") for sentence in main):
@@ -646,6 +678,7 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
         )
     best: dict[RequestType, Intent] = {}
     decisive: set[RequestType] = set()
+    unsubscribing = False  # the objection kept was read from an unsubscribe word
     has_format = any(sentence.has("format") for sentence in main)
     for sentences, factor in pieces_read:
         for sentence in sentences:
@@ -661,6 +694,8 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
                     best[item.request_type] = Intent(
                         item.request_type, strength, label, sentence.text
                     )
+                    if item.request_type is RequestType.OBJECTION:
+                        unsubscribing = item.unsub
                 if item.decisive and factor >= 1 and not item.asks:
                     decisive.add(item.request_type)
     # The data to be kept and its use stopped, said across sentences: "Niet doorgeven,
@@ -691,6 +726,14 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
             RequestType.ERASURE,
             RequestType.ACCESS,
         )
+    elif (
+        RequestType.ERASURE in best
+        and unsubscribing
+        and not any(sentence.has("list", "marketing") for sentence in main)
+    ):
+        # "Darme de baja de todo y que eliminen mi cuenta": signing off everything, with
+        # no newsletter named, is part of the deletion.
+        outranked = (RequestType.OBJECTION,)
     elif RequestType.OPT_OUT in best:
         # "Opt out of the sale and sharing": the specific right, not a general objection
         # to marketing, and "sharing" there is no request to see the data.
@@ -702,6 +745,10 @@ def read(pieces: Sequence[tuple[str, float]], languages: Sequence[str]) -> Readi
     access = best.get(RequestType.ACCESS)
     if access is not None and not has_format:
         best.pop(RequestType.PORTABILITY, None)
+    if has_format and RequestType.PORTABILITY in best and not detail_context:
+        # "… num ficheiro CSV para mudar de fornecedor": a change of provider, not a
+        # correction, when the mail names no detail of the writer's.
+        best.pop(RequestType.RECTIFICATION, None)
     if has_format and access is not None:
         del best[RequestType.ACCESS]
         fired = access.label.partition(": ")[2]

@@ -51,7 +51,7 @@ _EN: Words = {
         "park$"
     ),
     "stop": (
-        "stop, quit, cease, no more, no longer, never$, opt out of, refuse, object to"
+        "hold off, refrain from, stop, quit, cease, no more, no longer, never$, opt out of, refuse, object to"
     ),
     "use": (
         "do anything with, doing anything with, do nothing with, use$, used$, touch, "
@@ -78,7 +78,7 @@ _EN: Words = {
         "export, download, transfer, move$, port$, migrat, transmit, take my data"
     ),
     "format": (
-        "as a file, csv, json, xml$, machine readabl, machine readable, spreadsheet, "
+        "switching to, switch provider, competitor, as a file, csv, json, xml$, machine readabl, machine readable, spreadsheet, "
         "another provider, another service, new provider, other provider, structured, "
         "zip$, format"
     ),
@@ -176,7 +176,7 @@ _DE: Words = {
         "ubermittl"
     ),
     "format": (
-        "zip, als datei, csv, json, xml$, maschinenlesbar, anderen anbieter, neuen "
+        "anbieterwechsel, anbieter wechseln, zip, als datei, csv, json, xml$, maschinenlesbar, anderen anbieter, neuen "
         "anbieter, datei, format"
     ),
     "sell": "verkauf, verkauft, weitergeb, weitergab, teilen",
@@ -259,7 +259,7 @@ _FR: Words = {
     "receive": "obten, obtien, recev, recoi, avoir$",
     "export": "export, telecharg, transfer, recuper",
     "format": (
-        "zip, en fichier, csv, json, xml$, lisible par machine, autre fournisseur, "
+        "changer de fournisseur, changement de fournisseur, zip, en fichier, csv, json, xml$, lisible par machine, autre fournisseur, "
         "autre service, fichier, format"
     ),
     "sell": "vend, vente, partag, revend",
@@ -340,7 +340,7 @@ _ES: Words = {
     "receive": "obten, recib, tener$",
     "export": "export, descarg, transfer, traslad, llevar, portar",
     "format": (
-        "zip, como archivo, csv, json, xml$, lectura mecanica, otro proveedor, otro "
+        "cambiar de proveedor, cambio de proveedor, zip, como archivo, csv, json, xml$, lectura mecanica, otro proveedor, otro "
         "servicio, archivo, formato"
     ),
     "sell": "vend, venta, compart, ced",
@@ -415,7 +415,7 @@ _IT: Words = {
     "receive": "avere$, ricev, otten",
     "export": "esport, scaric, trasferi, portare, trasmett",
     "format": (
-        "zip, come file, csv, json, xml$, leggibile, altro fornitore, altro servizio, "
+        "cambiare fornitore, cambio di fornitore, altra piattaforma, zip, come file, csv, json, xml$, leggibile, altro fornitore, altro servizio, "
         "file$, formato"
     ),
     "sell": "vend, vendita, condivid, ced",
@@ -487,7 +487,7 @@ _NL: Words = {
     "receive": "krijg, ontvang",
     "export": "export, download, overdr, overzetten, meenemen, overbreng, verhuiz",
     "format": (
-        "zip, als bestand, csv, json, xml$, machineleesbaar, andere aanbieder, andere "
+        "overstappen, andere leverancier, zip, als bestand, csv, json, xml$, machineleesbaar, andere aanbieder, andere "
         "dienst, bestand, formaat"
     ),
     "sell": "verkop, verkocht, verkoop, delen, doorverkop, deel$, deelt$",
@@ -563,7 +563,7 @@ _PT: Words = {
     "receive": "obter, receb, ter$",
     "export": "export, baix, descarreg, transfer, levar, portar",
     "format": (
-        "zip, como arquivo, csv, json, xml$, leitura automatica, outro fornecedor, "
+        "mudar de fornecedor, outra plataforma, zip, como arquivo, csv, json, xml$, leitura automatica, outro fornecedor, "
         "outro servico, arquivo, ficheiro, formato"
     ),
     "sell": "vend, venda, compartilh, partilh",
@@ -637,7 +637,7 @@ _PL: Words = {
     "receive": "otrzym, dosta",
     "export": "eksport, export, pobra, pobier, przenies, przenos, przekaz, przeslac do",
     "format": (
-        "zip, jako plik, csv, json, xml$, odczyt maszynow, innego dostawcy, innej "
+        "zmiana dostawcy, zmienic dostawce, innej platformy, zip, jako plik, csv, json, xml$, odczyt maszynow, innego dostawcy, innej "
         "uslugi, plik, format"
     ),
     "sell": "sprzeda, udostepnia, odsprzeda",
@@ -712,7 +712,7 @@ _SV: Words = {
     "receive": "fa$, erhall",
     "export": "exporter, ladda ner, ladda ned, overfor, flytta, ta med",
     "format": (
-        "zip, som en fil, csv, json, xml$, maskinlasbar, annan leverantor, annan "
+        "byta leverantor, byter leverantor, zip, som en fil, csv, json, xml$, maskinlasbar, annan leverantor, annan "
         "tjanst, fil$, format"
     ),
     "sell": "salj, sald, dela$, delar$, delas",
