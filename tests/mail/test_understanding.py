@@ -152,6 +152,21 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
         ),
         ("", "Wil je mijn gegevens bevriezen tot de klacht is afgehandeld?", S),
         ("", "Elimina il mio account per favore, non lo uso più.", E),
+        # Short mail the language detector takes for English is read in all languages.
+        ("", "Parem de me enviar emails de marketing.", OBJ),
+        # Signing off everything is part of a deletion; a new provider is no correction.
+        ("", "hola, quiero darme de baja de todo y que eliminen mi cuenta", E),
+        (
+            "",
+            "Preciso de todos os meus dados num ficheiro CSV para mudar de fornecedor.",
+            P,
+        ),
+        (
+            "",
+            "Please hold off using my data until my complaint is resolved, but don't "
+            "erase it.",
+            S,
+        ),
         # A complaint about an invoice before the request does not make it an invoice
         # query (customer-service words count near the request).
         (
@@ -209,6 +224,11 @@ def test_requests_read_from_the_whole_mail(
         (
             "Undelivered",
             "Your message could not be delivered to one or more recipients.",
+        ),
+        # Read in all languages, a Polish bug report stays one ("ma" is no French "my").
+        (
+            "eksport CSV jest pusty",
+            "Kiedy eksportuję raport do CSV, plik ma tylko nagłówki, bez danych.",
         ),
     ],
 )
