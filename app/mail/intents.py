@@ -297,8 +297,11 @@ class _Sentence:
     def of_self(self, pair: tuple[int, int]) -> bool:
         """Whether the writer is the one who does it: "I don't use it any more"."""
         # Not "ich will nicht, dass Sie sie nutzen": the writer wants, the company uses.
+        if self.howto():  # "How do I delete my account?" asks, and is acknowledged
+            return False
         span = self.classes[max(0, min(pair) - 2) : max(pair) + 1]
-        return any("self" in c for c in span) and not any("want" in c for c in span)
+        wish = self.classes[max(0, min(pair) - 4) : max(pair) + 1]  # "verlange ich die"
+        return any("self" in c for c in span) and not any("want" in c for c in wish)
 
     def framed(
         self, word_class: str, before: str, after: str
@@ -321,8 +324,19 @@ class _Sentence:
                 continue
             for j, classes in enumerate(self.classes):
                 if j != i and abs(i - j) <= reach and classes & wanted:
+                    if self._someone_elses(j):
+                        continue
                     return i, j
         return None
+
+    def _someone_elses(self, index: int) -> bool:
+        # "My colleague wants his data deleted": his, not mine (unless an agent writes).
+        return (
+            not self.for_someone
+            and index > 0
+            and "theirs" in self.classes[index - 1]
+            and bool(self.classes[index] & {"data", "account", "detail"})
+        )
 
     def _negated(self, index: int, word_class: str) -> bool:
         # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
@@ -439,15 +453,21 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     if pair := sentence.near("erase", ("list",), NEAR + 2):
         if sentence.has("me", "mine"):
             fire(RequestType.OBJECTION, FIRM, pair)
-    elif (own and (pair := sentence.near("erase", objects))) or (
-        (pair := sentence.near("erase", ("me",), 2)) and not listed
-    ):
+    elif (
+        own
+        and (pair := sentence.near("erase", objects))
+        and not sentence.of_self(pair)  # "I deleted my account by mistake"
+    ) or ((pair := sentence.near("erase", ("me",), 2)) and not listed):
         fire(RequestType.ERASURE, FIRM, pair)
     elif short and (pair := sentence.near("erase", objects)):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
     elif (both := sentence.together("erase", "me")) is not None and not listed:
         fire(RequestType.ERASURE, FIRM, (both, both))  # "dimenticatemi", "olvidadme"
-    elif own and (pair := sentence.near("close", ("account",))):
+    elif (
+        own
+        and (pair := sentence.near("close", ("account",)))
+        and not sentence.of_self(pair)
+    ):
         fire(RequestType.ERASURE, FIRM, pair)  # an account, not a subscription
     elif (
         own
@@ -578,7 +598,11 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         and not opted
         and (
             (pair := sentence.near("access", ("data", "everything")))
-            or (pair := sentence.near("question", ("data",), 3))
+            or (
+                # "Which data do you hold?", not "two records, which I've since deleted".
+                (sentence.question or short or sentence.has("want", "aboutme"))
+                and (pair := sentence.near("question", ("data",), 3))
+            )
             or (pair := sentence.near("access", ("question",), 3))
         )
     ):

@@ -124,10 +124,10 @@ _EN: Words = {
     "negafter": "nothing$",
     "only": "only$, just$",
     "more": "more$, anymore, any more, again$",
-    "want": "want, wish, like to, would like",
+    "want": "i demand, request$, ask you to, hereby, want, wish, like to, would like",
     "question": "what$, which$, whats$, what s$",
     "pending": "while, until, till$, meanwhile, but don t delete, but keep",
-    "before": "before$, after i, once i, when i, since i",
+    "before": "thanks for, thank you for, before$, after i, once i, when i, since i",
     "howto": (
         "how do we, how can we, how should we, how do i, how can i, how to$, how would "
         "i"
@@ -220,13 +220,13 @@ _DE: Words = {
     "negafter": "nicht$, nichts$",
     "only": "nur$",
     "more": "mehr$",
-    "want": "mocht, moecht, will$, wunsch, wuensch, mochte",
+    "want": "verlang, beantrag, ersuch, fordere, mocht, moecht, will$, wunsch, wuensch, mochte",
     "question": "was$, welche, wie viel",
     "pending": (
         "in der zwischenzeit, bis dahin, solange, bis$, wahrend, waehrend, vorerst, "
         "vorlaufig, aber nicht losch"
     ),
-    "before": "bevor, ehe ich, nachdem ich, wenn ich",
+    "before": "danke furs, danke fur das, bevor, ehe ich, nachdem ich, wenn ich",
     "howto": (
         "wie kann ich, wie lasst sich, wie loesche ich, wie losche ich, wie exportiere "
         "ich, wie andere ich"
@@ -301,10 +301,10 @@ _FR: Words = {
     "negafter": "rien$",
     "only": "seulement, que$",
     "more": "plus$",
-    "want": "veux, voudrais, souhait, desir",
+    "want": "je demande, exige, sollicite, veux, voudrais, souhait, desir",
     "question": "quel, quelles, quels, quoi, qu est ce, qu avez vous",
     "pending": "pendant, jusqu, en attendant, le temps, sans supprim",
-    "before": "avant$, avant de, avant que, apres avoir, quand je, lorsque je",
+    "before": "merci d avoir, avant$, avant de, avant que, apres avoir, quand je, lorsque je",
     "howto": "comment$",
     "askhow": (
         "comment puis je, comment pouvons nous, comment faire, comment on fait, comment "
@@ -381,7 +381,7 @@ _ES: Words = {
     "negafter": "nada$",
     "only": "solo$, solamente",
     "more": "mas$",
-    "want": "pretendo, quiero, deseo, quisiera, gustaria",
+    "want": "solicito, pido$, necesito, pretendo, quiero, deseo, quisiera, gustaria",
     "question": "cuales, cual$, cuanta, que datos, que informacion",
     "pending": "mientras, hasta, entretanto, sin borrar",
     "before": "antes de, despues de, cuando",
@@ -450,10 +450,10 @@ _IT: Words = {
     "negafter": "niente$, nulla$",
     "only": "solo$, soltanto",
     "more": "piu$",
-    "want": "voglio, vorrei, desider",
+    "want": "chiedo, richiedo, voglio, vorrei, desider",
     "question": "quali, quale, cosa$, che cosa",
     "pending": "mentre, finche, fino a, nel frattempo, senza cancell",
-    "before": "prima di, dopo aver, quando",
+    "before": "grazie per aver, prima di, dopo aver, quando",
     "howto": "come$",
     "askhow": "come posso, come possiamo, come faccio, come facciamo, come si fa",
     "mayi": "e possibile, posso$, potrei$",
@@ -525,7 +525,7 @@ _NL: Words = {
     "negafter": "niet$, niets$",
     "only": "alleen$",
     "more": "meer$",
-    "want": "wil$, willen, wens, graag",
+    "want": "ik verzoek, verzoek u, verzoek jullie, eis$, wil$, willen, wens, graag",
     "question": "welke, wat$, hoeveel",
     "pending": (
         "in de tussentijd, tussentijds, ondertussen, terwijl, totdat, tot$, in "
@@ -599,7 +599,7 @@ _PT: Words = {
     "negafter": "nada$",
     "only": "apenas$, so$",
     "more": "mais$",
-    "want": "pretendo, quero, desejo, gostaria, queria",
+    "want": "solicito, peco$, preciso, pretendo, quero, desejo, gostaria, queria",
     "question": "quais, qual$, quanto, que dados, que informacoes",
     "pending": "enquanto, ate$, entretanto, sem apagar",
     "before": "antes de, depois de, quando",
@@ -672,7 +672,7 @@ _PL: Words = {
     "negafter": "nic$",
     "only": "tylko$",
     "more": "wiecej",
-    "want": "chce, chcialbym, chcialabym, prosze, zycze",
+    "want": "poprosze, zadam, wnosze, chce, chcialbym, chcialabym, prosze, zycze",
     "question": "jakie, jaki$, co$, ktore",
     "pending": (
         "w tym czasie, w miedzyczasie, dopoki, do czasu, podczas, w trakcie, tymczasowo"
@@ -751,7 +751,7 @@ _SV: Words = {
     "negafter": "inte$, inget$, ingenting$",
     "only": "bara$, endast$",
     "more": "fler$, mer$, langre",
-    "want": "vill$, onskar, skulle vilja",
+    "want": "jag begar, kraver, vill$, onskar, skulle vilja",
     "question": "vilka, vilken, vilket, vad$",
     "pending": (
         "under den tiden, forran, sa lange, medan, tills, till dess, under tiden, "

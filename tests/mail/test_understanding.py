@@ -225,6 +225,14 @@ def test_requests_read_from_the_whole_mail(
             "Undelivered",
             "Your message could not be delivered to one or more recipients.",
         ),
+        # What the writer did, or someone else's data, is no request.
+        ("", "I deleted my account by mistake, can you restore it?"),
+        ("", "Thanks for deleting my account last week, all good now."),
+        ("", "My colleague wants his data deleted, he'll write to you himself."),
+        (
+            "Security issue",
+            "I have not downloaded any data beyond two records, which I have deleted.",
+        ),
         # Read in all languages, a Polish bug report stays one ("ma" is no French "my").
         (
             "eksport CSV jest pusty",
