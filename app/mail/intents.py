@@ -242,6 +242,10 @@ class _Sentence:
             around = self.classes[max(0, index - 2) : index + 4]
             if any("neg" in classes or "negafter" in classes for classes in around):
                 self.classes[index].add("wrong")
+        # A disclaimer ("If you received it in error, notify the sender and delete it")
+        # says nothing about what the writer wants.
+        if self.has("boilerplate"):
+            self.classes = [set() for _ in self.words]
 
     def _clitics(self, language: str) -> None:
         # Spanish and Italian attach pronouns to verbs: "mandarme", "borradlos",
@@ -379,6 +383,8 @@ class _Sentence:
         polite request: the writer asks to be given something, not how to do it.
         """
         opening = self.classes[:3]
+        if any("howcome" in classes for classes in opening):
+            return False  # "Hoe kan het dat jullie nog mijn gegevens hebben?" complains
         if any("howto" in classes for classes in opening):
             return True
         # "Czy da się pobrać wszystkie moje dane w jednym zipie?" asks for a file too.

@@ -31,7 +31,10 @@ The classes:
 - around: neg (not, before the verb), negafter (after it: "löschen Sie nichts"), only
   ("not only"), more ("keine Werbung mehr"), want, question (what, which), pending
   (until, while: a restriction's time frame), before ("before I close": a side clause),
-  howto, askhow (a how-to question anywhere), mayi ("can I", "is it possible to").
+  howto, askhow (a how-to question anywhere), mayi ("can I", "is it possible to"),
+  howcome ("how come you still have my data?" complains, does not ask how).
+- boilerplate: a disclaimer's words ("intended recipient", "notify the sender"): such a
+  sentence says nothing about what the writer wants.
 """
 
 from typing import Final
@@ -51,7 +54,8 @@ _EN: Words = {
         "park$"
     ),
     "stop": (
-        "hold off, refrain from, stop, quit, cease, no more, no longer, never$, opt out of, refuse, object to"
+        "hold off, refrain from, stop, quit, cease, no more, no longer, never$, opt out "
+        "of, refuse, object to"
     ),
     "use": (
         "do anything with, doing anything with, do nothing with, use$, used$, touch, "
@@ -78,9 +82,9 @@ _EN: Words = {
         "export, download, transfer, move$, port$, migrat, transmit, take my data"
     ),
     "format": (
-        "switching to, switch provider, competitor, as a file, csv, json, xml$, machine readabl, machine readable, spreadsheet, "
-        "another provider, another service, new provider, other provider, structured, "
-        "zip$, format"
+        "switching to, switch provider, competitor, as a file, csv, json, xml$, machine "
+        "readabl, machine readable, spreadsheet, another provider, another service, new "
+        "provider, other provider, structured, zip$, format"
     ),
     "sell": "sell, sale$, sold$, selling, share, sharing, broker",
     "optout": "opt out, optout, opt me out",
@@ -137,6 +141,11 @@ _EN: Words = {
         "should i"
     ),
     "mayi": "is it possible to, can i$, could i$, may i$",
+    "howcome": "how come",
+    "boilerplate": (
+        "confidential, privileged, intended recipient, notify the sender, received in "
+        "error, received this in error, received it in error"
+    ),
 }
 
 _DE: Words = {
@@ -146,7 +155,10 @@ _DE: Words = {
     ),
     "close": "schliess, kundig, deaktivier, auflos",
     "keep": "behalt, aufbewahr, speicher, behalten",
-    "restrict": "einschrank, schranken sie, schrankt, einschraenk, sperr, beschrank, begrenz, pausier, aussetz",
+    "restrict": (
+        "einschrank, schranken sie, schrankt, einschraenk, sperr, beschrank, begrenz, "
+        "pausier, aussetz"
+    ),
     "stop": (
         "aufhor, aufhoer, unterlass, einstellen$, einzustellen, keine mehr, nicht mehr, "
         "stopp, verweiger, lehne, nicht weiter"
@@ -176,8 +188,8 @@ _DE: Words = {
         "ubermittl"
     ),
     "format": (
-        "anbieterwechsel, anbieter wechseln, zip, als datei, csv, json, xml$, maschinenlesbar, anderen anbieter, neuen "
-        "anbieter, datei, format"
+        "anbieterwechsel, anbieter wechseln, zip, als datei, csv, json, xml$, "
+        "maschinenlesbar, anderen anbieter, neuen anbieter, datei, format"
     ),
     "sell": "verkauf, verkauft, weitergeb, weitergab, teilen",
     "optout": "opt out",
@@ -220,7 +232,10 @@ _DE: Words = {
     "negafter": "nicht$, nichts$",
     "only": "nur$",
     "more": "mehr$",
-    "want": "verlang, beantrag, ersuch, fordere, mocht, moecht, will$, wunsch, wuensch, mochte",
+    "want": (
+        "verlang, beantrag, ersuch, fordere, mocht, moecht, will$, wunsch, wuensch, "
+        "mochte"
+    ),
     "question": "was$, welche, wie viel",
     "pending": (
         "in der zwischenzeit, bis dahin, solange, bis$, wahrend, waehrend, vorerst, "
@@ -236,6 +251,11 @@ _DE: Words = {
         "wie machen wir, wie gehe ich, wie lasst sich, wie losche ich, wie loesche ich"
     ),
     "mayi": "ist es moglich, ist es moeglich, kann ich$, konnte ich, darf ich",
+    "howcome": "wie kann es sein, wieso",
+    "boilerplate": (
+        "vertraulich, irrtumlich erhalten, den absender, richtige adressat, falschen "
+        "adressat"
+    ),
 }
 
 _FR: Words = {
@@ -259,8 +279,8 @@ _FR: Words = {
     "receive": "obten, obtien, recev, recoi, avoir$",
     "export": "export, telecharg, transfer, recuper",
     "format": (
-        "changer de fournisseur, changement de fournisseur, zip, en fichier, csv, json, xml$, lisible par machine, autre fournisseur, "
-        "autre service, fichier, format"
+        "changer de fournisseur, changement de fournisseur, zip, en fichier, csv, json, "
+        "xml$, lisible par machine, autre fournisseur, autre service, fichier, format"
     ),
     "sell": "vend, vente, partag, revend",
     "optout": "opt out",
@@ -304,13 +324,20 @@ _FR: Words = {
     "want": "je demande, exige, sollicite, veux, voudrais, souhait, desir",
     "question": "quel, quelles, quels, quoi, qu est ce, qu avez vous",
     "pending": "pendant, jusqu, en attendant, le temps, sans supprim",
-    "before": "merci d avoir, avant$, avant de, avant que, apres avoir, quand je, lorsque je",
+    "before": (
+        "merci d avoir, avant$, avant de, avant que, apres avoir, quand je, lorsque je"
+    ),
     "howto": "comment$",
     "askhow": (
         "comment puis je, comment pouvons nous, comment faire, comment on fait, comment "
         "faut il"
     ),
     "mayi": "est il possible, puis je, pourrais je, est ce que je peux",
+    "howcome": "comment se fait il, comment est ce possible",
+    "boilerplate": (
+        "confidentiel, l expediteur, destinataire prevu, recu par erreur, recu ce "
+        "message par erreur"
+    ),
 }
 
 _ES: Words = {
@@ -340,8 +367,8 @@ _ES: Words = {
     "receive": "obten, recib, tener$",
     "export": "export, descarg, transfer, traslad, llevar, portar",
     "format": (
-        "cambiar de proveedor, cambio de proveedor, zip, como archivo, csv, json, xml$, lectura mecanica, otro proveedor, otro "
-        "servicio, archivo, formato"
+        "cambiar de proveedor, cambio de proveedor, zip, como archivo, csv, json, xml$, "
+        "lectura mecanica, otro proveedor, otro servicio, archivo, formato"
     ),
     "sell": "vend, venta, compart, ced",
     "optout": "opt out, exclusion voluntaria",
@@ -370,7 +397,10 @@ _ES: Words = {
     "me": "me$, mi$",
     "mine": "mi$, mis$, me$, mio$, mia$, mios$, mias$",
     "aboutme": "sobre mi$, de mi$, acerca de mi$",
-    "self": "yo$, lo uso, la uso, los uso, las uso, quiero, solicito, pido$, necesito, deseo$, quisiera",
+    "self": (
+        "yo$, lo uso, la uso, los uso, las uso, quiero, solicito, pido$, necesito, "
+        "deseo$, quisiera"
+    ),
     "we": "nosotros, nuestr, nos$",
     "theirs": "sus$, su$",
     "agent": (
@@ -390,6 +420,11 @@ _ES: Words = {
         "como puedo, como podemos, como hago, como hacemos, como se hace, como borro"
     ),
     "mayi": "es posible, puedo$, podria$",
+    "howcome": "como es posible, como puede ser",
+    "boilerplate": (
+        "confidencial, al remitente, destinatario previsto, recibido por error, "
+        "recibido este mensaje por error"
+    ),
 }
 
 _IT: Words = {
@@ -415,8 +450,8 @@ _IT: Words = {
     "receive": "avere$, ricev, otten",
     "export": "esport, scaric, trasferi, portare, trasmett",
     "format": (
-        "cambiare fornitore, cambio di fornitore, altra piattaforma, zip, come file, csv, json, xml$, leggibile, altro fornitore, altro servizio, "
-        "file$, formato"
+        "cambiare fornitore, cambio di fornitore, altra piattaforma, zip, come file, "
+        "csv, json, xml$, leggibile, altro fornitore, altro servizio, file$, formato"
     ),
     "sell": "vend, vendita, condivid, ced",
     "optout": "opt out",
@@ -457,6 +492,11 @@ _IT: Words = {
     "howto": "come$",
     "askhow": "come posso, come possiamo, come faccio, come facciamo, come si fa",
     "mayi": "e possibile, posso$, potrei$",
+    "howcome": "com e possibile, come mai",
+    "boilerplate": (
+        "riservat, il mittente, destinatario indicato, ricevuto per errore, ricevuto "
+        "questo messaggio per errore"
+    ),
 }
 
 _NL: Words = {
@@ -487,8 +527,8 @@ _NL: Words = {
     "receive": "krijg, ontvang",
     "export": "export, download, overdr, overzetten, meenemen, overbreng, verhuiz",
     "format": (
-        "overstappen, andere leverancier, zip, als bestand, csv, json, xml$, machineleesbaar, andere aanbieder, andere "
-        "dienst, bestand, formaat"
+        "overstappen, andere leverancier, zip, als bestand, csv, json, xml$, "
+        "machineleesbaar, andere aanbieder, andere dienst, bestand, formaat"
     ),
     "sell": "verkop, verkocht, verkoop, delen, doorverkop, deel$, deelt$",
     "optout": "opt out",
@@ -535,6 +575,11 @@ _NL: Words = {
     "howto": "hoe$",
     "askhow": "hoe kan ik, hoe kunnen we, hoe doe ik, hoe doen we, hoe moet ik",
     "mayi": "is het mogelijk, kan ik, mag ik",
+    "howcome": "hoe kan het, hoe komt het",
+    "boilerplate": (
+        "vertrouwelijk, de afzender, beoogde geadresseerde, per abuis ontvangen, ten "
+        "onrechte ontvangen"
+    ),
 }
 
 _PT: Words = {
@@ -563,8 +608,9 @@ _PT: Words = {
     "receive": "obter, receb, ter$",
     "export": "export, baix, descarreg, transfer, levar, portar",
     "format": (
-        "mudar de fornecedor, outra plataforma, zip, como arquivo, csv, json, xml$, leitura automatica, outro fornecedor, "
-        "outro servico, arquivo, ficheiro, formato"
+        "mudar de fornecedor, outra plataforma, zip, como arquivo, csv, json, xml$, "
+        "leitura automatica, outro fornecedor, outro servico, arquivo, ficheiro, "
+        "formato"
     ),
     "sell": "vend, venda, compartilh, partilh",
     "optout": "opt out",
@@ -606,6 +652,11 @@ _PT: Words = {
     "howto": "como$",
     "askhow": "como posso, como podemos, como faco, como fazemos, como se faz",
     "mayi": "e possivel, posso$, poderia$",
+    "howcome": "como e possivel, como pode",
+    "boilerplate": (
+        "confidencial, o remetente, destinatario pretendido, recebido por engano, "
+        "recebeu esta mensagem por engano"
+    ),
 }
 
 _PL: Words = {
@@ -637,8 +688,8 @@ _PL: Words = {
     "receive": "otrzym, dosta",
     "export": "eksport, export, pobra, pobier, przenies, przenos, przekaz, przeslac do",
     "format": (
-        "zmiana dostawcy, zmienic dostawce, innej platformy, zip, jako plik, csv, json, xml$, odczyt maszynow, innego dostawcy, innej "
-        "uslugi, plik, format"
+        "zmiana dostawcy, zmienic dostawce, innej platformy, zip, jako plik, csv, json, "
+        "xml$, odczyt maszynow, innego dostawcy, innej uslugi, plik, format"
     ),
     "sell": "sprzeda, udostepnia, odsprzeda",
     "optout": "opt out",
@@ -681,6 +732,10 @@ _PL: Words = {
     "howto": "jak$",
     "askhow": "jak moge, jak mozemy, jak to zrobic, jak znalezc, jak usunac",
     "mayi": "czy da sie, czy mozna, czy moge, czy moglbym, czy moglabym",
+    "howcome": "jak to mozliwe, jak to jest",
+    "boilerplate": (
+        "poufn, nadawce, wlasciwym adresatem, otrzymal omylkowo, otrzymala omylkowo"
+    ),
 }
 
 _SV: Words = {
@@ -712,8 +767,8 @@ _SV: Words = {
     "receive": "fa$, erhall",
     "export": "exporter, ladda ner, ladda ned, overfor, flytta, ta med",
     "format": (
-        "byta leverantor, byter leverantor, zip, som en fil, csv, json, xml$, maskinlasbar, annan leverantor, annan "
-        "tjanst, fil$, format"
+        "byta leverantor, byter leverantor, zip, som en fil, csv, json, xml$, "
+        "maskinlasbar, annan leverantor, annan tjanst, fil$, format"
     ),
     "sell": "salj, sald, dela$, delar$, delas",
     "optout": "opt out",
@@ -761,6 +816,11 @@ _SV: Words = {
     "howto": "hur$",
     "askhow": "hur kan jag, hur kan vi, hur gor jag, hur gor vi, hur gar jag",
     "mayi": "gar det att, kan jag, far jag",
+    "howcome": "hur kommer det sig, hur kan det",
+    "boilerplate": (
+        "konfidentiell, avsandaren, avsedd mottagare, fatt detta av misstag, mottagit "
+        "detta av misstag"
+    ),
 }
 
 # Pronouns that Spanish and Italian attach to a verb ("mandarme", "cancellarli"): the

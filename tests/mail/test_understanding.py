@@ -167,6 +167,20 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
             "erase it.",
             S,
         ),
+        # A disclaimer's "delete it" is no second request; "how come" is no how-to.
+        (
+            "",
+            "Hi, I moved house. My new address is 3 Elm Road. Please update your "
+            "records.\n\nThis e-mail is confidential. If you received it in error, "
+            "please notify the sender and delete it.",
+            R,
+        ),
+        (
+            "",
+            "Hoe kan het dat jullie nog steeds mijn gegevens hebben? Ik wil dat alles "
+            "verwijderd wordt.",
+            E,
+        ),
         # A complaint about an invoice before the request does not make it an invoice
         # query (customer-service words count near the request).
         (
