@@ -75,6 +75,16 @@ _ACCESS: Cues = {
         "quais dados pessoais": CLEAR,
     },
     "ja": {"開示請求": STRONG, "保有個人データの開示": STRONG, "個人情報の開示": CLEAR},
+    "pl": {
+        "prawo dostępu": STRONG,
+        "prawo do dostępu": STRONG,
+        "wniosek o dostęp do danych": STRONG,
+    },
+    "sv": {
+        "registerutdrag": STRONG,
+        "rätt till tillgång": STRONG,
+        "begäran om tillgång": STRONG,
+    },
 }
 
 _ERASURE: Cues = {
@@ -117,6 +127,15 @@ _ERASURE: Cues = {
         "eliminação dos dados pessoais": STRONG,
     },
     "ja": {"削除請求": STRONG, "個人情報の削除": CLEAR, "データを削除": CLEAR},
+    "pl": {
+        "prawo do usunięcia danych": STRONG,
+        "prawo do bycia zapomnianym": STRONG,
+    },
+    "sv": {
+        "rätt till radering": STRONG,
+        "rätten att bli bortglömd": STRONG,
+        "rätt att bli bortglömd": STRONG,
+    },
 }
 
 _RECTIFICATION: Cues = {
@@ -151,6 +170,8 @@ _RECTIFICATION: Cues = {
         "dados incompletos, inexatos": CLEAR,
     },
     "ja": {"訂正請求": STRONG, "訂正": HINT},
+    "pl": {"prawo do sprostowania": STRONG},
+    "sv": {"rätt till rättelse": STRONG},
 }
 
 _PORTABILITY: Cues = {
@@ -174,6 +195,8 @@ _PORTABILITY: Cues = {
         "machineleesbaar": CLEAR,
     },
     "pt": {"portabilidade": STRONG, "leitura automática": CLEAR},
+    "pl": {"prawo do przenoszenia danych": STRONG},
+    "sv": {"dataportabilitet": STRONG},
 }
 
 _RESTRICTION: Cues = {
@@ -192,6 +215,8 @@ _RESTRICTION: Cues = {
         "limitação do tratamento": STRONG,
     },
     "ja": {"利用停止": CLEAR},
+    "pl": {"prawo do ograniczenia przetwarzania": STRONG},
+    "sv": {"rätt till begränsning av behandling": STRONG},
 }
 
 _OBJECTION: Cues = {
@@ -222,6 +247,8 @@ _OBJECTION: Cues = {
         "bezwaar tegen": CLEAR,
     },
     "pt": {"direito de oposição": STRONG, "oponho-me ao tratamento": STRONG},
+    "pl": {"prawo do sprzeciwu": STRONG, "sprzeciw wobec przetwarzania": STRONG},
+    "sv": {"rätt att göra invändningar": STRONG},
 }
 
 # CCPA rights to opt out of sale/sharing and to limit sensitive data (Cal. Civ. Code
@@ -411,6 +438,22 @@ BUSINESS: Final = (
     "auftragsverarbeitung",
     "fragebogen",
     "unsere kunden",
+    # Journalists ask about requests in general.
+    "journalist",
+    "presseanfrage",
+    "press inquiry",
+    "press enquiry",
+    # "An article", not "Article 15": a piece of writing.
+    "an article",
+    "einen artikel",
+    "un article",
+    "un artículo",
+    "un articolo",
+    "een artikel",
+    "um artigo",
+    "do artykułu",
+    "en artikel",
+    "dziennikarz*",
     # Sales pitches for privacy tooling name the rights too.
     "our platform",
     "our solution",

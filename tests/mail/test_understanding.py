@@ -167,6 +167,9 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
             "erase it.",
             S,
         ),
+        # Polish and Swedish names of the rights.
+        ("", "Jag vill ha ett registerutdrag.", A),
+        ("Wniosek", "Korzystam z prawa do sprzeciwu wobec przetwarzania.", OBJ),
         # A disclaimer's "delete it" is no second request; "how come" is no how-to.
         (
             "",
@@ -222,6 +225,11 @@ def test_requests_read_from_the_whole_mail(
         (
             "Presseanfrage: Auskunftsanfragen nach DSGVO",
             "Wir würden gerne wissen, wie viele Auskunftsanfragen Sie im Jahr erhalten.",
+        ),
+        (
+            "Fråga till en artikel",
+            "Jag skriver en artikel om hur företag hanterar begäranden om "
+            "registerutdrag. Hur många fick ni förra året?",
         ),
         (
             "Automate your DSAR workflow",
