@@ -77,6 +77,7 @@ _ACCESS: Cues = {
     "ja": {"開示請求": STRONG, "保有個人データの開示": STRONG, "個人情報の開示": CLEAR},
     "pl": {
         "prawo dostępu": STRONG,
+        "prawa dostępu": STRONG,
         "prawo do dostępu": STRONG,
         "wniosek o dostęp do danych": STRONG,
     },
@@ -129,6 +130,7 @@ _ERASURE: Cues = {
     "ja": {"削除請求": STRONG, "個人情報の削除": CLEAR, "データを削除": CLEAR},
     "pl": {
         "prawo do usunięcia danych": STRONG,
+        "prawa do usunięcia danych": STRONG,
         "prawo do bycia zapomnianym": STRONG,
     },
     "sv": {
@@ -170,7 +172,7 @@ _RECTIFICATION: Cues = {
         "dados incompletos, inexatos": CLEAR,
     },
     "ja": {"訂正請求": STRONG, "訂正": HINT},
-    "pl": {"prawo do sprostowania": STRONG},
+    "pl": {"prawo do sprostowania": STRONG, "prawa do sprostowania": STRONG},
     "sv": {"rätt till rättelse": STRONG},
 }
 
@@ -195,7 +197,10 @@ _PORTABILITY: Cues = {
         "machineleesbaar": CLEAR,
     },
     "pt": {"portabilidade": STRONG, "leitura automática": CLEAR},
-    "pl": {"prawo do przenoszenia danych": STRONG},
+    "pl": {
+        "prawo do przenoszenia danych": STRONG,
+        "prawa do przenoszenia danych": STRONG,
+    },
     "sv": {"dataportabilitet": STRONG},
 }
 
@@ -215,7 +220,10 @@ _RESTRICTION: Cues = {
         "limitação do tratamento": STRONG,
     },
     "ja": {"利用停止": CLEAR},
-    "pl": {"prawo do ograniczenia przetwarzania": STRONG},
+    "pl": {
+        "prawo do ograniczenia przetwarzania": STRONG,
+        "prawa do ograniczenia przetwarzania": STRONG,
+    },
     "sv": {"rätt till begränsning av behandling": STRONG},
 }
 
@@ -247,7 +255,11 @@ _OBJECTION: Cues = {
         "bezwaar tegen": CLEAR,
     },
     "pt": {"direito de oposição": STRONG, "oponho-me ao tratamento": STRONG},
-    "pl": {"prawo do sprzeciwu": STRONG, "sprzeciw wobec przetwarzania": STRONG},
+    "pl": {
+        "prawo do sprzeciwu": STRONG,
+        "prawa do sprzeciwu": STRONG,
+        "sprzeciw wobec przetwarzania": STRONG,
+    },
     "sv": {"rätt att göra invändningar": STRONG},
 }
 
