@@ -334,12 +334,14 @@ class _Sentence:
         return None
 
     def _someone_elses(self, index: int) -> bool:
+        if not self.classes[index] & {"data", "account", "detail"}:
+            return False
+        # "Testdaten", "mis datos de prueba": test data are nobody's personal data.
+        if any("test" in c for c in self.classes[max(0, index - 1) : index + 3]):
+            return True
         # "My colleague wants his data deleted": his, not mine (unless an agent writes).
         return (
-            not self.for_someone
-            and index > 0
-            and "theirs" in self.classes[index - 1]
-            and bool(self.classes[index] & {"data", "account", "detail"})
+            not self.for_someone and index > 0 and "theirs" in self.classes[index - 1]
         )
 
     def _negated(self, index: int, word_class: str) -> bool:
@@ -435,7 +437,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     """The rules; each returns at most one intent per type for the sentence."""
     found: list[_Found] = []
 
-    asks = sentence.howto()
+    # "… to new@example.com, how?" asks how at its end.
+    asks = sentence.howto() or (sentence.question and "how" in sentence.classes[-1])
 
     def fire(
         request_type: RequestType,
@@ -710,9 +713,13 @@ def read(
     decisive: set[RequestType] = set()
     unsubscribing = False  # the objection kept was read from an unsubscribe word
     has_format = any(sentence.has("format") for sentence in main)
+    asked: set[RequestType] = set()  # types the body asks how to do
+    wished: set[RequestType] = set()  # types the body asks for
     for sentences, factor in pieces_read:
         for sentence in sentences:
             for item in _sentence_intents(sentence):
+                if factor == 1.0:
+                    (asked if item.asks else wished).add(item.request_type)
                 strength = item.strength * factor
                 label = item.label
                 if item.asks or asks_how:
@@ -728,6 +735,12 @@ def read(
                         unsubscribing = item.unsub
                 if item.decisive and factor >= 1 and not item.asks:
                     decisive.add(item.request_type)
+    # A subject "Change email" over "I want to change my login email, how?" asks too.
+    for request_type in asked - wished:
+        held = best[request_type]
+        if held.strength > LOOSE:
+            label = f"{held.label} (the mail asks how)"
+            best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
     # The data to be kept and its use stopped, said across sentences: "Niet doorgeven,
     # niet gebruiken, maar ook niet wissen", about the writer's own data.
     if keeps_data and spoke_of_own and RequestType.RESTRICTION not in best:

@@ -24,15 +24,17 @@ The classes:
   alone").
 - objects: data, account, detail (name, address: what gets corrected), everything, pron
   ("it", "them": the writer's data when an earlier sentence named it), contact (email,
-  call, newsletter), list (mailing list), marketing, subscription (a paid plan).
+  call, newsletter), list (mailing list), marketing, subscription (a paid plan), test
+  ("Testdaten", "datos de prueba": nobody's personal data).
 - who: me (the writer as object), mine (my), aboutme ("about me"), self (I, and first
   person verbs where the pronoun is dropped), we (an organisation's voice), theirs (her,
   his: a client's data, when an agent writes), agent ("on behalf of").
 - around: neg (not, before the verb), negafter (after it: "löschen Sie nichts"), only
   ("not only"), more ("keine Werbung mehr"), want, question (what, which), pending
   (until, while: a restriction's time frame), before ("before I close": a side clause),
-  howto, askhow (a how-to question anywhere), mayi ("can I", "is it possible to"),
-  howcome ("how come you still have my data?" complains, does not ask how).
+  howto, askhow (a how-to question anywhere), how (a question ending "…, how?"), mayi
+  ("can I", "is it possible to"), howcome ("how come you still have my data?"
+  complains, it does not ask how).
 - boilerplate: a disclaimer's words ("intended recipient", "notify the sender"): such a
   sentence says nothing about what the writer wants.
 """
@@ -114,6 +116,7 @@ _EN: Words = {
         "marketing, advertis, ads$, profiling, targeted, promotion, commercial"
     ),
     "subscription": "membership, subscription, plan$, trial",
+    "test": "test$, tests$, testing, dummy, sample, demo",
     "me": "me$, myself",
     "mine": "my$, mine$, me$, myself",
     "aboutme": "about me$, on me$, of me$, about myself, regarding me$",
@@ -140,6 +143,7 @@ _EN: Words = {
         "how do i, how can i, how do we, how can we, how should we, how would i, how "
         "should i"
     ),
+    "how": "how$",
     "mayi": "is it possible to, can i$, could i$, may i$",
     "howcome": "how come",
     "boilerplate": (
@@ -216,6 +220,7 @@ _DE: Words = {
     "list": "liste, verteiler, mailingliste, newsletter",
     "marketing": "werbung, werbe, marketing, profiling, werbezweck",
     "subscription": "mitgliedschaft",
+    "test": "test$, testdaten$, testdatensatz, versuch, dummy, demo",
     "me": "mich$, mir$",
     "mine": "mein, mich$, mir$",
     "aboutme": (
@@ -250,6 +255,7 @@ _DE: Words = {
         "wie kann ich, wie konnen wir, wie finde ich, wie finden wir, wie mache ich, "
         "wie machen wir, wie gehe ich, wie lasst sich, wie losche ich, wie loesche ich"
     ),
+    "how": "wie$",
     "mayi": "ist es moglich, ist es moeglich, kann ich$, konnte ich, darf ich",
     "howcome": "wie kann es sein, wieso",
     "boilerplate": (
@@ -307,6 +313,7 @@ _FR: Words = {
     "list": "liste, newsletter, diffusion",
     "marketing": "marketing, publicit, prospection, profilage, commercial, promotion",
     "subscription": "abonnement, inscription",
+    "test": "test$, tests$, essai, factice, demo",
     "me": "moi$, m$, me$",
     "mine": "mon$, ma$, mes$, moi$, me$, m$",
     "aboutme": "sur moi$, de moi$, me concern, a mon sujet, me concernant",
@@ -332,6 +339,7 @@ _FR: Words = {
         "comment puis je, comment pouvons nous, comment faire, comment on fait, comment "
         "faut il"
     ),
+    "how": "comment$",
     "mayi": "est il possible, puis je, pourrais je, est ce que je peux",
     "howcome": "comment se fait il, comment est ce possible",
     "boilerplate": (
@@ -394,6 +402,7 @@ _ES: Words = {
         "marketing, publicidad, mercadotecnia, perfilado, comercial, promocion"
     ),
     "subscription": "suscripcion, registro",
+    "test": "prueba, pruebas, test$, ficticio, demo",
     "me": "me$, mi$",
     "mine": "mi$, mis$, me$, mio$, mia$, mios$, mias$",
     "aboutme": "sobre mi$, de mi$, acerca de mi$",
@@ -419,6 +428,7 @@ _ES: Words = {
     "askhow": (
         "como puedo, como podemos, como hago, como hacemos, como se hace, como borro"
     ),
+    "how": "como$",
     "mayi": "es posible, puedo$, podria$",
     "howcome": "como es posible, como puede ser",
     "boilerplate": (
@@ -472,6 +482,7 @@ _IT: Words = {
     "list": "lista, elenco, mailing, newsletter",
     "marketing": "marketing, pubblicit, profilazione, commercial, promozion",
     "subscription": "iscrizione, abbonamento",
+    "test": "test$, prova, prove$, fittizi, demo",
     "me": "me$, mi$",
     "mine": "mio$, mia$, miei$, mie$, me$, mi$",
     "aboutme": "su di me$, di me$, riguardo a me$, che mi riguard, mi riguard",
@@ -491,6 +502,7 @@ _IT: Words = {
     "before": "grazie per aver, prima di, dopo aver, quando",
     "howto": "come$",
     "askhow": "come posso, come possiamo, come faccio, come facciamo, come si fa",
+    "how": "come$",
     "mayi": "e possibile, posso$, potrei$",
     "howcome": "com e possibile, come mai",
     "boilerplate": (
@@ -552,6 +564,7 @@ _NL: Words = {
     "list": "*lijst, *lijsten, lijst, mailinglijst, verzendlijst, nieuwsbrie",
     "marketing": "marketing, reclame, advertentie, profilering, commercie",
     "subscription": "abonnement, lidmaatschap, inschrijving",
+    "test": "test$, testdata$, testgegevens$, proef, demo",
     "me": "mij$, me$",
     "mine": "mijn$, mij$, me$",
     "aboutme": "van mij$, over mij$, over mijzelf",
@@ -574,6 +587,7 @@ _NL: Words = {
     "before": "voordat, voor ik, nadat ik, als ik",
     "howto": "hoe$",
     "askhow": "hoe kan ik, hoe kunnen we, hoe doe ik, hoe doen we, hoe moet ik",
+    "how": "hoe$",
     "mayi": "is het mogelijk, kan ik, mag ik",
     "howcome": "hoe kan het, hoe komt het",
     "boilerplate": (
@@ -634,6 +648,7 @@ _PT: Words = {
     "list": "lista, mailing, newsletter, cadastro",
     "marketing": "marketing, publicidade, propaganda, perfilamento, comercia, promoc",
     "subscription": "assinatura, registo, registro",
+    "test": "teste, testes, ficticio, demo",
     "me": "me$, mim$",
     "mine": "meu$, meus$, minha$, minhas$, me$, mim$",
     "aboutme": "sobre mim$, de mim$, a meu respeito",
@@ -651,6 +666,7 @@ _PT: Words = {
     "before": "antes de, depois de, quando",
     "howto": "como$",
     "askhow": "como posso, como podemos, como faco, como fazemos, como se faz",
+    "how": "como$",
     "mayi": "e possivel, posso$, poderia$",
     "howcome": "como e possivel, como pode",
     "boilerplate": (
@@ -710,6 +726,7 @@ _PL: Words = {
     "list": "list, listy, mailing, newsletter",
     "marketing": "marketing, reklam, profilowan, handlow, promocj",
     "subscription": "subskrypc, rejestrac",
+    "test": "testow, probn, demo",
     "me": "mnie$, mi$",
     "mine": "moj, moje, moich, moim, moja, mnie$, mi$, mna$, swoj, swoich, swoim",
     "aboutme": "o mnie$, na moj temat, mnie dotycz, dotyczace mnie, dotyczacych mnie",
@@ -731,6 +748,7 @@ _PL: Words = {
     "before": "zanim, przed$, po tym jak, kiedy",
     "howto": "jak$",
     "askhow": "jak moge, jak mozemy, jak to zrobic, jak znalezc, jak usunac",
+    "how": "jak$",
     "mayi": "czy da sie, czy mozna, czy moge, czy moglbym, czy moglabym",
     "howcome": "jak to mozliwe, jak to jest",
     "boilerplate": (
@@ -795,6 +813,7 @@ _SV: Words = {
     "list": "utskick, lista, listan, utskickslista, sandlista, nyhetsbrev",
     "marketing": "marknadsfor, reklam, profilering, kommersiell",
     "subscription": "medlemskap, prenumeration",
+    "test": "test$, testdata$, prov$, demo",
     "me": "mig$, mej$",
     "mine": "min$, mitt$, mina$, mig$, mej$",
     "aboutme": "om mig$, om mej$, pa mig$, rorande mig$",
@@ -815,6 +834,7 @@ _SV: Words = {
     "before": "innan, efter att, nar jag",
     "howto": "hur$",
     "askhow": "hur kan jag, hur kan vi, hur gor jag, hur gor vi, hur gar jag",
+    "how": "hur$",
     "mayi": "gar det att, kan jag, far jag",
     "howcome": "hur kommer det sig, hur kan det",
     "boilerplate": (

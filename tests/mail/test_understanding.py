@@ -247,6 +247,11 @@ def test_requests_read_from_the_whole_mail(
             "Undelivered",
             "Your message could not be delivered to one or more recipients.",
         ),
+        # Test data are nobody's personal data; "…, how?" asks how, and so does the
+        # subject above it.
+        ("", "Bitte löscht meine Testdaten aus dem Dashboard, das waren nur Versuche."),
+        ("", "¿Pueden eliminar mis datos de prueba del panel?"),
+        ("Change email", "I want to change my login email to new@example.com, how?"),
         # What the writer did, or someone else's data, is no request.
         ("", "I deleted my account by mistake, can you restore it?"),
         ("", "Thanks for deleting my account last week, all good now."),
