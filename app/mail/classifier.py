@@ -1,8 +1,10 @@
 """Guessing what an inbound email asks for: request type, regulation hint and language.
 
-Pure keyword scoring over the cue table in `cues.py`. The verdict is a suggestion for
-staff triage: `confident` is set only when one type clearly wins, so mail that is vague,
-mixes rights or reads like ordinary customer service is never filed automatically.
+Two readers add up: the cue table of `cues.py` (the rights' and laws' names, article
+numbers) and the intent reader of `intents.py` (requests as people write them). The
+verdict is a suggestion for staff triage: `confident` is set only when one type clearly
+wins, so mail that is vague, mixes rights, asks how, or reads like ordinary customer
+service or business mail is never filed automatically.
 """
 
 import re

@@ -7,10 +7,17 @@ with one typo allowed on longer stems), and a small set of rules combines the cl
 an erasing verb near a data or account word in a sentence where the writer speaks of
 their own ("my", "me"), a stop word near a mailing word, a question word with "about me".
 
+The mail is read as a whole: what one sentence says (the data is to be kept, a detail is
+wrong, "my data" that a later "it" stands for) holds for the others, and the specific
+right outranks the general one it contains (keeping the data while its use stops is a
+restriction, not an objection; an opt-out of sale is not an objection to marketing).
+
 Nothing fires on "your account will be deleted" (not the writer's), "we need your DPA"
-(no action on own data) or "I can't delete my account" (a negation just before the verb:
-a bug report). Each rule gives a type and a strength: `FIRM` can carry a verdict alone,
-`LOOSE` only makes the mail look like a request (it is then acknowledged, not filed).
+(no action on own data), "I can't delete my account" (a negation: a bug report), "I
+deleted my account by mistake" (what the writer did) or a disclaimer's "delete it". Each
+rule gives a type and a strength: `FIRM` can carry a verdict alone, `LOOSE` only makes
+the mail look like a request (it is then acknowledged, not filed); a how-to question is
+never more than `LOOSE`.
 """
 
 import functools
