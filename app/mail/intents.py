@@ -314,6 +314,20 @@ class _Sentence:
         wish = self.classes[max(0, min(pair) - 4) : max(pair) + 1]  # "verlange ich die"
         return any("self" in c for c in span) and not any("want" in c for c in wish)
 
+    def adverb_only(self, pair: tuple[int, int]) -> bool:
+        """A "no longer" that is not about the mail: "mi correo, la antigua ya no existe".
+
+        "No more emails", "ya no deseo recibir sus correos" stop the mail; a "no longer"
+        after the mail word, and not before a wish, says something else.
+        """
+        stop, mail = pair
+        wish = self.classes[stop + 1 : stop + 4]
+        return (
+            "nolonger" in self.classes[stop]
+            and not (0 < mail - stop <= 3)
+            and not any(c & {"want", "receive"} for c in wish)
+        )
+
     def framed(
         self, word_class: str, before: str, after: str
     ) -> tuple[int, int] | None:
@@ -497,8 +511,18 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     # Cancelling a paid plan ("rezygnacja z subskrypcji") is billing, not an objection.
     paid = sentence.has("subscription") and not listed
     if (
-        (own and (pair := sentence.near("stop", mail_words)))
-        or (sentence.has("neg") and (pair := sentence.near("want", mail_words, 6)))
+        (
+            own
+            and (pair := sentence.near("stop", mail_words))
+            and not sentence.adverb_only(pair)
+        )
+        or (
+            (pair := sentence.near("want", mail_words, 6))
+            # the "not" goes with the wish: "I don't want", "ich will keine Werbung"
+            and any(
+                "neg" in c for c in sentence.classes[max(0, pair[0] - 2) : pair[0] + 3]
+            )
+        )
         or (
             (pair := sentence.near("neg", ("contact", "marketing"), 3))
             and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
@@ -607,8 +631,12 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     ):
         fire(RequestType.PORTABILITY, FIRM, pair)
     # Access: a copy of one's data, "what do you have on me", "tell me what you hold".
-    # Not beside an opt-out: "udostępniania moich danych" there is the sharing opted out.
-    opted = any(item.request_type is RequestType.OPT_OUT for item in found)
+    # Not beside an opt-out: "udostępniania moich danych" there is the sharing opted out;
+    # nor beside an objection to marketing: "no quiero que usen mis datos para enviarme
+    # publicidad" asks for nothing to be sent.
+    opted = any(item.request_type is RequestType.OPT_OUT for item in found) or (
+        listed and any(item.request_type is RequestType.OBJECTION for item in found)
+    )
     if (
         own
         and not opted

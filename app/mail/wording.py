@@ -30,7 +30,8 @@ The classes:
   person verbs where the pronoun is dropped), we (an organisation's voice), theirs (her,
   his: a client's data, when an agent writes), agent ("on behalf of").
 - around: neg (not, before the verb), negafter (after it: "löschen Sie nichts"), only
-  ("not only"), more ("keine Werbung mehr"), want, question (what, which), pending
+  ("not only"), more ("keine Werbung mehr"), nolonger ("no longer", "ya no": a stop
+  only before the mail or a wish), want, question (what, which), pending
   (until, while: a restriction's time frame), before ("before I close": a side clause),
   howto, askhow (a how-to question anywhere), how (a question ending "…, how?"), mayi
   ("can I", "is it possible to"), howcome ("how come you still have my data?"
@@ -73,7 +74,7 @@ _EN: Words = {
         "mistake, error in"
     ),
     "right": "right$, accurate$",
-    "fresh": "new$, old$, previous, moved$, married",
+    "fresh": "changed$, new$, old$, previous, moved$, married",
     "access": (
         "copy$, copies, send me, see$, view, show me my, show me what, show me all, "
         "show me the, show what, access, obtain, receive, look at, get a copy, to know, "
@@ -131,6 +132,7 @@ _EN: Words = {
     "negafter": "nothing$",
     "only": "only$, just$",
     "more": "more$, anymore, any more, again$",
+    "nolonger": "no more, no longer, never$",
     "want": "i demand, request$, ask you to, hereby, want, wish, like to, would like",
     "question": "what$, which$, whats$, what s$",
     "pending": "while, until, till$, meanwhile, but don t delete, but keep",
@@ -180,7 +182,7 @@ _DE: Words = {
         "fehlerhaft, unrichtig, veraltet, nicht korrekt, tippfehler"
     ),
     "right": "stimmt, stimmen",
-    "fresh": "neue, alte$, alten$, umgezogen, geheiratet",
+    "fresh": "geandert, neue, alte$, alten$, umgezogen, geheiratet",
     "access": (
         "kopie, auskunft, zusend, zuschick, schick, send, einsehen, einsicht, sehen, "
         "erfahren, wissen, mitteil, ubersicht, uebersicht, bereitstell, zukommen, "
@@ -237,6 +239,7 @@ _DE: Words = {
     "negafter": "nicht$, nichts$",
     "only": "nur$",
     "more": "mehr$",
+    "nolonger": "keine mehr, nicht mehr, nicht weiter",
     "want": (
         "verlang, beantrag, ersuch, fordere, mocht, moecht, will$, wunsch, wuensch, "
         "mochte"
@@ -277,7 +280,7 @@ _FR: Words = {
         "errone, incorrect, faux, fausse, inexact, perime, obsolete, faute"
     ),
     "right": "juste$, exact$, exacte$",
-    "fresh": "nouvel, nouveau, ancien, demenag",
+    "fresh": "j ai change, nouvel, nouveau, ancien, demenag",
     "access": (
         "copie, envoy, voir$, consult, acces, obtenir, savoir, connaitre, communiq, "
         "transmett, recevoir"
@@ -328,6 +331,7 @@ _FR: Words = {
     "negafter": "rien$",
     "only": "seulement, que$",
     "more": "plus$",
+    "nolonger": "ne plus, plus de, plus jamais",
     "want": "je demande, exige, sollicite, veux, voudrais, souhait, desir",
     "question": "quel, quelles, quels, quoi, qu est ce, qu avez vous",
     "pending": "pendant, jusqu, en attendant, le temps, sans supprim",
@@ -361,13 +365,13 @@ _ES: Words = {
         "rechazo"
     ),
     "use": "hacer nada con, hagan nada, us$, usar, usen, utiliz, trat, proces",
-    "rectify": "correcc, corrig, correg, rectific, modific, actualiz, cambi",
+    "rectify": "actualic, correcc, corrig, correg, rectific, modific, actualiz, cambi",
     "wrong": (
         "esta mal, no es correcto, lo correcto es, en vez de, en lugar de, erroneo, "
         "erronea, incorrect, equivocad, desactualiz, mal escrit, inexact"
     ),
     "right": "correcto, bien$",
-    "fresh": "nuevo, nueva, antigu, me mude",
+    "fresh": "cambiado, he cambiado, nuevo, nueva, antigu, me mude",
     "access": (
         "mand, copia, envi, ver$, consult, acceso, acceder, obtener, saber, conocer, "
         "recibir, mostr"
@@ -420,6 +424,7 @@ _ES: Words = {
     "negafter": "nada$",
     "only": "solo$, solamente",
     "more": "mas$",
+    "nolonger": "no mas, ya no, nunca mas",
     "want": "solicito, pido$, necesito, pretendo, quiero, deseo, quisiera, gustaria",
     "question": "cuales, cual$, cuanta, que datos, que informacion",
     "pending": "mientras, hasta, entretanto, sin borrar",
@@ -452,7 +457,7 @@ _IT: Words = {
         "corrett, obsolet, vecchi"
     ),
     "right": "giusto, corretto, corretta",
-    "fresh": "nuovo, nuova, vecchio, vecchia, trasferit",
+    "fresh": "cambiato, nuovo, nuova, vecchio, vecchia, trasferit",
     "access": (
         "copia, invi, mandat, vedere, consult, accesso, acceder, ottener, sapere, "
         "conoscere, ricever, mostr"
@@ -496,6 +501,7 @@ _IT: Words = {
     "negafter": "niente$, nulla$",
     "only": "solo$, soltanto",
     "more": "piu$",
+    "nolonger": "non piu, mai piu",
     "want": "chiedo, richiedo, voglio, vorrei, desider",
     "question": "quali, quale, cosa$, che cosa",
     "pending": "mentre, finche, fino a, nel frattempo, senza cancell",
@@ -531,7 +537,7 @@ _NL: Words = {
         "verouderd, klopt niet, kloppen niet"
     ),
     "right": "klopt, kloppen",
-    "fresh": "nieuw, oude$, oud$, verhuisd, getrouwd",
+    "fresh": "gewijzigd, veranderd, nieuw, oude$, oud$, verhuisd, getrouwd",
     "access": (
         "kopie, stuur, toesturen, zien, inzien, inzage, weten, ontvang, opvragen, "
         "bekijk, overzicht, geven"
@@ -578,6 +584,7 @@ _NL: Words = {
     "negafter": "niet$, niets$",
     "only": "alleen$",
     "more": "meer$",
+    "nolonger": "niet meer, geen meer, nooit meer",
     "want": "ik verzoek, verzoek u, verzoek jullie, eis$, wil$, willen, wens, graag",
     "question": "welke, wat$, hoeveel",
     "pending": (
@@ -614,7 +621,7 @@ _PT: Words = {
         "incorrect, inexat, desatualiz, desactualiz, equivocad"
     ),
     "right": "certo$, correto, correcto",
-    "fresh": "novo$, nova$, antig, mudei",
+    "fresh": "alterei, novo$, nova$, antig, mudei",
     "access": (
         "copia, envi, ver$, consult, acesso, acessar, obter, saber, conhecer, receb, "
         "mostr"
@@ -660,6 +667,7 @@ _PT: Words = {
     "negafter": "nada$",
     "only": "apenas$, so$",
     "more": "mais$",
+    "nolonger": "nao mais, nunca mais",
     "want": "solicito, peco$, preciso, pretendo, quero, desejo, gostaria, queria",
     "question": "quais, qual$, quanto, que dados, que informacoes",
     "pending": "enquanto, ate$, entretanto, sem apagar",
@@ -696,7 +704,7 @@ _PL: Words = {
         "nieprawidlow, niepoprawn, nieaktualn, zle$, pomylk, literowk"
     ),
     "right": "zgadza",
-    "fresh": "nowy, nowe$, nowa$, stary, stare$, starego, przeprowadz",
+    "fresh": "zmienil, nowy, nowe$, nowa$, stary, stare$, starego, przeprowadz",
     "access": (
         "kopi, wglad, przesl, przesyl, wyslij, wyslac, dostep, otrzyma, wiedziec, "
         "dowiedziec, zobaczyc, udostepn, informacje jakie"
@@ -740,6 +748,7 @@ _PL: Words = {
     "negafter": "nic$",
     "only": "tylko$",
     "more": "wiecej",
+    "nolonger": "wiecej nie",
     "want": "poprosze, zadam, wnosze, chce, chcialbym, chcialabym, prosze, zycze",
     "question": "jakie, jaki$, co$, ktore",
     "pending": (
@@ -777,7 +786,7 @@ _SV: Words = {
         "stavat fel, gammal, inaktuell"
     ),
     "right": "stammer",
-    "fresh": "bytt$, bytte$, ny$, nya$, nytt$, gamla$, flyttat, gift$",
+    "fresh": "andrat, bytt$, bytte$, ny$, nya$, nytt$, gamla$, flyttat, gift$",
     "access": (
         "ha ut, kopia, skicka, se$, ta del, tillgang, registerutdrag, utdrag, veta, fa "
         "veta, fa ut, visa, fa en"
@@ -825,6 +834,7 @@ _SV: Words = {
     "negafter": "inte$, inget$, ingenting$",
     "only": "bara$, endast$",
     "more": "fler$, mer$, langre",
+    "nolonger": "inga fler, inte langre, aldrig mer",
     "want": "jag begar, kraver, vill$, onskar, skulle vilja",
     "question": "vilka, vilken, vilket, vad$",
     "pending": (

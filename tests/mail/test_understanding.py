@@ -170,6 +170,15 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
         # Polish and Swedish names of the rights.
         ("", "Jag vill ha ett registerutdrag.", A),
         ("Wniosek", "Korzystam z prawa do sprzeciwu wobec przetwarzania.", OBJ),
+        # "Ya no existe" is no objection; a changed detail asks for its correction; an
+        # objection to marketing is no request for a copy.
+        (
+            "",
+            "Quiero que actualicen mi dirección de correo, la antigua ya no existe.",
+            R,
+        ),
+        ("", "Ho cambiato numero di telefono, aggiornatelo: 333 1234567.", R),
+        ("", "No quiero que usen mis datos para enviarme publicidad.", OBJ),
         # A disclaimer's "delete it" is no second request; "how come" is no how-to.
         (
             "",
