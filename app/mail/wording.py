@@ -51,7 +51,7 @@ _EN: Words = {
         "system, out of your database, gone$"
     ),
     "close": "close$, closing, terminat, cancel, deactivat",
-    "keep": "keep, retain, store, hold on to",
+    "keep": "kept$, keep, retain, store, hold on to",
     "restrict": (
         "restrict, limit, freez, block$, pause, suspend, on hold, hold my, hold all, "
         "park$"
@@ -135,7 +135,11 @@ _EN: Words = {
     "nolonger": "no more, no longer, never$",
     "want": "i demand, request$, ask you to, hereby, want, wish, like to, would like",
     "question": "what$, which$, whats$, what s$",
-    "pending": "while, until, till$, meanwhile, but don t delete, but keep",
+    "pending": (
+        "for now, for the time being, temporarily, while you, while the, while this, "
+        "while my, while it, whilst, until, till$, meanwhile, but don t delete, but "
+        "keep"
+    ),
     "before": "thanks for, thank you for, before$, after i, once i, when i, since i",
     "howto": (
         "how do we, how can we, how should we, how do i, how can i, how to$, how would "
@@ -246,8 +250,8 @@ _DE: Words = {
     ),
     "question": "was$, welche, wie viel",
     "pending": (
-        "in der zwischenzeit, bis dahin, solange, bis$, wahrend, waehrend, vorerst, "
-        "vorlaufig, aber nicht losch"
+        "vorubergehend, voruebergehend, in der zwischenzeit, bis dahin, solange, bis$, "
+        "wahrend, waehrend, vorerst, vorlaufig, aber nicht losch"
     ),
     "before": "danke furs, danke fur das, bevor, ehe ich, nachdem ich, wenn ich",
     "howto": (
@@ -334,7 +338,10 @@ _FR: Words = {
     "nolonger": "ne plus, plus de, plus jamais",
     "want": "je demande, exige, sollicite, veux, voudrais, souhait, desir",
     "question": "quel, quelles, quels, quoi, qu est ce, qu avez vous",
-    "pending": "pendant, jusqu, en attendant, le temps, sans supprim",
+    "pending": (
+        "pour l instant, temporairement, provisoirement, pendant, jusqu, en attendant, "
+        "le temps, sans supprim"
+    ),
     "before": (
         "merci d avoir, avant$, avant de, avant que, apres avoir, quand je, lorsque je"
     ),
@@ -427,7 +434,9 @@ _ES: Words = {
     "nolonger": "no mas, ya no, nunca mas",
     "want": "solicito, pido$, necesito, pretendo, quiero, deseo, quisiera, gustaria",
     "question": "cuales, cual$, cuanta, que datos, que informacion",
-    "pending": "mientras, hasta, entretanto, sin borrar",
+    "pending": (
+        "por ahora, de momento, temporalmente, mientras, hasta, entretanto, sin borrar"
+    ),
     "before": "antes de, despues de, cuando",
     "howto": "como$",
     "askhow": (
@@ -504,7 +513,10 @@ _IT: Words = {
     "nolonger": "non piu, mai piu",
     "want": "chiedo, richiedo, voglio, vorrei, desider",
     "question": "quali, quale, cosa$, che cosa",
-    "pending": "mentre, finche, fino a, nel frattempo, senza cancell",
+    "pending": (
+        "per ora, per il momento, temporaneamente, mentre, finche, fino a, nel "
+        "frattempo, senza cancell"
+    ),
     "before": "grazie per aver, prima di, dopo aver, quando",
     "howto": "come$",
     "askhow": "come posso, come possiamo, come faccio, come facciamo, come si fa",
@@ -588,8 +600,8 @@ _NL: Words = {
     "want": "ik verzoek, verzoek u, verzoek jullie, eis$, wil$, willen, wens, graag",
     "question": "welke, wat$, hoeveel",
     "pending": (
-        "in de tussentijd, tussentijds, ondertussen, terwijl, totdat, tot$, in "
-        "afwachting, voorlopig"
+        "tijdelijk, in de tussentijd, tussentijds, ondertussen, terwijl, totdat, tot$, "
+        "in afwachting, voorlopig"
     ),
     "before": "voordat, voor ik, nadat ik, als ik",
     "howto": "hoe$",
@@ -670,7 +682,10 @@ _PT: Words = {
     "nolonger": "nao mais, nunca mais",
     "want": "solicito, peco$, preciso, pretendo, quero, desejo, gostaria, queria",
     "question": "quais, qual$, quanto, que dados, que informacoes",
-    "pending": "enquanto, ate$, entretanto, sem apagar",
+    "pending": (
+        "por agora, por enquanto, temporariamente, enquanto, ate$, entretanto, sem "
+        "apagar"
+    ),
     "before": "antes de, depois de, quando",
     "howto": "como$",
     "askhow": "como posso, como podemos, como faco, como fazemos, como se faz",
@@ -752,7 +767,8 @@ _PL: Words = {
     "want": "poprosze, zadam, wnosze, chce, chcialbym, chcialabym, prosze, zycze",
     "question": "jakie, jaki$, co$, ktore",
     "pending": (
-        "w tym czasie, w miedzyczasie, dopoki, do czasu, podczas, w trakcie, tymczasowo"
+        "na razie, w tym czasie, w miedzyczasie, dopoki, do czasu, podczas, w trakcie, "
+        "tymczasowo"
     ),
     "before": "zanim, przed$, po tym jak, kiedy",
     "howto": "jak$",
@@ -838,8 +854,8 @@ _SV: Words = {
     "want": "jag begar, kraver, vill$, onskar, skulle vilja",
     "question": "vilka, vilken, vilket, vad$",
     "pending": (
-        "under den tiden, forran, sa lange, medan, tills, till dess, under tiden, "
-        "tillfalligt"
+        "tills vidare, for tillfallet, under den tiden, forran, sa lange, medan, tills, "
+        "till dess, under tiden, tillfalligt"
     ),
     "before": "innan, efter att, nar jag",
     "howto": "hur$",

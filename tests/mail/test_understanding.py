@@ -170,6 +170,15 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
         # Polish and Swedish names of the rights.
         ("", "Jag vill ha ett registerutdrag.", A),
         ("Wniosek", "Korzystam z prawa do sprzeciwu wobec przetwarzania.", OBJ),
+        # A time frame ("for now") or keeping ("kept") makes a stop a restriction; a
+        # concessive "while I appreciate" does not.
+        ("", "Don't process my data for now, I'm waiting for legal advice.", S),
+        ("", "I want my data to be kept but not used anymore.", S),
+        (
+            "",
+            "While I appreciate your service, please stop using my data for marketing.",
+            OBJ,
+        ),
         # "Ya no existe" is no objection; a changed detail asks for its correction; an
         # objection to marketing is no request for a copy.
         (
