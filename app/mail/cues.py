@@ -450,6 +450,17 @@ BUSINESS: Final = (
     "auftragsverarbeitung",
     "fragebogen",
     "unsere kunden",
+    # A company's identifiers and product papers.
+    "vat id",
+    "vat number",
+    "tax id",
+    "ust id",
+    "umsatzsteuer*",
+    "numéro de tva",
+    "partita iva",
+    "btw nummer",
+    "data sheet",
+    "datasheet",
     # Journalists ask about requests in general.
     "journalist",
     "presseanfrage",

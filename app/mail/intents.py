@@ -360,9 +360,12 @@ class _Sentence:
         # "Testdaten", "mis datos de prueba": test data are nobody's personal data.
         if any("test" in c for c in self.classes[max(0, index - 1) : index + 3]):
             return True
-        # "My colleague wants his data deleted": his, not mine (unless an agent writes).
+        # "My colleague wants his data deleted", "my colleague's account": his, not mine
+        # (unless an agent writes).
         return (
-            not self.for_someone and index > 0 and "theirs" in self.classes[index - 1]
+            not self.for_someone
+            and index > 0
+            and ("theirs" in self.classes[index - 1] or self.words[index - 1] == "s")
         )
 
     def _negated(self, index: int, word_class: str) -> bool:

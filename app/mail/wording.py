@@ -414,7 +414,7 @@ _ES: Words = {
     ),
     "subscription": "suscripcion, registro",
     "test": "prueba, pruebas, test$, ficticio, demo",
-    "me": "me$, mi$",
+    "me": "me$",
     "mine": "mi$, mis$, me$, mio$, mia$, mios$, mias$",
     "aboutme": "sobre mi$, de mi$, acerca de mi$",
     "self": (

@@ -265,6 +265,11 @@ def test_requests_read_from_the_whole_mail(
             "Undelivered",
             "Your message could not be delivered to one or more recipients.",
         ),
+        # A forum comment, a colleague's account, a company's VAT number, a data sheet.
+        ("", "Eliminad mi comentario del foro."),
+        ("", "Remove my colleague's account from our team."),
+        ("", "Can you correct the VAT number on my invoice?"),
+        ("", "Could you send me the data sheet for your product?"),
         # Test data are nobody's personal data; "…, how?" asks how, and so does the
         # subject above it.
         ("", "Bitte löscht meine Testdaten aus dem Dashboard, das waren nur Versuche."),
