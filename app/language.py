@@ -55,15 +55,15 @@ _STOPWORDS: dict[str, frozenset[str]] = {
         "fr": "le les et je vous mes des pour une est avec votre dans sur pas merci mon ma"
         " au aux ce qui ne du moi",
         "es": "el los las y mis por para una con su sus usted del al mi muy le se lo es"
-        " que gracias",
+        " que gracias hola porfa",
         "it": "il lo di che dei per mi miei una sono con del della non vostra grazie gli ai"
-        " delle nel alla",
+        " delle nel alla ciao",
         "nl": "het een en ik van mijn u uw niet met voor dat zijn op te graag wij ook aan"
         " om naar jullie mij",
         "pt": "o os as meus dos das para uma com nao por voce obrigado do da em meu minha"
         " ao solicito",
         "pl": "i w z na nie sie jest ze do to o moje moich moj mnie prosze czy jak od za po"
-        " tak dane danych moim",
+        " tak dane danych moim czesc witam",
         "sv": "och att det som en ett jag ar pa med for inte mitt min mina mig har av till"
         " om vi ni kan vill tack hej",
     }.items()

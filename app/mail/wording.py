@@ -108,9 +108,9 @@ _EN: Words = {
     "everything": "everything, all of it, all$, entire, whole, completely",
     "pron": "it$, them$, this$, both$, anything$, those$",
     "contact": (
-        "email, mail$, mails$, mailing, sending, send me, contact, call$, calls$, "
-        "calling, call me, text me, texting, message, spam, newsletter, promo, sms$, "
-        "emailing"
+        "write to me, writing to me, email, mail$, mails$, mailing, sending, send me, "
+        "contact, call$, calls$, calling, call me, text me, texting, message, spam, "
+        "newsletter, promo, sms$, emailing"
     ),
     "list": "list$, lists$, mailing list, distribution, newsletter",
     "marketing": (
@@ -170,8 +170,9 @@ _DE: Words = {
         "pausier, aussetz"
     ),
     "stop": (
-        "aufhor, aufhoer, unterlass, einstellen$, einzustellen, keine mehr, nicht mehr, "
-        "stopp, verweiger, lehne, nicht weiter"
+        "hort auf, hoert auf, horen sie auf, hoeren sie auf, aufhor, aufhoer, "
+        "unterlass, einstellen$, einzustellen, keine mehr, nicht mehr, stopp, "
+        "verweiger, lehne, nicht weiter"
     ),
     "use": (
         "damit machen, damit tun, etwas damit, nutz, verwend, verarbeit, benutz, "
@@ -314,8 +315,8 @@ _FR: Words = {
     "everything": "tout, toutes, tous, integralite, ensemble, entier, complet",
     "pron": "les$, le$, la$, tout$, cela$, ca$",
     "contact": (
-        "mail, e mail, courriel, envoi, envoy, contact, appel, newsletter, message, "
-        "sms$, publicit, promotion, prospection"
+        "ecri, mail, e mail, courriel, envoi, envoy, contact, appel, newsletter, "
+        "message, sms$, publicit, promotion, prospection"
     ),
     "list": "liste, newsletter, diffusion",
     "marketing": "marketing, publicit, prospection, profilage, commercial, promotion",
@@ -368,8 +369,8 @@ _ES: Words = {
     "keep": "conserv, guard, manten",
     "restrict": "limit, restring, restric, bloque, congel, suspend",
     "stop": (
-        "dejen de, deje de, dejar de, paren, no mas, ya no, nunca mas, basta, me niego, "
-        "rechazo"
+        "dejad de, deja de, dejen de, deje de, dejar de, paren, no mas, ya no, nunca "
+        "mas, basta, me niego, rechazo"
     ),
     "use": "hacer nada con, hagan nada, us$, usar, usen, utiliz, trat, proces",
     "rectify": "actualic, correcc, corrig, correg, rectific, modific, actualiz, cambi",
@@ -405,8 +406,8 @@ _ES: Words = {
     "everything": "todo, todos, todas, completa, entera, totalidad",
     "pron": "lo$, los$, las$, todo$, eso$",
     "contact": (
-        "mand, correo, mail, email, envi, contact, llam, boletin, newsletter, mensaje, "
-        "sms$, publicidad, promocion"
+        "escrib, mand, correo, mail, email, envi, contact, llam, boletin, newsletter, "
+        "mensaje, sms$, publicidad, promocion"
     ),
     "list": "lista, boletin, newsletter, envios",
     "marketing": (
@@ -490,8 +491,8 @@ _IT: Words = {
     "everything": "tutto, tutti, tutte, completo, intero, integral",
     "pron": "li$, lo$, tutto$, questi$",
     "contact": (
-        "mail, email, e mail, invi, mand, contatt, chiam, newsletter, messagg, sms$, "
-        "pubblicit, promozion"
+        "scriv, mail, email, e mail, invi, mand, contatt, chiam, newsletter, messagg, "
+        "sms$, pubblicit, promozion"
     ),
     "list": "lista, elenco, mailing, newsletter",
     "marketing": "marketing, pubblicit, profilazione, commercial, promozion",
@@ -576,8 +577,8 @@ _NL: Words = {
     "everything": "alles, alle$, volledig, compleet, helemaal",
     "pron": "dat$, het$, ze$, die$, dit$, alles$",
     "contact": (
-        "mail, e mail, stuur, sturen, contact, bel, nieuwsbrie, bericht, sms$, reclame, "
-        "benader"
+        "schrijv, mail, e mail, stuur, sturen, contact, bel, nieuwsbrie, bericht, sms$, "
+        "reclame, benader"
     ),
     "list": "*lijst, *lijsten, lijst, mailinglijst, verzendlijst, nieuwsbrie",
     "marketing": "marketing, reclame, advertentie, profilering, commercie",
@@ -661,8 +662,8 @@ _PT: Words = {
     "everything": "tudo, todos, todas, completa, inteira, totalidade",
     "pron": "os$, los$, tudo$, isso$",
     "contact": (
-        "mail, email, e mail, envi, contact, contat, lig, newsletter, mensage, sms$, "
-        "publicidade, promoc"
+        "escrev, mail, email, e mail, envi, contact, contat, lig, newsletter, mensage, "
+        "sms$, publicidade, promoc"
     ),
     "list": "lista, mailing, newsletter, cadastro",
     "marketing": "marketing, publicidade, propaganda, perfilamento, comercia, promoc",
@@ -743,8 +744,8 @@ _PL: Words = {
     "everything": "wszystk, cale, calosc, calkowicie, calkiem",
     "pron": "ich$, je$, go$, to$, wszystko$",
     "contact": (
-        "mail, e mail, maila, wiadomos, wysyl, przesyl, kontakt, dzwon, newsletter, "
-        "sms, reklam, ofert"
+        "pisa, pisz, mail, e mail, maila, wiadomos, wysyl, przesyl, kontakt, dzwon, "
+        "newsletter, sms, reklam, ofert"
     ),
     "list": "list, listy, mailing, newsletter",
     "marketing": "marketing, reklam, profilowan, handlow, promocj",
@@ -832,8 +833,8 @@ _SV: Words = {
     "everything": "allt, alla$, helt, hela, fullstandig",
     "pron": "det$, dem$, den$, allt$",
     "contact": (
-        "mail, mejl, e post, epost, skicka, utskick, kontakt, ring, nyhetsbrev, "
-        "meddelande, sms, reklam"
+        "skriva till mig, skriver till mig, mail, mejl, e post, epost, skicka, utskick, "
+        "kontakt, ring, nyhetsbrev, meddelande, sms, reklam"
     ),
     "list": "utskick, lista, listan, utskickslista, sandlista, nyhetsbrev",
     "marketing": "marknadsfor, reklam, profilering, kommersiell",

@@ -152,6 +152,11 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
         ),
         ("", "Wil je mijn gegevens bevriezen tot de klacht is afgehandeld?", S),
         ("", "Elimina il mio account per favore, non lo uso più.", E),
+        # Everyday "stop writing to me", with separable and attached forms.
+        ("", "hört auf mir zu schreiben", OBJ),
+        ("", "dejad de escribirme", OBJ),
+        ("", "przestańcie do mnie pisać", OBJ),
+        ("", "hola borrar mi cuneta porfa", E),
         # Short mail the language detector takes for English is read in all languages.
         ("", "Parem de me enviar emails de marketing.", OBJ),
         # Signing off everything is part of a deletion; a new provider is no correction.
