@@ -92,30 +92,35 @@ def detect(text: str) -> str | None:
     in_words = sum(map(len, _WORDS.findall(sample)))
     if in_words < MIN_LETTERS or in_words < PROSE_SHARE * len("".join(sample.split())):
         return None
-    by_words = _by_stopwords(sample)
-    if by_words is not None:
-        return by_words
+    counts = _stopword_counts(sample)
+    (hits, best), (runner_up, _) = counts[0], counts[1]
+    if hits >= MIN_STOPWORDS and hits >= 2 * runner_up:
+        return best
     values = _detector().compute_language_confidence_values(sample)
     if not values or values[0].value < MIN_CONFIDENCE:
         return None
-    return _CODES.get(values[0].language)
+    guess = _CODES.get(values[0].language)
+    # Lingua takes "I want to be forgotten" for Swedish: a guess with none of its own
+    # frequent words loses to the language with the most (two at least, and alone).
+    if {code: n for n, code in counts}.get(guess or "") == 0 and (
+        hits >= MIN_STOPWORDS and hits > runner_up
+    ):
+        return best
+    return guess
 
 
-def _by_stopwords(sample: str) -> str | None:
+def _stopword_counts(sample: str) -> list[tuple[int, str]]:
+    """How many of each language's frequent words the text has, most first."""
     folded = "".join(
         char
         for char in unicodedata.normalize("NFKD", sample.casefold())
         if not unicodedata.combining(char)
     )
     words = _WORD.findall(folded)
-    counts = sorted(
+    return sorted(
         (
             (sum(word in stopwords for word in words), code)
             for code, stopwords in _STOPWORDS.items()
         ),
         reverse=True,
     )
-    (hits, best), (runner_up, _) = counts[0], counts[1]
-    if hits >= MIN_STOPWORDS and hits >= 2 * runner_up:
-        return best
-    return None

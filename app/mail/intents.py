@@ -799,6 +799,17 @@ def read(
     # Freezing the data while something is checked ("until you have corrected it",
     # "don't delete it but stop using it") is the restriction, even when the mail also
     # says what is wrong, that the use should stop, or what may happen later.
+    # "Limit the use of my sensitive personal information" is the CCPA's right to limit
+    # (1798.121), an opt-out, not a GDPR restriction.
+    limited = best.get(RequestType.RESTRICTION)
+    if limited is not None and "sensitive" in limited.sentence.split():
+        del best[RequestType.RESTRICTION]
+        decisive.discard(RequestType.RESTRICTION)
+        label = f"{RequestType.OPT_OUT}: {limited.label.partition(': ')[2]} (sensitive)"
+        best.setdefault(
+            RequestType.OPT_OUT,
+            Intent(RequestType.OPT_OUT, limited.strength, label, limited.sentence),
+        )
     outranked: tuple[RequestType, ...] = ()
     if RequestType.RESTRICTION in decisive:
         outranked = (

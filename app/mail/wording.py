@@ -20,8 +20,8 @@ The classes:
   use (process); rectify (correct, update); wrong (incorrect), right ("klopt": wrong with
   a "not"), fresh (new, old, moved: a detail that changed); access (copy, send, see);
   receive (get, obtain: "can I get" is a request); export; format (csv, another provider);
-  sell, optout; object, withdraw, consent; unsub (a newsletter matter); alone ("leave me
-  alone").
+  sell, optout, sensitive ("sensitive personal information": the CCPA's limit); object,
+  withdraw, consent; unsub (a newsletter matter); alone ("leave me alone").
 - objects: data, account, detail (name, address: what gets corrected), everything, pron
   ("it", "them": the writer's data when an earlier sentence named it), contact (email,
   call, newsletter), list (mailing list), marketing, subscription (a paid plan), test
@@ -46,9 +46,9 @@ Words = dict[str, str]  # class -> comma-separated stems and phrases
 
 _EN: Words = {
     "erase": (
-        "delet, remov, eras, wipe, purg, get rid of, forget$, destroy, scrub, nuke, "
-        "take me off, take off, throw away, throw out, bin$, get me out, out of your "
-        "system, out of your database, gone$"
+        "to be forgotten, delet, remov, eras, wipe, purg, get rid of, forget$, destroy, "
+        "scrub, nuke, take me off, take off, throw away, throw out, bin$, get me out, "
+        "out of your system, out of your database, gone$"
     ),
     "close": "close$, closing, terminat, cancel, deactivat",
     "keep": "kept$, keep, retain, store, hold on to",
@@ -91,6 +91,7 @@ _EN: Words = {
     ),
     "sell": "sell, sale$, sold$, selling, share, sharing, broker",
     "optout": "opt out, optout, opt me out",
+    "sensitive": "sensitive",
     "object": "object$, objecting, objection",
     "withdraw": "withdraw, revoke, retract",
     "consent": "consent",
@@ -118,7 +119,7 @@ _EN: Words = {
     ),
     "subscription": "membership, subscription, plan$, trial",
     "test": "test$, tests$, testing, dummy, sample, demo",
-    "me": "me$, myself",
+    "me": "to be forgotten, me$, myself",
     "mine": "my$, mine$, me$, myself",
     "aboutme": "about me$, on me$, of me$, about myself, regarding me$",
     "self": "i$, i m, i d, i ve, i ll",
@@ -160,8 +161,8 @@ _EN: Words = {
 
 _DE: Words = {
     "erase": (
-        "losch, loesch, entfern, vergess, vergiss, tilg, weg damit, vernicht, austrag, "
-        "streich"
+        "vergessen werden, losch, loesch, entfern, vergess, vergiss, tilg, weg damit, "
+        "vernicht, austrag, streich"
     ),
     "close": "schliess, kundig, deaktivier, auflos",
     "keep": "behalt, aufbewahr, speicher, behalten",
@@ -228,7 +229,7 @@ _DE: Words = {
     "marketing": "werbung, werbe, marketing, profiling, werbezweck",
     "subscription": "mitgliedschaft",
     "test": "test$, testdaten$, testdatensatz, versuch, dummy, demo",
-    "me": "mich$, mir$",
+    "me": "vergessen werden, mich$, mir$",
     "mine": "mein, mich$, mir$",
     "aboutme": (
         "uber mich$, ueber mich$, von mir$, zu meiner person, mich betreff, zu mir$"
@@ -273,7 +274,9 @@ _DE: Words = {
 }
 
 _FR: Words = {
-    "erase": "supprim, suppression, effac, oubli, retir, detrui, virez$, virer$",
+    "erase": (
+        "etre oubli, supprim, suppression, effac, oubli, retir, detrui, virez$, virer$"
+    ),
     "close": "ferm, desactiv, resili, clotur",
     "keep": "conserv, gard",
     "restrict": "limit, restreind, restrict, bloqu, geler, suspend",
@@ -322,7 +325,7 @@ _FR: Words = {
     "marketing": "marketing, publicit, prospection, profilage, commercial, promotion",
     "subscription": "abonnement, inscription",
     "test": "test$, tests$, essai, factice, demo",
-    "me": "moi$, m$, me$",
+    "me": "etre oubli, moi$, m$, me$",
     "mine": "mon$, ma$, mes$, moi$, me$, m$",
     "aboutme": "sur moi$, de moi$, me concern, a mon sujet, me concernant",
     "self": "je$, j$",
@@ -362,8 +365,8 @@ _FR: Words = {
 
 _ES: Words = {
     "erase": (
-        "saqu, sacar$, sacadme, borr, elimin, suprim, supresion, olvid, quit, destrui, "
-        "remov"
+        "ser olvidad, saqu, sacar$, sacadme, borr, elimin, suprim, supresion, olvid, "
+        "quit, destrui, remov"
     ),
     "close": "cancel, cerrar, cierr, desactiv, dar de baja, den de baja",
     "keep": "conserv, guard, manten",
@@ -415,7 +418,7 @@ _ES: Words = {
     ),
     "subscription": "suscripcion, registro",
     "test": "prueba, pruebas, test$, ficticio, demo",
-    "me": "me$",
+    "me": "ser olvidad, me$",
     "mine": "mi$, mis$, me$, mio$, mia$, mios$, mias$",
     "aboutme": "sobre mi$, de mi$, acerca de mi$",
     "self": (
@@ -454,7 +457,8 @@ _ES: Words = {
 
 _IT: Words = {
     "erase": (
-        "cancell, elimin, rimuov, rimozion, dimentic, togli, distrugg, levat, levar"
+        "essere dimenticat, cancell, elimin, rimuov, rimozion, dimentic, togli, "
+        "distrugg, levat, levar"
     ),
     "close": "chiud, chiusura, disattiv, disdic",
     "keep": "conserv, tenere, mantene",
@@ -498,7 +502,7 @@ _IT: Words = {
     "marketing": "marketing, pubblicit, profilazione, commercial, promozion",
     "subscription": "iscrizione, abbonamento",
     "test": "test$, prova, prove$, fittizi, demo",
-    "me": "me$, mi$",
+    "me": "essere dimenticat, me$, mi$",
     "mine": "mio$, mia$, miei$, mie$, me$, mi$",
     "aboutme": "su di me$, di me$, riguardo a me$, che mi riguard, mi riguard",
     "self": "io$, lo uso, la uso, li uso, vorrei, voglio, chiedo, richiedo",
@@ -532,9 +536,9 @@ _IT: Words = {
 
 _NL: Words = {
     "erase": (
-        "uit jullie systeem, uit uw systeem, uit het systeem, uit jullie database, "
-        "weghal, gooi, weggooi, weg met, verwijder, wis$, wissen, vergeet, vergeten, "
-        "vernietig, haal me, haal mij"
+        "vergeten worden, uit jullie systeem, uit uw systeem, uit het systeem, uit "
+        "jullie database, weghal, gooi, weggooi, weg met, verwijder, wis$, wissen, "
+        "vergeet, vergeten, vernietig, haal me, haal mij"
     ),
     "close": "opheff, sluit, sluiten, deactiveer, opzeg",
     "keep": "bewaar, bewaren, behoud",
@@ -584,7 +588,7 @@ _NL: Words = {
     "marketing": "marketing, reclame, advertentie, profilering, commercie",
     "subscription": "abonnement, lidmaatschap, inschrijving",
     "test": "test$, testdata$, testgegevens$, proef, demo",
-    "me": "mij$, me$",
+    "me": "vergeten worden, mij$, me$",
     "mine": "mijn$, mij$, me$",
     "aboutme": "van mij$, over mij$, over mijzelf",
     "self": "ik$",
@@ -617,7 +621,10 @@ _NL: Words = {
 }
 
 _PT: Words = {
-    "erase": "retir, apag, elimin, exclu, delet, remov, esquec, destru, tirar, tirem",
+    "erase": (
+        "ser esquecid, retir, apag, elimin, exclu, delet, remov, esquec, destru, tirar, "
+        "tirem"
+    ),
     "close": "encerr, cancel, desativ, fech",
     "keep": "conserv, guard, mant",
     "restrict": "limit, restring, restri, bloque, congel, suspend",
@@ -669,7 +676,7 @@ _PT: Words = {
     "marketing": "marketing, publicidade, propaganda, perfilamento, comercia, promoc",
     "subscription": "assinatura, registo, registro",
     "test": "teste, testes, ficticio, demo",
-    "me": "me$, mim$",
+    "me": "ser esquecid, me$, mim$",
     "mine": "meu$, meus$, minha$, minhas$, me$, mim$",
     "aboutme": "sobre mim$, de mim$, a meu respeito",
     "self": "eu$, o uso, a uso, quero, solicito, peco$, gostaria, preciso",
@@ -701,8 +708,8 @@ _PT: Words = {
 
 _PL: Words = {
     "erase": (
-        "usun, skasow, kasow, wymaz, zapomn, zlikwid, likwid, wykresl, pozbyc, wykasuj, "
-        "skasuj, kasuj"
+        "zostac zapomnian, usun, skasow, kasow, wymaz, zapomn, zlikwid, likwid, "
+        "wykresl, pozbyc, wykasuj, skasuj, kasuj"
     ),
     "close": "zamkn, dezaktyw, zamkniec",
     "keep": "zachowa, przechowywa, trzyma",
@@ -751,7 +758,7 @@ _PL: Words = {
     "marketing": "marketing, reklam, profilowan, handlow, promocj",
     "subscription": "subskrypc, rejestrac",
     "test": "testow, probn, demo",
-    "me": "mnie$, mi$",
+    "me": "zostac zapomnian, mnie$, mi$",
     "mine": "moj, moje, moich, moim, moja, mnie$, mi$, mna$, swoj, swoich, swoim",
     "aboutme": "o mnie$, na moj temat, mnie dotycz, dotyczace mnie, dotyczacych mnie",
     "self": "poprosze, ja$, chce$, prosze, zadam, wnosze, chcialbym, chcialabym",
@@ -784,8 +791,8 @@ _PL: Words = {
 
 _SV: Words = {
     "erase": (
-        "radera, raderar, raderad, ta bort, tar bort, tas bort, glom, utplana, rensa, "
-        "tabort"
+        "bli bortglomd, radera, raderar, raderad, ta bort, tar bort, tas bort, glom, "
+        "utplana, rensa, tabort"
     ),
     "close": "avsluta, avslut, stang",
     "keep": "behall, spara, lagra",
@@ -840,7 +847,7 @@ _SV: Words = {
     "marketing": "marknadsfor, reklam, profilering, kommersiell",
     "subscription": "medlemskap, prenumeration",
     "test": "test$, testdata$, prov$, demo",
-    "me": "mig$, mej$",
+    "me": "bli bortglomd, mig$, mej$",
     "mine": "min$, mitt$, mina$, mig$, mej$",
     "aboutme": "om mig$, om mej$, pa mig$, rorande mig$",
     "self": "jag$",

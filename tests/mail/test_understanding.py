@@ -152,6 +152,10 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
         ),
         ("", "Wil je mijn gegevens bevriezen tot de klacht is afgehandeld?", S),
         ("", "Elimina il mio account per favore, non lo uso più.", E),
+        # Being forgotten; the CCPA's limit on sensitive data; English that lingua
+        # took for Swedish.
+        ("", "I want to be forgotten.", E),
+        ("", "Limit the use of my sensitive personal information.", OPT),
         # Everyday "stop writing to me", with separable and attached forms.
         ("", "hört auf mir zu schreiben", OBJ),
         ("", "dejad de escribirme", OBJ),
@@ -327,6 +331,7 @@ def test_unsure_mail_that_looks_like_a_request_is_marked_so() -> None:
         ("apaguem a minha conta por favor", "pt"),
         ("Proszę usunąć moje konto", "pl"),
         ("Ta bort mitt konto tack", "sv"),
+        ("I want to be forgotten.", "en"),
         ("Ok", None),
     ],
 )
