@@ -60,7 +60,8 @@ _STOPWORDS: dict[str, frozenset[str]] = {
         " delle nel alla ciao",
         "nl": "het een en ik van mijn u uw niet met voor dat zijn op te graag wij ook aan"
         " om naar jullie mij",
-        "pt": "o os as meus dos das para uma com nao por voce obrigado do da em meu minha"
+        "pt": "o os as meus dos das para uma com nao por voce voces vcs vossa vosso vossos"
+        " obrigado do da em meu minha"
         " ao solicito",
         "pl": "i w z na nie sie jest ze do to o moje moich moj mnie prosze czy jak od za po"
         " tak dane danych moim czesc witam",

@@ -242,7 +242,7 @@ class _Sentence:
         for index, word in enumerate(self.words):
             if not self.classes[index] and languages:
                 self.classes[index] |= _classes(languages[0], word, guess=True)
-        for language in languages:
+        for language in (*languages, *others):
             self._clitics(language)
         # "Dat klopt gewoon niet", "stimmt so nicht": a "right" with a "not" is wrong.
         for index in self.at("right"):

@@ -161,8 +161,8 @@ _EN: Words = {
 
 _DE: Words = {
     "erase": (
-        "vergessen werden, losch, loesch, entfern, vergess, vergiss, tilg, weg damit, "
-        "vernicht, austrag, streich"
+        "nehmt mich, nehmen sie mich, vergessen werden, losch, loesch, entfern, "
+        "vergess, vergiss, tilg, weg damit, vernicht, austrag, streich"
     ),
     "close": "schliess, kundig, deaktivier, auflos",
     "keep": "behalt, aufbewahr, speicher, behalten",
@@ -225,7 +225,7 @@ _DE: Words = {
         "mail, e mail, schreib, zusend, schick, kontakt, anruf, anrufe, newsletter, "
         "werbung, werbe, nachricht, sms$, post$"
     ),
-    "list": "liste, verteiler, mailingliste, newsletter",
+    "list": "*liste, liste, verteiler, mailingliste, newsletter",
     "marketing": "werbung, werbe, marketing, profiling, werbezweck",
     "subscription": "mitgliedschaft",
     "test": "test$, testdaten$, testdatensatz, versuch, dummy, demo",
@@ -843,7 +843,9 @@ _SV: Words = {
         "skriva till mig, skriver till mig, mail, mejl, e post, epost, skicka, utskick, "
         "kontakt, ring, nyhetsbrev, meddelande, sms, reklam"
     ),
-    "list": "utskick, lista, listan, utskickslista, sandlista, nyhetsbrev",
+    "list": (
+        "*lista, *listan, utskick, lista, listan, utskickslista, sandlista, nyhetsbrev"
+    ),
     "marketing": "marknadsfor, reklam, profilering, kommersiell",
     "subscription": "medlemskap, prenumeration",
     "test": "test$, testdata$, prov$, demo",

@@ -152,6 +152,12 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
         ),
         ("", "Wil je mijn gegevens bevriezen tot de klacht is afgehandeld?", S),
         ("", "Elimina il mio account per favore, non lo uso più.", E),
+        # Off a list is an objection, out of a database an erasure, in any language
+        # and even when the language is guessed wrong.
+        ("", "Nehmt mich aus eurem Verteiler.", OBJ),
+        ("", "Ta bort mig från er e-postlista.", OBJ),
+        ("", "Retirem-me da vossa lista de emails.", OBJ),
+        ("", "Bórrenme de su base de datos.", E),
         # Being forgotten; the CCPA's limit on sensitive data; English that lingua
         # took for Swedish.
         ("", "I want to be forgotten.", E),
