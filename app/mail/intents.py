@@ -773,6 +773,18 @@ def read(
                         unsubscribing = item.unsub
                 if item.decisive and factor >= 1 and not item.asks:
                     decisive.add(item.request_type)
+    # "You have my old address, I moved to 5 High St.": no "please update", but worth
+    # acknowledging; staff decide.
+    named = next(
+        (s for s in main if s.has("detail") and s.has("wrong", "fresh") and s.own()),
+        None,
+    )
+    if named is not None and RequestType.RECTIFICATION not in best:
+        spot = named.at("detail")[0]
+        label = f"{named.label(RequestType.RECTIFICATION, (spot, spot))} (no ask)"
+        best[RequestType.RECTIFICATION] = Intent(
+            RequestType.RECTIFICATION, LOOSE, label, named.text
+        )
     # A subject "Change email" over "I want to change my login email, how?" asks too.
     for request_type in asked - wished:
         held = best[request_type]

@@ -1,5 +1,7 @@
 """Requests as people write them (nine languages, typos, no legal words), and look-alikes."""
 
+import random
+
 import pytest
 
 from app.enums import RequestType
@@ -7,6 +9,7 @@ from app.language import detect
 from app.mail.agents import read_agency
 from app.mail.classifier import classify
 from app.mail.loops import automatic_text_reason
+from app.mail.wording import WORDS
 
 A, E, R = RequestType.ACCESS, RequestType.ERASURE, RequestType.RECTIFICATION
 S, OBJ, P = RequestType.RESTRICTION, RequestType.OBJECTION, RequestType.PORTABILITY
@@ -311,6 +314,12 @@ def test_look_alikes_read_from_the_whole_mail_are_not_filed(
     assert not classify(subject, text).confident
 
 
+def test_a_changed_detail_without_an_ask_is_acknowledged() -> None:
+    result = classify("", "You have my old address, I moved to 5 High St.")
+    assert (result.request_type, result.confident) == (R, False)
+    assert result.looks_like_request
+
+
 def test_a_how_to_question_is_acknowledged_and_says_why() -> None:
     result = classify("", "How do I delete my account?")
     assert result.looks_like_request
@@ -413,3 +422,24 @@ def test_agency_from_a_power_of_attorney_alone() -> None:
 def test_own_requests_are_not_agency() -> None:
     text = "Please delete my account. My colleague jo@example.org asked too."
     assert read_agency(text, ["id.jpg"], sender="me@example.org", ours=None) is None
+
+
+def test_any_mix_of_the_word_classes_reads_without_error() -> None:
+    """Whatever the words, reading gives a verdict: no rule may fail on a combination."""
+    stems = sorted(
+        {
+            stem.strip(" $*")
+            for classes in WORDS.values()
+            for words in classes.values()
+            for stem in words.split(",")
+        }
+    )
+    chance = random.Random(13)  # the same mixes every run
+    marks = [". ", "? ", ", ", " ", "\n\n"]
+    for _ in range(400):
+        words = chance.choices(stems, k=chance.randint(1, 24))
+        text = "".join(word + chance.choice(marks) for word in words)
+        result = classify(chance.choice(stems), text)
+        # A verdict's parts agree: a type only with a score, confidence only with a type.
+        assert (result.request_type is None) == (max(result.scores.values()) == 0)
+        assert result.request_type is not None or not result.confident
