@@ -55,15 +55,16 @@ _STOPWORDS: dict[str, frozenset[str]] = {
         "fr": "le les et je vous mes des pour une est avec votre dans sur pas merci mon ma"
         " au aux ce qui ne du moi",
         "es": "el los las y mis por para una con su sus usted del al mi muy le se lo es"
-        " que gracias",
+        " que gracias hola porfa",
         "it": "il lo di che dei per mi miei una sono con del della non vostra grazie gli ai"
-        " delle nel alla",
+        " delle nel alla ciao",
         "nl": "het een en ik van mijn u uw niet met voor dat zijn op te graag wij ook aan"
         " om naar jullie mij",
-        "pt": "o os as meus dos das para uma com nao por voce obrigado do da em meu minha"
+        "pt": "o os as meus dos das para uma com nao por voce voces vcs vossa vosso vossos"
+        " obrigado do da em meu minha"
         " ao solicito",
         "pl": "i w z na nie sie jest ze do to o moje moich moj mnie prosze czy jak od za po"
-        " tak dane danych moim",
+        " tak dane danych moim czesc witam",
         "sv": "och att det som en ett jag ar pa med for inte mitt min mina mig har av till"
         " om vi ni kan vill tack hej",
     }.items()
@@ -92,32 +93,37 @@ def detect(text: str) -> str | None:
     in_words = sum(map(len, _WORDS.findall(sample)))
     if in_words < MIN_LETTERS or in_words < PROSE_SHARE * len("".join(sample.split())):
         return None
-    by_words = _by_stopwords(sample)
-    if by_words is not None:
-        return by_words
+    counts = _stopword_counts(sample)
+    (hits, best), (runner_up, _) = counts[0], counts[1]
+    if hits >= MIN_STOPWORDS and hits >= 2 * runner_up:
+        return best
     # Lingua takes only valid Unicode, and a Python str may hold lone surrogates.
     sample = sample.encode("utf-8", "replace").decode("utf-8")
     values = _detector().compute_language_confidence_values(sample)
     if not values or values[0].value < MIN_CONFIDENCE:
         return None
-    return _CODES.get(values[0].language)
+    guess = _CODES.get(values[0].language)
+    # Lingua takes "I want to be forgotten" for Swedish: a guess with none of its own
+    # frequent words loses to the language with the most (two at least, and alone).
+    if {code: n for n, code in counts}.get(guess or "") == 0 and (
+        hits >= MIN_STOPWORDS and hits > runner_up
+    ):
+        return best
+    return guess
 
 
-def _by_stopwords(sample: str) -> str | None:
+def _stopword_counts(sample: str) -> list[tuple[int, str]]:
+    """How many of each language's frequent words the text has, most first."""
     folded = "".join(
         char
         for char in unicodedata.normalize("NFKD", sample.casefold())
         if not unicodedata.combining(char)
     )
     words = _WORD.findall(folded)
-    counts = sorted(
+    return sorted(
         (
             (sum(word in stopwords for word in words), code)
             for code, stopwords in _STOPWORDS.items()
         ),
         reverse=True,
     )
-    (hits, best), (runner_up, _) = counts[0], counts[1]
-    if hits >= MIN_STOPWORDS and hits >= 2 * runner_up:
-        return best
-    return None

@@ -52,15 +52,18 @@ class Read:
     detected_language: str
 
 
-def read_set(folder: Path) -> list[Read]:
-    """Every labelled message of `folder`, read."""
+def read_set(folder: Path, timings: list[float] | None = None) -> list[Read]:
+    """Every labelled message of `folder`, read; `timings` gets each classify's seconds."""
     with (folder / "labels.csv").open(newline="", encoding="utf-8") as table:
         rows = list(csv.DictReader(table))
     results = []
     for row in rows:
         raw = (folder / row["file"]).read_bytes()
         parsed = parse_message(raw)
+        started = time.perf_counter()
         verdict = classify(parsed.subject, parsed.text)
+        if timings is not None:
+            timings.append(time.perf_counter() - started)
         found = (
             not parsed.is_automatic
             and verdict.confident
@@ -216,15 +219,25 @@ def main() -> None:
     if not (folder / "labels.csv").is_file():
         print(f"no labels.csv in {folder}: nothing to measure", file=sys.stderr)
         raise SystemExit(1)
+    # The first message builds the language detector and the word lists, once per
+    # process: timed apart, so that the per-message figure is what a running server pays.
     started = time.perf_counter()
-    results = read_set(folder)
+    classify("Datenschutz Kontolöschung", "Datenschutz Kontolöschung Anfrage")
+    warm_up = time.perf_counter() - started
+    timings: list[float] = []
+    started = time.perf_counter()
+    results = read_set(folder, timings)
     elapsed = time.perf_counter() - started
     label = str(folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder)
     print(f"== {label}")
     report(results)
     emit_figures(results, label)
+    count = max(1, len(results))
     print(
-        f"\nread in {elapsed:.1f} s ({1000 * elapsed / max(1, len(results)):.1f} ms a message)"
+        f"\nread in {elapsed:.1f} s ({1000 * elapsed / count:.1f} ms a message with"
+        f" parsing); the classifier {1000 * sum(timings) / count:.1f} ms a message on"
+        f" average, {1000 * max(timings, default=0.0):.1f} ms at most; warm-up"
+        f" {warm_up:.2f} s"
     )
 
 

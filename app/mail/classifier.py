@@ -1,8 +1,10 @@
 """Guessing what an inbound email asks for: request type, regulation hint and language.
 
-Pure keyword scoring over the cue table in `cues.py`. The verdict is a suggestion for
-staff triage: `confident` is set only when one type clearly wins, so mail that is vague,
-mixes rights or reads like ordinary customer service is never filed automatically.
+Two readers add up: the cue table of `cues.py` (the rights' and laws' names, article
+numbers) and the intent reader of `intents.py` (requests as people write them). The
+verdict is a suggestion for staff triage: `confident` is set only when one type clearly
+wins, so mail that is vague, mixes rights, asks how, or reads like ordinary customer
+service or business mail is never filed automatically.
 """
 
 import re
@@ -18,7 +20,7 @@ from app.mail.intents import normalise
 THRESHOLD = 3.0  # one STRONG cue, or a CLEAR plus a HINT
 NOISE_STEP = 1.0  # each distinct customer-service cue raises the threshold by this
 MAX_NOISE = 3.0
-CLOSE_SECOND = 0.5  # a runner-up at half the winner's score or more means "ask staff"
+CLOSE_SECOND = 0.7  # a runner-up at 70 % of the winner's score or more: "ask staff"
 SUBJECT_FACTOR = 1.5  # people name the right in the subject line
 QUOTED_FACTOR = 0.25  # quoted replies (lines starting ">") are mostly our own words
 MAX_SCAN_CHARS = 20_000  # requests are short; this bounds the work on huge mail
@@ -39,21 +41,37 @@ class Classification:
 
 
 @dataclass(frozen=True, slots=True)
+class _Phrase:
+    """A phrase of the cue table, as found in normalised text."""
+
+    literal: str
+    pattern: re.Pattern[str]
+
+    def search(self, text: str) -> bool:
+        # Normalised text has single spaces, so the words in a row are a substring: a
+        # plain test first, since most mail holds none of the phrases.
+        return self.literal in text and self.pattern.search(text) is not None
+
+    def sub(self, text: str) -> str:
+        return self.pattern.sub(" ", text) if self.literal in text else text
+
+
+@dataclass(frozen=True, slots=True)
 class _Cue:
     request_type: RequestType
     label: str
     weight: float
-    pattern: re.Pattern[str]
+    pattern: _Phrase
 
 
-def _compile(phrase: str) -> re.Pattern[str]:
+def _compile(phrase: str) -> _Phrase:
     prefix = phrase.endswith("*")
     words = normalise(phrase.rstrip("*")).split()
     body = r"\s+".join(re.escape(word) for word in words)
     # Word boundaries only next to Latin letters and digits; Japanese has no spaces.
     start = r"(?<![^\W_])" if words[0][0].isascii() else ""
     end = "" if prefix or not words[-1][-1].isascii() else r"(?![^\W_])"
-    return re.compile(start + body + end)
+    return _Phrase(" ".join(words), re.compile(start + body + end))
 
 
 def _build_cues() -> tuple[_Cue, ...]:
@@ -79,6 +97,7 @@ _DATA_PROTECTION = tuple(_compile(phrase) for phrase in cues.DATA_PROTECTION_WOR
 _NOISE = tuple(
     (phrase, _compile(phrase)) for phrases in cues.NOISE.values() for phrase in phrases
 )
+_BUSINESS = tuple((phrase, _compile(phrase)) for phrase in cues.BUSINESS)
 # "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
 _ARTICLE = re.compile(
     r"(?<![^\W_])(?:"
@@ -105,21 +124,45 @@ def classify(subject: str, text: str) -> Classification:
             scores[cue.request_type] += cue.weight * factor
             matched.append(cue.label)
     language = detect_language(subject, text)
-    _score_intents(subject, text, language, scores, matched)
+    reading = _score_intents(subject, text, language, scores, matched)
     regulation, law_labels = _regulation(segments)
     matched.extend(law_labels)
     _score_articles(segments, regulation, scores, matched)
-    noise = sorted(
-        {phrase for phrase, pattern in _NOISE if _best_factor(pattern, segments)}
-    )
-    matched.extend(f"noise: {phrase}" for phrase in noise)
+    # Where customer-service words count: in the subject and the writer's own lines
+    # (quoted lines are mostly our own words, "your subscription has been cancelled");
+    # and when the winner was read from one sentence, only there and in the subject: a
+    # complaint about an invoice before "stop sending me marketing" is no invoice query.
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    winner = next(
+        (i for i in reading.intents if i.request_type is ranked[0][0] and i.sentence),
+        None,
+    )
+    where = segments[:2] if winner is None else (segments[0], (winner.sentence, 1.0))
+    noise = sorted(
+        {phrase for phrase, pattern in _NOISE if _best_factor(pattern, where)}
+        | {
+            phrase
+            for phrase, pattern in _BUSINESS
+            if _best_factor(pattern, segments[:2])
+        }
+    )
     (best_type, best), (_, second) = ranked[0], ranked[1]
-    threshold = THRESHOLD + min(MAX_NOISE, NOISE_STEP * len(noise))
+    if best_type is RequestType.RECTIFICATION:
+        # Names and addresses are printed on invoices: a wrong one there is still ours.
+        noise = [phrase for phrase in noise if phrase not in cues.RECORDS]
+    doubts = len(noise)
+    if reading.organisational:
+        # "We", never "my" or "I": a controller, vendor or journalist naming the rights.
+        matched.append("noise: written for an organisation, not about the writer")
+        doubts += 1
+    threshold = THRESHOLD + min(MAX_NOISE, NOISE_STEP * doubts)
+    matched.extend(f"noise: {phrase}" for phrase in noise)
     return Classification(
         request_type=best_type if best > 0 else None,
         regulation=regulation,
-        confident=best >= threshold and second < best * CLOSE_SECOND,
+        confident=best >= threshold
+        and second < best * CLOSE_SECOND
+        and not reading.asks_how,
         language=language,
         scores=MappingProxyType(scores),
         matched=tuple(matched),
@@ -137,9 +180,7 @@ def _segments(subject: str, text: str) -> tuple[tuple[str, float], ...]:
     )
 
 
-def _best_factor(
-    pattern: re.Pattern[str], segments: Iterable[tuple[str, float]]
-) -> float:
+def _best_factor(pattern: _Phrase, segments: Iterable[tuple[str, float]]) -> float:
     # A cue counts once, at the weight of the most prominent place it appears.
     return max(
         (factor for text, factor in segments if pattern.search(text)), default=0.0
@@ -160,7 +201,7 @@ def _regulation(
                     totals[regulation] = totals.get(regulation, 0.0) + factor
                     labels.append(f"regulation: {regulation} ({name})")
                 # Drop what matched so "uk gdpr" is not counted again as "gdpr".
-                remaining[index] = pattern.sub(" ", remaining[index])
+                remaining[index] = pattern.sub(remaining[index])
     if any(pattern.search(text) for text, _ in segments for pattern in _CCPA_SECTIONS):
         totals[Regulation.CCPA] = totals.get(Regulation.CCPA, 0.0) + 1.0
     if not totals:
@@ -227,25 +268,30 @@ def _score_intents(
     language: str | None,
     scores: dict[RequestType, float],
     matched: list[str],
-) -> None:
-    """Add the intent rules' findings, each type once at its most prominent place."""
+) -> intents.Reading:
+    """Add the intent rules' findings to `scores` and `matched`; the reading."""
     # English is read too: people mix it in ("bitte mein Account deleten").
     if language in wording.WORDS:
         read_with = [language] if language == "en" else [language, "en"]
     else:
         read_with = list(wording.WORDS)
     own, quoted = _split_quoted(text)
-    best: dict[RequestType, tuple[float, str]] = {}
-    for piece, factor in (
-        (subject, SUBJECT_FACTOR),
-        (own, 1.0),
-        (quoted, QUOTED_FACTOR),
+    pieces = ((subject, SUBJECT_FACTOR), (own, 1.0), (quoted, QUOTED_FACTOR))
+    reading = intents.read(pieces, read_with)
+    if len(read_with) < len(wording.WORDS) and not any(
+        intent.strength >= THRESHOLD for intent in reading.intents
     ):
-        for intent in intents.read(piece, read_with):
-            weight = intent.strength * factor
-            if weight > best.get(intent.request_type, (0.0, ""))[0]:
-                best[intent.request_type] = (weight, intent.label)
-    for request_type, (weight, label) in best.items():
+        # Short mail fools the detector ("Parem de me enviar emails de marketing" reads
+        # as English): when its language finds nothing firm, every language is tried.
+        others = [code for code in wording.WORDS if code not in read_with]
+        retry = intents.read(pieces, read_with, others)
+        if any(intent.strength >= THRESHOLD for intent in retry.intents):
+            reading = retry
+            matched.append("language: read in all languages")
+    for intent in reading.intents:
         # The same words often fire a cue and an intent: the stronger reading counts.
-        scores[request_type] = max(scores[request_type], weight)
-        matched.append(label)
+        scores[intent.request_type] = max(scores[intent.request_type], intent.strength)
+        matched.append(intent.label)
+    if reading.asks_how:
+        matched.append("noise: the mail asks how (a how-to question)")
+    return reading

@@ -1,12 +1,15 @@
-"""The classifier's cue table: phrases per request type and language, laws, articles.
+"""The classifier's cue table: the names of the rights and laws, and article numbers.
 
-Translators extend this file and `wording.py` (the words of everyday requests, read by
-`intents.py`); no code needs to change for a new phrase. Write phrases as people write them (accents,
-apostrophes, any case): the classifier folds case, accents, apostrophes and dashes the
-same way in the mail and here. A trailing `*` matches any word ending ("auskunft*" also
-finds "Auskunftsersuchen"). Weights: STRONG names the right on its own ("right to be
-forgotten"), CLEAR is an unmistakable everyday phrasing ("delete my account"), HINT only
-supports other cues.
+The cue table holds what lawyers, templates and statutes write: "right to erasure",
+"Auskunft nach Art. 15 DSGVO", "Do Not Sell or Share My Personal Information", "1798.120".
+Everyday phrasing ("delete my data", "kopie van mijn gegevens") is the intent reader's
+(`intents.py` over `wording.py`), which reads it from its parts in every language; a
+phrase here that the intent reader already understands only doubles it. Write phrases as
+people write them (accents, apostrophes, any case): the classifier folds case, accents,
+apostrophes and dashes the same way in the mail and here. A trailing `*` matches any word
+ending ("auskunft*" also finds "Auskunftsersuchen"). Weights: STRONG names the right on
+its own ("right to be forgotten"), CLEAR names it less surely ("access request"), HINT
+only supports other cues.
 """
 
 from typing import Final
@@ -25,16 +28,12 @@ _ACCESS: Cues = {
         "data subject access request": STRONG,
         "right of access": STRONG,
         "right to access": STRONG,
-        "copy of my personal data": STRONG,
         "copy of all personal data": STRONG,
         "copy of all the personal data": STRONG,
         "copy of the personal data": CLEAR,
-        "copy of my data": CLEAR,
         "what personal data you hold": STRONG,
         "what personal data you have": STRONG,
-        "what data you hold about me": STRONG,
         "personal information you have collected": STRONG,
-        "access to my personal data": STRONG,
         "request to know": STRONG,
         "right to know": CLEAR,
         "dsar": CLEAR,
@@ -47,154 +46,107 @@ _ACCESS: Cues = {
         "auskunftsersuchen": STRONG,
         "auskunftsanfrage": STRONG,
         "auskunftsantrag": STRONG,
-        "auskunft über meine": STRONG,
-        "kopie meiner daten": STRONG,
-        "kopie meiner personenbezogenen daten": STRONG,
-        "welche daten sie über mich": STRONG,
         "auskunft*": CLEAR,
     },
     "fr": {
         "droit d'accès": STRONG,
-        "accès à mes données": STRONG,
-        "copie de mes données": STRONG,
-        "copie de l'ensemble de mes données": STRONG,
         "quelles données vous détenez": STRONG,
         "demande d'accès": CLEAR,
     },
     "es": {
         "derecho de acceso": STRONG,
-        "acceso a mis datos": STRONG,
-        "copia de mis datos": STRONG,
         "qué datos personales": CLEAR,
         "solicitud de acceso": CLEAR,
     },
     "it": {
         "diritto di accesso": STRONG,
-        "accesso ai miei dati": STRONG,
         "accesso ai dati personali": CLEAR,
-        "copia dei miei dati": STRONG,
         "quali dati personali": CLEAR,
     },
     "nl": {
         "inzageverzoek": STRONG,
         "recht op inzage": STRONG,
-        "inzage in mijn persoonsgegevens": STRONG,
-        "inzage in mijn gegevens": STRONG,
-        "kopie van mijn gegevens": STRONG,
-        "kopie van mijn persoonsgegevens": STRONG,
         "welke persoonsgegevens": CLEAR,
         "inzage": CLEAR,
     },
     "pt": {
         "direito de acesso": STRONG,
-        "acesso aos meus dados": STRONG,
-        "cópia dos meus dados": STRONG,
         "confirmação da existência de tratamento": STRONG,
         "quais dados pessoais": CLEAR,
     },
     "ja": {"開示請求": STRONG, "保有個人データの開示": STRONG, "個人情報の開示": CLEAR},
+    "pl": {
+        "prawo dostępu": STRONG,
+        "prawa dostępu": STRONG,
+        "prawo do dostępu": STRONG,
+        "wniosek o dostęp do danych": STRONG,
+    },
+    "sv": {
+        "registerutdrag": STRONG,
+        "rätt till tillgång": STRONG,
+        "begäran om tillgång": STRONG,
+    },
 }
 
 _ERASURE: Cues = {
     "en": {
         "right to be forgotten": STRONG,
         "right to erasure": STRONG,
-        "erase my personal data": STRONG,
-        "erase all my personal data": STRONG,
-        "delete my personal data": STRONG,
-        "delete all my personal data": STRONG,
-        "delete all my data": STRONG,
-        "delete my data": STRONG,
-        "deletion of my personal data": STRONG,
-        "deletion of my data": STRONG,
-        "erasure of my personal data": STRONG,
-        "remove my personal data": STRONG,
         "request to delete": STRONG,
         "erasure request": STRONG,
         "deletion request": CLEAR,
-        "delete my account": CLEAR,
-        "delete my information": CLEAR,
         "delete everything": HINT,
     },
     "de": {
         "recht auf löschung": STRONG,
         "recht auf vergessenwerden": STRONG,
-        "löschung meiner daten": STRONG,
-        "löschung meiner personenbezogenen daten": STRONG,
-        "löschung aller meiner daten": STRONG,
-        "meine daten zu löschen": STRONG,
-        "löschen sie meine daten": STRONG,
         "löschantrag": STRONG,
-        "löschung meines kontos": CLEAR,
         "konto löschen": CLEAR,
         "löschung*": HINT,
     },
     "fr": {
         "droit à l'effacement": STRONG,
         "droit à l'oubli": STRONG,
-        "supprimer mes données": STRONG,
-        "suppression de mes données": STRONG,
-        "effacer mes données": STRONG,
-        "effacement de mes données": STRONG,
-        "supprimer toutes mes données": STRONG,
-        "supprimer mon compte": CLEAR,
     },
     "es": {
         "derecho de supresión": STRONG,
         "derecho al olvido": STRONG,
         "derecho de cancelación": STRONG,
-        "supresión de mis datos": STRONG,
-        "eliminar mis datos": STRONG,
-        "borrar mis datos": STRONG,
-        "eliminación de mis datos": STRONG,
-        "cancelación de mis datos": STRONG,
-        "eliminar mi cuenta": CLEAR,
     },
     "it": {
         "diritto all'oblio": STRONG,
         "diritto alla cancellazione": STRONG,
-        "cancellazione dei miei dati": STRONG,
         "cancellazione dei dati personali": STRONG,
-        "cancellare i miei dati": STRONG,
-        "eliminare i miei dati": STRONG,
-        "cancellazione del mio account": CLEAR,
     },
     "nl": {
         "recht op vergetelheid": STRONG,
         "recht op gegevenswissing": STRONG,
-        "verwijder mijn gegevens": STRONG,
-        "verwijdering van mijn gegevens": STRONG,
-        "verwijdering van mijn persoonsgegevens": STRONG,
-        "mijn gegevens te verwijderen": STRONG,
-        "verwijder mijn account": CLEAR,
     },
     "pt": {
         "direito ao esquecimento": STRONG,
         "direito ao apagamento": STRONG,
-        "eliminação dos meus dados": STRONG,
         "eliminação dos dados pessoais": STRONG,
-        "eliminação de todos os meus dados": STRONG,
-        "excluir meus dados": STRONG,
-        "exclusão dos meus dados": STRONG,
-        "apagar os meus dados": STRONG,
-        "apagar meus dados": STRONG,
-        "eliminar os meus dados": STRONG,
-        "excluir minha conta": CLEAR,
     },
     "ja": {"削除請求": STRONG, "個人情報の削除": CLEAR, "データを削除": CLEAR},
+    "pl": {
+        "prawo do usunięcia danych": STRONG,
+        "prawa do usunięcia danych": STRONG,
+        "prawo do bycia zapomnianym": STRONG,
+    },
+    "sv": {
+        "rätt till radering": STRONG,
+        "rätten att bli bortglömd": STRONG,
+        "rätt att bli bortglömd": STRONG,
+    },
 }
 
 _RECTIFICATION: Cues = {
     "en": {
         "right to rectification": STRONG,
         "rectification": STRONG,
-        "rectify my": STRONG,
-        "correct my personal data": STRONG,
-        "correction of my personal data": STRONG,
         "request to correct": STRONG,
         "inaccurate personal data": CLEAR,
         "incorrect personal data": CLEAR,
-        "correct my data": CLEAR,
     },
     "de": {
         "recht auf berichtigung": STRONG,
@@ -204,33 +156,24 @@ _RECTIFICATION: Cues = {
     },
     "fr": {
         "droit de rectification": STRONG,
-        "rectifier mes données": STRONG,
-        "rectification de mes données": STRONG,
     },
     "es": {
         "derecho de rectificación": STRONG,
-        "rectificar mis datos": STRONG,
-        "rectificación de mis datos": STRONG,
     },
     "it": {
         "diritto di rettifica": STRONG,
-        "rettifica dei miei dati": STRONG,
-        "rettificare i miei dati": STRONG,
     },
     "nl": {
         "recht op rectificatie": STRONG,
         "rectificatie": STRONG,
-        "correctie van mijn gegevens": STRONG,
-        "mijn gegevens corrigeren": STRONG,
     },
     "pt": {
         "direito de retificação": STRONG,
-        "retificação dos meus dados": STRONG,
-        "correção dos meus dados": STRONG,
-        "corrigir os meus dados": STRONG,
         "dados incompletos, inexatos": CLEAR,
     },
     "ja": {"訂正請求": STRONG, "訂正": HINT},
+    "pl": {"prawo do sprostowania": STRONG, "prawa do sprostowania": STRONG},
+    "sv": {"rätt till rättelse": STRONG},
 }
 
 _PORTABILITY: Cues = {
@@ -239,10 +182,6 @@ _PORTABILITY: Cues = {
         "right to portability": STRONG,
         "machine-readable": CLEAR,
         "machine readable": CLEAR,
-        "transmit my data": CLEAR,
-        "transfer my data to": CLEAR,
-        "export of my data": CLEAR,
-        "export my data": CLEAR,
     },
     "de": {
         "datenübertragbarkeit": STRONG,
@@ -258,6 +197,11 @@ _PORTABILITY: Cues = {
         "machineleesbaar": CLEAR,
     },
     "pt": {"portabilidade": STRONG, "leitura automática": CLEAR},
+    "pl": {
+        "prawo do przenoszenia danych": STRONG,
+        "prawa do przenoszenia danych": STRONG,
+    },
+    "sv": {"dataportabilitet": STRONG},
 }
 
 _RESTRICTION: Cues = {
@@ -266,15 +210,21 @@ _RESTRICTION: Cues = {
         "restrict the processing": STRONG,
         "restrict processing": STRONG,
         "right to restriction": STRONG,
-        "restrict the use of my": CLEAR,
     },
     "de": {"einschränkung der verarbeitung": STRONG, "recht auf einschränkung": STRONG},
     "fr": {"limitation du traitement": STRONG, "droit à la limitation": STRONG},
     "es": {"limitación del tratamiento": STRONG, "derecho a la limitación": STRONG},
     "it": {"limitazione del trattamento": STRONG, "diritto di limitazione": STRONG},
     "nl": {"beperking van de verwerking": STRONG, "recht op beperking": STRONG},
-    "pt": {"limitação do tratamento": STRONG, "bloqueio dos meus dados": CLEAR},
+    "pt": {
+        "limitação do tratamento": STRONG,
+    },
     "ja": {"利用停止": CLEAR},
+    "pl": {
+        "prawo do ograniczenia przetwarzania": STRONG,
+        "prawa do ograniczenia przetwarzania": STRONG,
+    },
+    "sv": {"rätt till begränsning av behandling": STRONG},
 }
 
 _OBJECTION: Cues = {
@@ -305,6 +255,12 @@ _OBJECTION: Cues = {
         "bezwaar tegen": CLEAR,
     },
     "pt": {"direito de oposição": STRONG, "oponho-me ao tratamento": STRONG},
+    "pl": {
+        "prawo do sprzeciwu": STRONG,
+        "prawa do sprzeciwu": STRONG,
+        "sprzeciw wobec przetwarzania": STRONG,
+    },
+    "sv": {"rätt att göra invändningar": STRONG},
 }
 
 # CCPA rights to opt out of sale/sharing and to limit sensitive data (Cal. Civ. Code
@@ -421,6 +377,9 @@ LAWS: Final[dict[Regulation, tuple[str, ...]]] = {
         "regolamento generale sulla protezione dei dati",
         "algemene verordening gegevensbescherming",
         "regulamento geral sobre a proteção de dados",
+        "rodo",
+        "ogólne rozporządzenie o ochronie danych",
+        "dataskyddsförordningen",
     ),
 }
 
@@ -433,9 +392,14 @@ DATA_PROTECTION_WORDS: Final = (
     "protezione dei dati",
     "gegevensbescherming",
     "proteção de dados",
+    "ochrony danych",
+    "ochronie danych",
+    "dataskydd*",
 )
 
 # Everyday customer-service words: each distinct one raises the bar for confidence.
+# They count in the subject and near the request itself ("refund me or delete my
+# account"), not in a complaint a few sentences before "stop sending me marketing".
 NOISE: Final[dict[str, tuple[str, ...]]] = {
     "en": (
         "invoice",
@@ -446,76 +410,87 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "subscription",
         "order number",
         "tracking number",
-        "manage preferences",
-        "manage your preferences",
-        "view in browser",
-        "view this email in your browser",
-        "you are receiving this email",
         "password reset",
         "where is my order",
-        # Business mail about data protection: vendors, procurement, security reviews.
-        "data processing agreement",
-        "dpa",
-        "security questionnaire",
-        "vendor",
-        "procurement",
-        "soc 2",
-        "iso 27001",
-        "sub processor",
-        "our customers",
-        "our users",
         "bug",
         "not working",
         "doesn t work",
         "error message",
     ),
-    "de": (
-        "rechnung",
-        "erstattung",
-        "abbuchung",
-        "zahlung",
-        "bestellnummer",
-        "auftragsverarbeitung",
-        "fragebogen",
-        "unsere kunden",
-    ),
-    "fr": (
-        "facture",
-        "remboursement",
-        "paiement",
-        "commande",
-    ),
-    "es": (
-        "factura",
-        "reembolso",
-        "pago",
-        "mi pedido",
-        "número de pedido",
-    ),
-    "it": (
-        "fattura",
-        "rimborso",
-        "pagamento",
-        "il mio ordine",
-        "numero d'ordine",
-    ),
+    "de": ("rechnung", "erstattung", "abbuchung", "zahlung", "bestellnummer"),
+    "fr": ("facture", "remboursement", "paiement", "commande"),
+    "es": ("factura", "reembolso", "pago", "mi pedido", "número de pedido"),
+    "it": ("fattura", "rimborso", "pagamento", "il mio ordine", "numero d'ordine"),
     "nl": ("factuur", "terugbetaling", "betaling", "bestelling"),
     "pt": ("fatura", "reembolso", "pagamento", "encomenda", "número do pedido"),
+    "pl": ("faktur*", "płatność", "płatności", "zwrot pieniędzy", "zamówieni*"),
+    "sv": ("betalning*", "återbetalning", "beställning*"),  # "faktur*" is above
 }
 
-# Frequent short words for language detection, space-separated and without accents.
-STOPWORDS: Final[dict[str, str]] = {
-    "en": "the and you your my i to of please that is with for have this we are me"
-    " would it be not on from all",
-    "de": "und der die das ich sie nicht mit meine meiner meinen ihre ihnen bitte ist"
-    " zu den von fur uber ein eine auf dass mich mir sehr geehrte",
-    "fr": "le les et je vous mes des pour une est avec votre dans sur pas merci mon ma"
-    " au aux ce qui ne du",
-    "es": "el los las y mis por para una con su sus usted del al mi muy le se lo es",
-    "it": "il lo di che dei per mi miei una sono con del della non vostra grazie gli ai"
-    " delle nel alla",
-    "nl": "het een en ik van mijn u uw niet met voor dat zijn op te graag wij ook aan"
-    " om naar",
-    "pt": "o os as meus dos das para uma com nao por voce obrigado do da em meu minha"
-    " ao solicito",
-}
+# What makes a whole mail a newsletter, a business or a sales mail: these count wherever
+# they stand, like the words above.
+BUSINESS: Final = (
+    # Newsletters' footers.
+    "manage preferences",
+    "manage your preferences",
+    "view in browser",
+    "view this email in your browser",
+    "you are receiving this email",
+    # Business mail about data protection: vendors, procurement, security reviews.
+    "data processing agreement",
+    "dpa",
+    "security questionnaire",
+    "vendor",
+    "procurement",
+    "soc 2",
+    "iso 27001",
+    "sub processor",
+    "our customers",
+    "our users",
+    "auftragsverarbeitung",
+    "fragebogen",
+    "unsere kunden",
+    # A company's identifiers and product papers.
+    "vat id",
+    "vat number",
+    "tax id",
+    "ust id",
+    "umsatzsteuer*",
+    "numéro de tva",
+    "partita iva",
+    "btw nummer",
+    "data sheet",
+    "datasheet",
+    # Journalists ask about requests in general.
+    "journalist",
+    "presseanfrage",
+    "press inquiry",
+    "press enquiry",
+    # "An article", not "Article 15": a piece of writing.
+    "an article",
+    "einen artikel",
+    "un article",
+    "un artículo",
+    "un articolo",
+    "een artikel",
+    "um artigo",
+    "do artykułu",
+    "en artikel",
+    "dziennikarz*",
+    # Sales pitches for privacy tooling name the rights too.
+    "our platform",
+    "our solution",
+    "book a demo",
+    "schedule a demo",
+    "a quick call",
+    "minute call",
+    "workflow",
+    "out of the box",
+    "account executive",
+)
+
+# Billing documents carry names and addresses: they do not count against a correction.
+RECORDS: Final = frozenset(
+    {"invoice", "rechnung", "facture", "factura", "fattura", "factuur", "fatura"}
+    | {"faktur*"}
+)

@@ -7,10 +7,17 @@ with one typo allowed on longer stems), and a small set of rules combines the cl
 an erasing verb near a data or account word in a sentence where the writer speaks of
 their own ("my", "me"), a stop word near a mailing word, a question word with "about me".
 
+The mail is read as a whole: what one sentence says (the data is to be kept, a detail is
+wrong, "my data" that a later "it" stands for) holds for the others, and the specific
+right outranks the general one it contains (keeping the data while its use stops is a
+restriction, not an objection; an opt-out of sale is not an objection to marketing).
+
 Nothing fires on "your account will be deleted" (not the writer's), "we need your DPA"
-(no action on own data) or "I can't delete my account" (a negation just before the verb:
-a bug report). Each rule gives a type and a strength: `FIRM` can carry a verdict alone,
-`LOOSE` only makes the mail look like a request (it is then acknowledged, not filed).
+(no action on own data), "I can't delete my account" (a negation: a bug report), "I
+deleted my account by mistake" (what the writer did) or a disclaimer's "delete it". Each
+rule gives a type and a strength: `FIRM` can carry a verdict alone, `LOOSE` only makes
+the mail look like a request (it is then acknowledged, not filed); a how-to question is
+never more than `LOOSE`.
 """
 
 import functools
@@ -34,8 +41,38 @@ SHORT = 4  # words: a line this short may leave out the "my"
 MAX_SENTENCES = 200
 MAX_CHARS = 6_000  # requests say what they want at once; this bounds the work
 # Mail wraps lines inside sentences: a single line break is no boundary, a blank line is.
-_SENTENCE = re.compile(r"[.!?;\u3002]+|\n[ \t>]*\n")
+# A full stop inside "raj.m@example.net" or "03.07.1988" is no boundary either.
+_SENTENCE = re.compile(r"[.!?;\u3002]+(?=\s|$)|[!?;\u3002]+|\n[ \t>]*\n")
 _WORD = re.compile(r"[a-z0-9]+")
+# Classes a verb with an attached pronoun may have.
+_ACTIONS = frozenset(
+    {"erase", "access", "export", "rectify", "contact", "restrict", "use", "close"}
+    | {"unsub", "stop"}
+)
+# What another language's words may add when the mail's own language found nothing: its
+# actions and objects, never its small words (French "ma" in Polish "plik ma" is no "my").
+_CONTENT = _ACTIONS | {
+    "data",
+    "account",
+    "detail",
+    "contact",
+    "list",
+    "marketing",
+    "format",
+    "sell",
+    "optout",
+    "wrong",
+    "keep",
+    "object",
+}
+_CLITIC_CLASSES = {"me": {"me", "mine"}, "pron": {"pron"}}
+_PARTICIPLE_PREFIX = frozenset({"de", "nl"})
+# Words a full stop abbreviates without ending the sentence.
+_ABBREVIATIONS = frozenset(
+    {"art", "arts", "abs", "nr", "no", "dr", "mr", "mrs", "ms", "st", "ul", "ca", "vs"}
+    | {"etc", "inc", "ltd", "dott", "sig", "sr", "sra", "mgr", "adw", "tel", "pkt"}
+    | {"ust", "bzw", "ggf", "z", "b"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +82,20 @@ class Intent:
     request_type: RequestType
     strength: float
     label: str
+    sentence: str = ""  # the normalised words of the sentence it was read in
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the intent reader found in a mail."""
+
+    intents: tuple[Intent, ...]
+    # The writer speaks for an organisation ("we", "our customers") and never of
+    # themselves ("my", "me", "I") nor for a client: a controller asking how to delete
+    # a visitor's data, a journalist, a vendor. They name the rights too.
+    organisational: bool
+    # It asks how to do something ("How do I delete my account?"): never filed.
+    asks_how: bool = False
 
 
 Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
@@ -86,7 +137,7 @@ def _lexicon(language: str) -> _Lexicon:
     suffixes: dict[str, set[str]] = {}
     phrases: dict[tuple[tuple[str, ...], bool], set[str]] = {}
     for word_class, stems in wording.WORDS[language].items():
-        for raw in stems:
+        for raw in (stem.strip() for stem in stems.split(",")):
             whole = raw.endswith("$")
             compound = raw.startswith("*")
             words = tuple(normalise(raw.strip("$*")).split())
@@ -136,6 +187,11 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
     for stem, classes in lexicon.suffixes:
         if word.endswith(stem) and len(word) > len(stem):
             found |= classes
+    if not found and language in _PARTICIPLE_PREFIX and word.startswith("ge"):
+        # German and Dutch past participles: "geblokkeerd", "gesperrt", "gewist".
+        return (
+            _classes(language, word[2:], guess=guess) if len(word) > 6 else frozenset()
+        )
     if found:
         return frozenset(found)
     # Only an unknown word may be a misspelt one: "delte", "acount", "infomation". Only
@@ -146,8 +202,9 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
         if classes & FUZZY_CLASSES and _close(word, stem):
             found |= classes & FUZZY_CLASSES
     for exact_word, classes in lexicon.exact.items():
+        # A whole word is missspelt as a whole: "sacado" is no "sacar".
         fuzzy = classes & FUZZY_CLASSES and len(exact_word) >= FUZZY_MIN
-        if fuzzy and _close(word, exact_word):
+        if fuzzy and word[0] == exact_word[0] and OSA.distance(word, exact_word) <= 1:
             found |= classes & FUZZY_CLASSES
     return frozenset(found)
 
@@ -155,28 +212,71 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
 class _Sentence:
     """The words of one sentence, each with its classes in the languages asked."""
 
-    def __init__(self, words: Sequence[str], languages: Sequence[str]):
+    def __init__(
+        self,
+        words: Sequence[str],
+        languages: Sequence[str],
+        factor: float = 1.0,
+        question: bool = False,
+        others: Sequence[str] = (),
+    ):
         self.words = list(words)
+        self.factor = factor
+        self.question = question  # it ended with "?"
         self.for_someone = False
+        # An earlier sentence spoke of the writer's own data: "it", "them" may point to it.
+        self.refers_back = False
+        # The mail says elsewhere to keep the data ("don't delete it", "until ...").
+        self.keeps_data = False
+        # The mail says a detail (name, address) is wrong, old or new: "please fix".
+        self.names_detail = False
+        # The mail speaks of the writer's details: "correct that" may point to them.
+        self.detail_context = False
         self.classes: list[set[str]] = [set() for _ in self.words]
         for language in languages:
             self._mark(language)
+        for language in others:
+            self._mark(language, _CONTENT)
         # Typos are guessed in the mail's own language only ("transmettre" is no typo of
         # "transmit"), and only for words that no language knows.
         for index, word in enumerate(self.words):
             if not self.classes[index] and languages:
                 self.classes[index] |= _classes(languages[0], word, guess=True)
+        for language in (*languages, *others):
+            self._clitics(language)
+        # "Dat klopt gewoon niet", "stimmt so nicht": a "right" with a "not" is wrong.
+        for index in self.at("right"):
+            around = self.classes[max(0, index - 2) : index + 4]
+            if any("neg" in classes or "negafter" in classes for classes in around):
+                self.classes[index].add("wrong")
+        # A disclaimer ("If you received it in error, notify the sender and delete it")
+        # says nothing about what the writer wants.
+        if self.has("boilerplate"):
+            self.classes = [set() for _ in self.words]
 
-    def _mark(self, language: str) -> None:
+    def _clitics(self, language: str) -> None:
+        # Spanish and Italian attach pronouns to verbs: "mandarme", "borradlos",
+        # "cancellatemi". A known action ending in one also has its object.
+        for suffix, word_class in wording.CLITICS.get(language, {}).items():
+            for index, word in enumerate(self.words):
+                if (
+                    word.endswith(suffix)
+                    and len(word) >= len(suffix) + 4
+                    and self.classes[index] & _ACTIONS
+                ):
+                    self.classes[index] |= _CLITIC_CLASSES[word_class]
+
+    def _mark(self, language: str, only: frozenset[str] | None = None) -> None:
         lexicon = _lexicon(language)
         for start, word in enumerate(self.words):
             # A phrase marks its first word; its words keep their own classes too
             # ("nie chcę więcej" is a stop phrase, and "chcę" still says "I want").
             for words, whole, classes in lexicon.phrases.get(word, ()):
                 if self._phrase_at(start, words, whole):
-                    self.classes[start] |= classes
+                    self.classes[start] |= classes if only is None else classes & only
         for index, word in enumerate(self.words):
-            self.classes[index] |= _classes(language, word, guess=False)
+            classes = _classes(language, word, guess=False)
+            self.classes[index] |= classes if only is None else classes & only
 
     def _phrase_at(self, start: int, words: tuple[str, ...], whole: bool) -> bool:
         *head, last = words
@@ -184,6 +284,10 @@ class _Sentence:
         if here[:-1] != head:
             return False
         return here[-1] == last if whole else here[-1].startswith(last)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
 
     def at(self, word_class: str) -> list[int]:
         return [i for i, classes in enumerate(self.classes) if word_class in classes]
@@ -195,6 +299,46 @@ class _Sentence:
             for word_class in word_classes
         )
 
+    def preceded(self, index: int, word_class: str, reach: int = 3) -> bool:
+        """Whether a word of the class comes at most `reach` words before `index`."""
+        return any(
+            word_class in self.classes[j] for j in range(max(0, index - reach), index)
+        )
+
+    def of_self(self, pair: tuple[int, int]) -> bool:
+        """Whether the writer is the one who does it: "I don't use it any more"."""
+        # Not "ich will nicht, dass Sie sie nutzen": the writer wants, the company uses.
+        if self.howto():  # "How do I delete my account?" asks, and is acknowledged
+            return False
+        span = self.classes[max(0, min(pair) - 2) : max(pair) + 1]
+        wish = self.classes[max(0, min(pair) - 4) : max(pair) + 1]  # "verlange ich die"
+        return any("self" in c for c in span) and not any("want" in c for c in wish)
+
+    def adverb_only(self, pair: tuple[int, int]) -> bool:
+        """A "no longer" that is not about the mail: "mi correo, la antigua ya no existe".
+
+        "No more emails", "ya no deseo recibir sus correos" stop the mail; a "no longer"
+        after the mail word, and not before a wish, says something else.
+        """
+        stop, mail = pair
+        wish = self.classes[stop + 1 : stop + 4]
+        return (
+            "nolonger" in self.classes[stop]
+            and not (0 < mail - stop <= 3)
+            and not any(c & {"want", "receive"} for c in wish)
+        )
+
+    def framed(
+        self, word_class: str, before: str, after: str
+    ) -> tuple[int, int] | None:
+        """A word of the class just after a `before` word and just before an `after`
+        word: "geen mails meer", "keine Werbung mehr", "plus de mails"."""
+        for index in self.at(word_class):
+            ahead = self.classes[index + 1 : index + 3]
+            if self.preceded(index, before, 2) and any(after in c for c in ahead):
+                return index, index
+        return None
+
     def near(
         self, first: str, others: Iterable[str], reach: int = NEAR
     ) -> tuple[int, int] | None:
@@ -205,22 +349,73 @@ class _Sentence:
                 continue
             for j, classes in enumerate(self.classes):
                 if j != i and abs(i - j) <= reach and classes & wanted:
+                    if self._someone_elses(j):
+                        continue
                     return i, j
         return None
 
+    def _someone_elses(self, index: int) -> bool:
+        if not self.classes[index] & {"data", "account", "detail"}:
+            return False
+        # "Testdaten", "mis datos de prueba": test data are nobody's personal data.
+        if any("test" in c for c in self.classes[max(0, index - 1) : index + 3]):
+            return True
+        # "My colleague wants his data deleted", "my colleague's account": his, not mine
+        # (unless an agent writes).
+        return (
+            not self.for_someone
+            and index > 0
+            and ("theirs" in self.classes[index - 1] or self.words[index - 1] == "s")
+        )
+
     def _negated(self, index: int, word_class: str) -> bool:
         # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
-        if word_class in ("stop", "neg", "want", "object", "sell", "optout"):
+        # ("Don't use my data for marketing": the "not" is the wish itself.)
+        if word_class in ("stop", "neg", "want", "object", "sell", "optout", "use"):
             return False
-        return any("neg" in self.classes[j] for j in range(max(0, index - 3), index))
+        # Four words back reaches "I don't want it deleted". "Not just unsubscribed",
+        # "niet alleen verbergen, echt verwijderen": the "not" takes only the next word.
+        for j in range(max(0, index - 4), index):
+            if "neg" in self.classes[j] and (
+                "only" not in self.classes[j + 1] or index == j + 2
+            ):
+                return True
+        # "Löschen Sie nichts", "radera inte", "delete nothing" (but not "not only", and
+        # not the "niets" of the next verb: "geblokkeerd worden, niets verwijderen").
+        for k in range(index + 1, min(len(self.classes), index + 4)):
+            if self.classes[k] & _ACTIONS:
+                break
+            if "negafter" in self.classes[k]:
+                following = self.classes[k + 1 : k + 2]
+                if not any(c & (_ACTIONS | {"only"}) for c in following):
+                    return True
+                break
+        before = range(max(0, index - 3), index)
+        # "Before I close my account, send me ...": a plan in a side clause, not the ask.
+        return any("before" in self.classes[j] for j in before)
 
     def negated_any(self, word_class: str) -> bool:
         """Whether a word of the class is there with a "not" just before it."""
         return any(self._negated(index, word_class) for index in self.at(word_class))
 
+    def asks_how(self) -> bool:
+        """A question that asks how ("When a visitor clicks it, how do we ...?")."""
+        return self.question and self.has("askhow")
+
     def howto(self) -> bool:
-        """A how-to question ("how do I delete my account?"): asks, does not request."""
-        return any("howto" in classes for classes in self.classes[:3])
+        """A how-to question ("how do I delete my account?"): asks, does not request.
+
+        "Can I delete my account?" asks too, but "can I get a copy of my data?" is a
+        polite request: the writer asks to be given something, not how to do it.
+        """
+        opening = self.classes[:3]
+        if any("howcome" in classes for classes in opening):
+            return False  # "Hoe kan het dat jullie nog mijn gegevens hebben?" complains
+        if any("howto" in classes for classes in opening):
+            return True
+        # "Czy da się pobrać wszystkie moje dane w jednym zipie?" asks for a file too.
+        given = self.has("receive") or (self.has("export") and self.has("format"))
+        return any("mayi" in classes for classes in opening) and not given
 
     def together(self, first: str, second: str) -> int | None:
         """A word that is both at once: a verb with its pronoun attached."""
@@ -239,6 +434,10 @@ class _Sentence:
             return True
         return self.has("mine", "me", "aboutme")
 
+    def own_object(self) -> bool:
+        """Own, or a pronoun ("delete it") after a sentence about the writer's data."""
+        return self.own() or (self.refers_back and self.has("pron"))
+
     def label(self, request_type: RequestType, pair: tuple[int, int]) -> str:
         first, second = sorted(pair)
         if first == second:  # "about me": show the words around it
@@ -248,52 +447,91 @@ class _Sentence:
         return f"{request_type}: {self.words[first]} … {self.words[second]}"
 
 
-def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str]]:
+@dataclass(frozen=True, slots=True)
+class _Found:
+    request_type: RequestType
+    strength: float
+    label: str
+    decisive: bool  # a restriction that says to keep the data: it outranks the rest
+    asks: bool  # a how-to question: never more than LOOSE, wherever it stands
+    unsub: bool = False  # an objection read from "unsubscribe", "darme de baja" alone
+
+
+def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     """The rules; each returns at most one intent per type for the sentence."""
-    found: list[tuple[RequestType, float, str]] = []
+    found: list[_Found] = []
 
-    asks = sentence.howto()
+    # "… to new@example.com, how?" asks how at its end.
+    asks = sentence.howto() or (sentence.question and "how" in sentence.classes[-1])
 
-    def fire(request_type: RequestType, strength: float, pair: tuple[int, int]) -> None:
+    def fire(
+        request_type: RequestType,
+        strength: float,
+        pair: tuple[int, int],
+        decisive: bool = False,
+    ) -> None:
         label = sentence.label(request_type, pair)
         if asks:  # worth acknowledging, never filing: staff decide
-            strength, label = min(strength, LOOSE), f"{label} (a how-to question)"
-        found.append((request_type, strength, label))
+            label = f"{label} (a how-to question)"
+        unsub = "unsub" in sentence.classes[pair[0]]
+        found.append(_Found(request_type, strength, label, decisive, asks, unsub))
 
-    own = sentence.own()
+    own = sentence.own_object()
     short = len(sentence.words) <= SHORT
     listed = sentence.has("list", "marketing")
-    objects = ("data", "account", "everything", "detail")
+    objects: tuple[str, ...] = ("data", "account", "everything", "detail")
+    if sentence.refers_back:
+        objects += ("pron",)
     # Erasure, or "remove me from your list" (an objection to the mailing).
     if pair := sentence.near("erase", ("list",), NEAR + 2):
         if sentence.has("me", "mine"):
             fire(RequestType.OBJECTION, FIRM, pair)
-    elif (own and (pair := sentence.near("erase", objects))) or (
-        (pair := sentence.near("erase", ("me",), 2)) and not listed
-    ):
+    elif (
+        own
+        and (pair := sentence.near("erase", objects))
+        and not sentence.of_self(pair)  # "I deleted my account by mistake"
+    ) or ((pair := sentence.near("erase", ("me",), 2)) and not listed):
         fire(RequestType.ERASURE, FIRM, pair)
     elif short and (pair := sentence.near("erase", objects)):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
     elif (both := sentence.together("erase", "me")) is not None and not listed:
         fire(RequestType.ERASURE, FIRM, (both, both))  # "dimenticatemi", "olvidadme"
-    elif own and (pair := sentence.near("close", ("account",))):
+    elif (
+        own
+        and (pair := sentence.near("close", ("account",)))
+        and not sentence.of_self(pair)
+    ):
         fire(RequestType.ERASURE, FIRM, pair)  # an account, not a subscription
     elif (
         own
-        and sentence.has("neg")
         and (pair := sentence.near("keep", ("data", "everything", "detail")))
+        and sentence.preceded(pair[0], "neg", 4)
         and sentence.has("want")
     ):
         fire(RequestType.ERASURE, FIRM, pair)  # "I don't want you to keep my data"
     # Objection: "stop emailing me", "I don't want your newsletter", "I object".
     mail_words = ("contact", "marketing", "list")
+    # Cancelling a paid plan ("rezygnacja z subskrypcji") is billing, not an objection.
+    paid = sentence.has("subscription") and not listed
     if (
-        (own and (pair := sentence.near("stop", mail_words)))
-        or (sentence.has("neg") and (pair := sentence.near("want", mail_words, 6)))
+        (
+            own
+            and (pair := sentence.near("stop", mail_words))
+            and not sentence.adverb_only(pair)
+        )
+        or (
+            (pair := sentence.near("want", mail_words, 6))
+            # the "not" goes with the wish: "I don't want", "ich will keine Werbung"
+            and any(
+                "neg" in c for c in sentence.classes[max(0, pair[0] - 2) : pair[0] + 3]
+            )
+        )
         or (
             (pair := sentence.near("neg", ("contact", "marketing"), 3))
             and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
         )
+        or (pair := sentence.framed("contact", "neg", "more"))
+        or (short and (pair := sentence.near("stop", mail_words, 3)))
         or (
             (
                 pair := sentence.near(
@@ -303,16 +541,23 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
             and (own or sentence.has("marketing"))
         )
         or (
-            (
-                not sentence.has("sell")  # "opt me out of the sale" is a CCPA opt-out
-                and (
-                    pair := sentence.near(
-                        "unsub", ("me", "mine", "unsub", "everything"), 6
+            not paid
+            and (
+                (
+                    not sentence.has("sell")  # "opt me out of the sale": CCPA opt-out
+                    and (
+                        pair := sentence.near(
+                            "unsub", ("me", "mine", "unsub", "everything"), 6
+                        )
                     )
                 )
+                or (short and (pair := sentence.near("unsub", mail_words, 3)))
+                or (
+                    short
+                    and (where := sentence.at("unsub"))
+                    and (pair := (where[0],) * 2)
+                )
             )
-            or (short and (pair := sentence.near("unsub", mail_words, 3)))
-            or (short and (where := sentence.at("unsub")) and (pair := (where[0],) * 2))
         )
     ):
         fire(RequestType.OBJECTION, FIRM, pair)
@@ -327,25 +572,55 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
     ):
         fire(RequestType.OBJECTION, FIRM, pair)
     # Restriction: limit or freeze the use of one's data; "stop using it until ...".
-    if own and (pair := sentence.near("restrict", ("data", "use", "account"), 5)):
-        fire(RequestType.RESTRICTION, FIRM, pair)
-    elif own and (
-        (pair := sentence.near("stop", ("use",), 5))
-        or (pair := sentence.near("neg", ("use",), 4))
+    # Stopping the use but keeping the data ("until", "do not delete", said here or
+    # elsewhere in the mail) is a restriction; stopping it for good is an objection.
+    # "Keep" alone does not say it: "keep my account, just no more marketing" objects.
+    kept = (
+        sentence.keeps_data
+        or sentence.has("pending")
+        or sentence.negated_any("erase")
+        or (sentence.has("keep") and not listed)
+    )
+    held = ("data", "use", "account", "pron", "everything")
+    if own and (pair := sentence.near("restrict", held, 5)):
+        fire(RequestType.RESTRICTION, FIRM, pair, decisive=True)
+    elif (
+        own
+        and (
+            (pair := sentence.near("stop", ("use",), 5))
+            or (pair := sentence.near("neg", ("use",), 4))
+            # "Ich will nicht, dass Sie meine Daten weiter nutzen"
+            or (sentence.has("want") and (pair := sentence.near("neg", ("use",), 6)))
+        )
+        and not sentence.of_self(pair)
     ):
-        # Stopping the use but keeping the data ("until", "but keep it", "do not delete")
-        # is a restriction; stopping it for good is an objection.
-        kept = sentence.has("pending", "keep") or sentence.negated_any("erase")
         if kept:
-            fire(RequestType.RESTRICTION, FIRM, pair)
+            fire(RequestType.RESTRICTION, FIRM, pair, decisive=sentence.keeps_data)
         elif sentence.has("data", "everything", "account"):
             fire(RequestType.OBJECTION, FIRM, pair)
-    # Rectification: correct, update, "my address is wrong".
-    details = ("data", "detail")
-    if (own and (pair := sentence.near("rectify", details))) or (
-        own and (pair := sentence.near("wrong", details))
+    # Rectification: correct, update, "my address is wrong", "Wrong job title".
+    details: tuple[str, ...] = ("data", "detail")
+    if sentence.detail_context:  # "Can you correct that?", "the date of birth"
+        details += ("pron",)
+    if (
+        (own and (pair := sentence.near("rectify", details)))
+        or (own and (pair := sentence.near("wrong", details)))
+        or (short and (pair := sentence.near("wrong", ("detail",), 3)))
+        or (short and (pair := sentence.near("rectify", ("detail",), 3)))
+        or (
+            sentence.detail_context
+            and (pair := sentence.near("rectify", ("detail", "pron")))
+        )
     ):
         fire(RequestType.RECTIFICATION, FIRM, pair)
+    elif (
+        sentence.names_detail
+        and (where := sentence.at("rectify"))
+        and not sentence.negated_any("rectify")
+    ):
+        # The mail said which detail is wrong; this sentence asks to put it right
+        # ("Merci de corriger rapidement", "Graag aanpassen", "Can you fix both?").
+        fire(RequestType.RECTIFICATION, FIRM, (where[0], where[0]))
     # Opt-out of sale or sharing (CCPA).
     if (
         (pair := sentence.near("sell", ("data", "everything", "detail"), 5))
@@ -359,10 +634,24 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
     ):
         fire(RequestType.PORTABILITY, FIRM, pair)
     # Access: a copy of one's data, "what do you have on me", "tell me what you hold".
-    if own and (
-        (pair := sentence.near("access", ("data", "everything")))
-        or (pair := sentence.near("question", ("data",), 3))
-        or (pair := sentence.near("access", ("question",), 3))
+    # Not beside an opt-out: "udostępniania moich danych" there is the sharing opted out;
+    # nor beside an objection to marketing: "no quiero que usen mis datos para enviarme
+    # publicidad" asks for nothing to be sent.
+    opted = any(item.request_type is RequestType.OPT_OUT for item in found) or (
+        listed and any(item.request_type is RequestType.OBJECTION for item in found)
+    )
+    if (
+        own
+        and not opted
+        and (
+            (pair := sentence.near("access", ("data", "everything")))
+            or (
+                # "Which data do you hold?", not "two records, which I've since deleted".
+                (sentence.question or short or sentence.has("want", "aboutme"))
+                and (pair := sentence.near("question", ("data",), 3))
+            )
+            or (pair := sentence.near("access", ("question",), 3))
+        )
     ):
         fire(RequestType.ACCESS, FIRM, pair)
     elif sentence.has("aboutme") and not found:
@@ -372,51 +661,208 @@ def _sentence_intents(sentence: _Sentence) -> list[tuple[RequestType, float, str
     return found
 
 
-def read(text: str, languages: Sequence[str]) -> list[Intent]:
-    """The intents in `text` (any case and accents) read with `languages`' words."""
-    known = [language for language in languages if language in wording.WORDS]
-    sentences = []
-    for index, piece in enumerate(_SENTENCE.split(text[:MAX_CHARS])):
-        if index >= MAX_SENTENCES:
-            break
-        words = _WORD.findall(normalise(piece))[:MAX_SENTENCE_WORDS]
-        if words:
-            sentences.append(_Sentence(words, known))
-    # An agent writes of "her data": then the third person is the data subject's own.
-    if any(sentence.has("agent") for sentence in sentences):
-        for sentence in sentences:
-            sentence.for_someone = True
-    best: dict[RequestType, Intent] = {}
-
-    def keep(request_type: RequestType, strength: float, label: str) -> None:
-        held = best.get(request_type)
-        if held is None or held.strength < strength:
-            best[request_type] = Intent(request_type, strength, label)
-
-    has_format = False
-    for index, sentence in enumerate(sentences):
-        has_format = has_format or sentence.has("format")
-        for request_type, strength, label in _sentence_intents(sentence):
-            keep(request_type, strength, label)
-        # "You have my first name as Renee. Could you fix it?": the object came before.
-        previous = sentences[index - 1] if index else None
+def _sentences(
+    text: str, languages: Sequence[str], factor: float, others: Sequence[str] = ()
+) -> list[_Sentence]:
+    found = []
+    text = text[:MAX_CHARS]
+    start = 0
+    ends = [*_SENTENCE.finditer(text), None]
+    for end in ends[:MAX_SENTENCES]:
+        piece = text[start : end.start() if end else len(text)]
+        words = _WORD.findall(normalise(piece))
         if (
-            previous is not None
-            and previous.own()
-            and previous.has("detail", "wrong")
-            and (where := sentence.at("rectify"))
-            and not sentence._negated(where[0], "rectify")
+            end is not None
+            and end.group() == "."
+            and words
+            and words[-1] in _ABBREVIATIONS
         ):
-            label = f"{RequestType.RECTIFICATION}: {sentence.words[where[0]]} (before: "
-            keep(RequestType.RECTIFICATION, FIRM, label + "my details)")
-    # "A copy of my data as CSV, to move to another provider" asks for portability.
+            continue  # "Art. 17", "ul. Długa": the sentence goes on
+        if words:
+            asked = end is not None and "?" in end.group()
+            found.append(
+                _Sentence(words[:MAX_SENTENCE_WORDS], languages, factor, asked, others)
+            )
+        if end is not None:
+            start = end.end()
+    return found
+
+
+def read(
+    pieces: Sequence[tuple[str, float]],
+    languages: Sequence[str],
+    others: Sequence[str] = (),
+) -> Reading:
+    """The intents in a mail's pieces (any case and accents), read with `languages`.
+
+    `pieces` are (text, factor): the subject, the writer's own lines, the quoted lines.
+    `others` are languages whose actions and objects (not their small words) are read
+    too, for mail whose language was guessed wrong.
+    An intent's strength is its rule's times its piece's factor. What the writer says
+    in one sentence (the data to keep, the detail that is wrong, "my data" that a later
+    "it" points to) is shared by the sentences of the pieces with a factor of 1 or more;
+    quoted lines, mostly our own words, neither give nor take it.
+    """
+    known = [language for language in languages if language in wording.WORDS]
+    more = [language for language in others if language in wording.WORDS]
+    pieces_read = [
+        (_sentences(text, known, factor, more), factor) for text, factor in pieces
+    ]
+    main = [s for sentences, factor in pieces_read if factor >= 1 for s in sentences]
+    # An agent writes of "her data": then the third person is the data subject's own.
+    if any(sentence.has("agent") for sentence in main):
+        for sentence in main:
+            sentence.for_someone = True
+    keeps_data = any(
+        sentence.negated_any("erase")
+        or (sentence.has("pending") and sentence.has("use"))
+        for sentence in main
+    )
+    names_detail = any(
+        (sentence.has("detail") and sentence.has("wrong", "fresh"))
+        or (sentence.has("data") and sentence.has("wrong"))
+        for sentence in main
+    )
+    detail_context = names_detail or any(
+        sentence.has("detail") and sentence.own() for sentence in main
+    )
+    # "Bij jullie staat mijn emailadres als X. Dat klopt niet.": said apart.
+    names_detail = names_detail or (
+        detail_context and any(sentence.has("wrong") for sentence in main)
+    )
+    # "How do I change my email?", "wie finde ich die Daten dieses Besuchers?": the
+    # mail asks how, whatever else it says; staff decide.
+    # A lone "como", "come", "jak" also means "as": only at the start of the subject or
+    # of the mail's first lines does it ask how.
+    opening = [s for sentences, f in pieces_read if f >= 1 for s in sentences[:2]]
+    asks_how = any(sentence.asks_how() for sentence in main) or any(
+        sentence.question and sentence.howto() for sentence in opening
+    )
+    spoke_of_own = False
+    for sentence in main:
+        sentence.keeps_data = keeps_data
+        sentence.names_detail = names_detail
+        sentence.detail_context = detail_context
+        sentence.refers_back = spoke_of_own
+        spoke_of_own = spoke_of_own or (
+            sentence.own() and sentence.has("data", "account", "detail", "everything")
+        )
+    best: dict[RequestType, Intent] = {}
+    decisive: set[RequestType] = set()
+    unsubscribing = False  # the objection kept was read from an unsubscribe word
+    has_format = any(sentence.has("format") for sentence in main)
+    asked: set[RequestType] = set()  # types the body asks how to do
+    wished: set[RequestType] = set()  # types the body asks for
+    for sentences, factor in pieces_read:
+        for sentence in sentences:
+            for item in _sentence_intents(sentence):
+                if factor == 1.0:
+                    (asked if item.asks else wished).add(item.request_type)
+                strength = item.strength * factor
+                label = item.label
+                if item.asks or asks_how:
+                    strength = min(strength, LOOSE)
+                    if not item.asks:
+                        label += " (the mail asks how)"
+                held = best.get(item.request_type)
+                if held is None or held.strength < strength:
+                    best[item.request_type] = Intent(
+                        item.request_type, strength, label, sentence.text
+                    )
+                    if item.request_type is RequestType.OBJECTION:
+                        unsubscribing = item.unsub
+                if item.decisive and factor >= 1 and not item.asks:
+                    decisive.add(item.request_type)
+    # "You have my old address, I moved to 5 High St.": no "please update", but worth
+    # acknowledging; staff decide.
+    named = next(
+        (s for s in main if s.has("detail") and s.has("wrong", "fresh") and s.own()),
+        None,
+    )
+    if named is not None and RequestType.RECTIFICATION not in best:
+        spot = named.at("detail")[0]
+        label = f"{named.label(RequestType.RECTIFICATION, (spot, spot))} (no ask)"
+        best[RequestType.RECTIFICATION] = Intent(
+            RequestType.RECTIFICATION, LOOSE, label, named.text
+        )
+    # A subject "Change email" over "I want to change my login email, how?" asks too.
+    for request_type in asked - wished:
+        held = best[request_type]
+        if held.strength > LOOSE:
+            label = f"{held.label} (the mail asks how)"
+            best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
+    # The data to be kept and its use stopped, said across sentences: "Niet doorgeven,
+    # niet gebruiken, maar ook niet wissen", about the writer's own data.
+    if keeps_data and spoke_of_own and RequestType.RESTRICTION not in best:
+        for sentence in main:
+            pair = sentence.near("stop", ("use",), 5) or sentence.near(
+                "neg", ("use",), 4
+            )
+            if pair is not None and not asks_how and not sentence.of_self(pair):
+                label = f"{sentence.label(RequestType.RESTRICTION, pair)} (kept)"
+                best[RequestType.RESTRICTION] = Intent(
+                    RequestType.RESTRICTION,
+                    FIRM * sentence.factor,
+                    label,
+                    sentence.text,
+                )
+                decisive.add(RequestType.RESTRICTION)
+                break
+    # Freezing the data while something is checked ("until you have corrected it",
+    # "don't delete it but stop using it") is the restriction, even when the mail also
+    # says what is wrong, that the use should stop, or what may happen later.
+    # "Limit the use of my sensitive personal information" is the CCPA's right to limit
+    # (1798.121), an opt-out, not a GDPR restriction.
+    limited = best.get(RequestType.RESTRICTION)
+    if limited is not None and "sensitive" in limited.sentence.split():
+        del best[RequestType.RESTRICTION]
+        decisive.discard(RequestType.RESTRICTION)
+        label = f"{RequestType.OPT_OUT}: {limited.label.partition(': ')[2]} (sensitive)"
+        best.setdefault(
+            RequestType.OPT_OUT,
+            Intent(RequestType.OPT_OUT, limited.strength, label, limited.sentence),
+        )
+    outranked: tuple[RequestType, ...] = ()
+    if RequestType.RESTRICTION in decisive:
+        outranked = (
+            RequestType.OBJECTION,
+            RequestType.RECTIFICATION,
+            RequestType.ERASURE,
+            RequestType.ACCESS,
+        )
+    elif (
+        RequestType.ERASURE in best
+        and unsubscribing
+        and not any(sentence.has("list", "marketing") for sentence in main)
+    ):
+        # "Darme de baja de todo y que eliminen mi cuenta": signing off everything, with
+        # no newsletter named, is part of the deletion.
+        outranked = (RequestType.OBJECTION,)
+    elif RequestType.OPT_OUT in best:
+        # "Opt out of the sale and sharing": the specific right, not a general objection
+        # to marketing, and "sharing" there is no request to see the data.
+        outranked = (RequestType.OBJECTION, RequestType.ACCESS)
+    for request_type in outranked:
+        best.pop(request_type, None)
+    # "A copy of my data as CSV, to move to another provider" asks for portability;
+    # without a file format or a new provider, "send me and pass on my data" is access.
     access = best.get(RequestType.ACCESS)
+    if access is not None and not has_format:
+        best.pop(RequestType.PORTABILITY, None)
+    if has_format and RequestType.PORTABILITY in best and not detail_context:
+        # "… num ficheiro CSV para mudar de fornecedor": a change of provider, not a
+        # correction, when the mail names no detail of the writer's.
+        best.pop(RequestType.RECTIFICATION, None)
     if has_format and access is not None:
         del best[RequestType.ACCESS]
         fired = access.label.partition(": ")[2]
         label = f"{RequestType.PORTABILITY}: {fired} (a file format)"
         best.setdefault(
             RequestType.PORTABILITY,
-            Intent(RequestType.PORTABILITY, access.strength, label),
+            Intent(RequestType.PORTABILITY, access.strength, label, access.sentence),
         )
-    return list(best.values())
+    # "Wie finde ich die Daten dieses Besuchers?": a controller says "I" too, but not
+    # "my data".
+    personal = any(sentence.own() or sentence.for_someone for sentence in main)
+    collective = any(sentence.has("we") for sentence in main)
+    return Reading(tuple(best.values()), collective and not personal, asks_how)

@@ -1,2384 +1,889 @@
 """How people ask, without legal words: the word classes the intent reader combines.
 
-The classifier (`intents.py`) reads a request as parts: an action ("delete", "get rid of",
-"stop") whose object is the writer's own data, account or mail ("my account", "me"). This
-file lists, per language, the words of each part. Translators extend it like `cues.py`.
+The intent reader (`intents.py`) reads a request as parts: an action ("delete", "get rid
+of", "stop") whose object is the writer's own data, account or mail ("my account", "me"),
+with the words around it that change its sense ("not", "until", "how do I"). This file
+lists, per language, the words of each part. Translators extend it like `cues.py`.
 
-Write words lower-case without accents, as `classifier.normalise` leaves them ("löschen"
-is "loschen", "usuń" is "usun", "ł" is "l"). A word is a stem: it matches every word that
-starts with it ("usun" finds "usunac", "usuniecie", "usuncie"). End it with `$` to match
-the word exactly (short words: "me$", "se$"), or start it with `*` to match the end of a
-compound ("*konto" finds "Kundenkonto"). Stems of five letters or more also match with one
-typo ("delet" finds "delte", "acount" finds "account"). A phrase of several words ("get rid
-of") matches those words in a row.
+Each class is one string of comma-separated stems and phrases. Write them lower-case
+without accents, as `intents.normalise` leaves them ("löschen" is "loschen", "usuń" is
+"usun", "ł" is "l"). A stem matches every word that starts with it ("usun" finds "usunac",
+"usuniecie", "usuncie"); end it with `$` to match the word exactly ("me$"), or start it
+with `*` to match the end of a compound ("*konto" finds "Kundenkonto"). Stems of five
+letters or more of the actions and objects also match with one typo ("delet" finds
+"delte"). A phrase of several words ("get rid of") matches those words in a row. German
+and Dutch past participles ("geblokkeerd") are found by their stem, and the pronouns
+Spanish and Italian attach to verbs ("mandarme") by `CLITICS`.
 
-Classes: erase, close (close or cancel an account: erasure only with "data" or "all"),
-object, unsub (unsubscribe: a newsletter matter, never confident), access (copy, send, see), rectify (correct, update), wrong (inaccurate),
-restrict (limit, block), stop, want, neg (not), contact (email, mail, call, newsletter),
-use (use, process), export, format (csv, machine-readable, another provider), sell, optout,
-data and account (the objects), detail (name, address: what gets corrected), list (mailing
-list), marketing, me (the writer as object), mine (my, I), aboutme ("about me"), question
-(what, which), everything, pending (while, until: a restriction's time frame).
+The classes:
+- actions: erase; close (an account); keep (store, retain); restrict (freeze, block); stop;
+  use (process); rectify (correct, update); wrong (incorrect), right ("klopt": wrong with
+  a "not"), fresh (new, old, moved: a detail that changed); access (copy, send, see);
+  receive (get, obtain: "can I get" is a request); export; format (csv, another provider);
+  sell, optout, sensitive ("sensitive personal information": the CCPA's limit); object,
+  withdraw, consent; unsub (a newsletter matter); alone ("leave me alone").
+- objects: data, account, detail (name, address: what gets corrected), everything, pron
+  ("it", "them": the writer's data when an earlier sentence named it), contact (email,
+  call, newsletter), list (mailing list), marketing, subscription (a paid plan), test
+  ("Testdaten", "datos de prueba": nobody's personal data).
+- who: me (the writer as object), mine (my), aboutme ("about me"), self (I, and first
+  person verbs where the pronoun is dropped), we (an organisation's voice), theirs (her,
+  his: a client's data, when an agent writes), agent ("on behalf of").
+- around: neg (not, before the verb), negafter (after it: "löschen Sie nichts"), only
+  ("not only"), more ("keine Werbung mehr"), nolonger ("no longer", "ya no": a stop
+  only before the mail or a wish), want, question (what, which), pending
+  (until, while: a restriction's time frame), before ("before I close": a side clause),
+  howto, askhow (a how-to question anywhere), how (a question ending "…, how?"), mayi
+  ("can I", "is it possible to"), howcome ("how come you still have my data?"
+  complains, it does not ask how).
+- boilerplate: a disclaimer's words ("intended recipient", "notify the sender"): such a
+  sentence says nothing about what the writer wants.
 """
 
 from typing import Final
 
-Words = dict[str, tuple[str, ...]]  # class -> stems and phrases
+Words = dict[str, str]  # class -> comma-separated stems and phrases
 
 _EN: Words = {
     "erase": (
-        "delet",
-        "remov",
-        "eras",
-        "wipe",
-        "purg",
-        "get rid of",
-        "forget$",
-        "destroy",
-        "scrub",
-        "nuke",
-        "take me off",
-        "take off",
-        "throw away",
-        "throw out",
-        "bin$",
+        "to be forgotten, delet, remov, eras, wipe, purg, get rid of, forget$, destroy, "
+        "scrub, nuke, take me off, take off, throw away, throw out, bin$, get me out, "
+        "out of your system, out of your database, gone$"
     ),
-    "close": (
-        "close$",
-        "closing",
-        "terminat",
-        "cancel",
-        "deactivat",
-    ),
-    "object": (
-        "object$",
-        "objecting",
-        "objection",
-    ),
-    "unsub": (
-        "unsubscrib",
-        "opt me out of",
-        "unsub$",
-    ),
-    "access": (
-        "copy$",
-        "copies",
-        "send me",
-        "see$",
-        "view",
-        "show",
-        "access",
-        "obtain",
-        "receive",
-        "look at",
-        "get a copy",
-        "know$",
-        "find out",
-        "tell me",
-        "give me",
-        "provide",
-    ),
-    "rectify": (
-        "correct$",
-        "correcting",
-        "fix",
-        "updat",
-        "amend",
-        "chang",
-        "rectif",
-        "edit$",
-        "modif",
-    ),
-    "wrong": (
-        "wrong",
-        "incorrect",
-        "inaccurat",
-        "outdated",
-        "out of date",
-        "misspel",
-        "typo$",
-        "mistake",
-        "error in",
-    ),
+    "close": "close$, closing, terminat, cancel, deactivat",
+    "keep": "kept$, keep, retain, store, hold on to",
     "restrict": (
-        "restrict",
-        "limit",
-        "freez",
-        "block$",
-        "pause",
-        "suspend",
-        "hold$",
-        "on hold",
+        "restrict, limit, freez, block$, pause, suspend, on hold, hold my, hold all, "
+        "park$"
     ),
     "stop": (
-        "stop",
-        "quit",
-        "cease",
-        "no more",
-        "no longer",
-        "never$",
-        "opt out of",
-        "refuse",
-        "object to",
-    ),
-    "want": (
-        "want",
-        "wish",
-        "like to",
-        "would like",
-    ),
-    "neg": (
-        "don t",
-        "do not",
-        "dont$",
-        "not$",
-        "no$",
-        "never$",
-        "can t",
-        "cannot",
-        "couldn t",
-        "unable",
-        "won t",
-        "doesn t",
-        "didn t",
-        "isn t",
-        "wasn t",
-    ),
-    "contact": (
-        "email",
-        "mail$",
-        "mails$",
-        "mailing",
-        "sending",
-        "send me",
-        "contact",
-        "call",
-        "text me",
-        "texting",
-        "message",
-        "spam",
-        "newsletter",
-        "promo",
-        "sms$",
-        "emailing",
+        "hold off, refrain from, stop, quit, cease, no more, no longer, never$, opt out "
+        "of, refuse, object to"
     ),
     "use": (
-        "use$",
-        "using",
-        "process",
-        "usage",
+        "do anything with, doing anything with, do nothing with, use$, used$, touch, "
+        "using, process, usage"
     ),
+    "rectify": (
+        "correction, correct$, correcting, fix, updat, amend, chang, rectif, edit$, "
+        "modif"
+    ),
+    "wrong": (
+        "not right, isn t right, not correct, instead of, wrong, incorrect, inaccurat, "
+        "outdated, out of date, misspel, typo$, mistyp, should be, should read, "
+        "mistake, error in"
+    ),
+    "right": "right$, accurate$",
+    "fresh": "changed$, new$, old$, previous, moved$, married",
+    "access": (
+        "copy$, copies, send me, see$, view, show me my, show me what, show me all, "
+        "show me the, show what, access, obtain, receive, look at, get a copy, to know, "
+        "know what, know which, find out, tell me, give me, provide"
+    ),
+    "receive": "get$, have$, receive, obtain, be sent, request",
     "export": (
-        "export",
-        "download",
-        "transfer",
-        "move$",
-        "port$",
-        "migrat",
-        "transmit",
-        "take my data",
+        "export, download, transfer, move$, port$, migrat, transmit, take my data"
     ),
     "format": (
-        "csv",
-        "json",
-        "xml$",
-        "machine readabl",
-        "machine readable",
-        "spreadsheet",
-        "another provider",
-        "another service",
-        "new provider",
-        "other provider",
-        "structured",
-        "zip$",
-        "format",
+        "switching to, switch provider, competitor, as a file, csv, json, xml$, machine "
+        "readabl, machine readable, spreadsheet, another provider, another service, new "
+        "provider, other provider, structured, zip$, format"
     ),
-    "sell": (
-        "sell",
-        "sale$",
-        "sold$",
-        "selling",
-        "share",
-        "sharing",
-        "broker",
-    ),
-    "optout": (
-        "opt out",
-        "optout",
-        "opt me out",
-    ),
+    "sell": "sell, sale$, sold$, selling, share, sharing, broker",
+    "optout": "opt out, optout, opt me out",
+    "sensitive": "sensitive",
+    "object": "object$, objecting, objection",
+    "withdraw": "withdraw, revoke, retract",
+    "consent": "consent",
+    "unsub": "unsubscrib, opt me out of, unsub$",
+    "alone": "leave me alone",
     "data": (
-        "data$",
-        "info$",
-        "infos$",
-        "information",
-        "personal",
-        "details",
-        "records",
-        "history",
-        "everything you",
-        "profile",
-        "*data",
-        "database",
+        "activity, data$, info$, infos$, information, personal, details, records, "
+        "history, everything you, profile, *data, database"
     ),
-    "account": (
-        "account",
-        "acct",
-        "profile",
-        "login",
-        "user$",
-    ),
+    "account": "account, acct, profile, login, user$",
     "detail": (
-        "name$",
-        "surname",
-        "address",
-        "email address",
-        "phone",
-        "number",
-        "birth",
-        "birthday",
-        "spelling",
-        "spelt",
-        "spelled",
+        "title, company, email$, e mail$, name$, surname, address, email address, "
+        "phone, number, birth, birthday, spelling, spelt, spelled"
     ),
-    "list": (
-        "list$",
-        "lists$",
-        "mailing list",
-        "distribution",
-        "newsletter",
+    "everything": "everything, all of it, all$, entire, whole, completely",
+    "pron": "it$, them$, this$, both$, anything$, those$",
+    "contact": (
+        "write to me, writing to me, email, mail$, mails$, mailing, sending, send me, "
+        "contact, call$, calls$, calling, call me, text me, texting, message, spam, "
+        "newsletter, promo, sms$, emailing"
     ),
+    "list": "list$, lists$, mailing list, distribution, newsletter",
     "marketing": (
-        "marketing",
-        "advertis",
-        "ads$",
-        "profiling",
-        "targeted",
-        "promotion",
-        "commercial",
+        "marketing, advertis, ads$, profiling, targeted, promotion, commercial"
     ),
-    "me": (
-        "me$",
-        "myself",
+    "subscription": "membership, subscription, plan$, trial",
+    "test": "test$, tests$, testing, dummy, sample, demo",
+    "me": "to be forgotten, me$, myself",
+    "mine": "my$, mine$, me$, myself",
+    "aboutme": "about me$, on me$, of me$, about myself, regarding me$",
+    "self": "i$, i m, i d, i ve, i ll",
+    "we": "we$, our$, us$, ours$",
+    "theirs": "her$, his$, their$, hers$",
+    "agent": "on behalf of, acting for, my client, our client, power of attorney",
+    "neg": (
+        "don t, do not, dont$, not$, no$, never$, can t, cannot, couldn t, unable, won "
+        "t, doesn t, didn t, isn t, wasn t"
     ),
-    "mine": (
-        "my$",
-        "mine$",
-        "me$",
-        "myself",
-    ),
-    "aboutme": (
-        "about me$",
-        "on me$",
-        "of me$",
-        "about myself",
-        "regarding me$",
-    ),
-    "question": (
-        "what$",
-        "which$",
-        "whats$",
-        "what s$",
-    ),
-    "everything": (
-        "everything",
-        "all of it",
-        "all$",
-        "entire",
-        "whole",
-        "completely",
-    ),
+    "negafter": "nothing$",
+    "only": "only$, just$",
+    "more": "more$, anymore, any more, again$",
+    "nolonger": "no more, no longer, never$",
+    "want": "i demand, request$, ask you to, hereby, want, wish, like to, would like",
+    "question": "what$, which$, whats$, what s$",
     "pending": (
-        "while",
-        "until",
-        "till$",
-        "meanwhile",
-        "but don t delete",
-        "but keep",
+        "for now, for the time being, temporarily, while you, while the, while this, "
+        "while my, while it, whilst, until, till$, meanwhile, but don t delete, but "
+        "keep"
     ),
-    "theirs": (
-        "her$",
-        "his$",
-        "their$",
-        "hers$",
-    ),
-    "agent": (
-        "on behalf of",
-        "acting for",
-        "my client",
-        "our client",
-        "power of attorney",
-    ),
+    "before": "thanks for, thank you for, before$, after i, once i, when i, since i",
     "howto": (
-        "how do i",
-        "how can i",
-        "how to$",
-        "how would i",
-        "is it possible to",
-        "can i$",
+        "how do we, how can we, how should we, how do i, how can i, how to$, how would "
+        "i"
     ),
-    "withdraw": (
-        "withdraw",
-        "revoke",
-        "retract",
+    "askhow": (
+        "how do i, how can i, how do we, how can we, how should we, how would i, how "
+        "should i"
     ),
-    "consent": ("consent",),
-    "alone": ("leave me alone",),
-    "keep": (
-        "keep",
-        "retain",
-        "store",
-        "hold on to",
-    ),
-    "subscription": (
-        "membership",
-        "subscription",
-        "plan$",
-        "trial",
+    "how": "how$",
+    "mayi": "is it possible to, can i$, could i$, may i$",
+    "howcome": "how come",
+    "boilerplate": (
+        "confidential, privileged, intended recipient, notify the sender, received in "
+        "error, received this in error, received it in error"
     ),
 }
 
 _DE: Words = {
     "erase": (
-        "losch",
-        "loesch",
-        "entfern",
-        "vergess",
-        "vergiss",
-        "tilg",
-        "weg damit",
-        "vernicht",
-        "austrag",
-        "streich",
+        "nehmt mich, nehmen sie mich, vergessen werden, losch, loesch, entfern, "
+        "vergess, vergiss, tilg, weg damit, vernicht, austrag, streich"
     ),
-    "close": (
-        "schliess",
-        "kundig",
-        "deaktivier",
-        "auflos",
-    ),
-    "object": (
-        "widersprech",
-        "widerspreche",
-        "widerspruch",
-    ),
-    "unsub": (
-        "abmeld",
-        "abbestell",
-    ),
-    "access": (
-        "kopie",
-        "auskunft",
-        "zusend",
-        "zuschick",
-        "schick",
-        "send",
-        "einsehen",
-        "einsicht",
-        "sehen",
-        "erfahren",
-        "wissen",
-        "mitteil",
-        "ubersicht",
-        "uebersicht",
-        "bereitstell",
-        "zukommen",
-        "aufstellung",
-        "auflistung",
-        "auflist",
-    ),
-    "rectify": (
-        "korrigier",
-        "berichtig",
-        "aender",
-        "aktualisier",
-        "richtigstell",
-        "anpass",
-        "korrektur",
-        "andern$",
-        "anderung",
-        "geandert",
-    ),
-    "wrong": (
-        "falsch",
-        "fehlerhaft",
-        "unrichtig",
-        "veraltet",
-        "nicht korrekt",
-        "tippfehler",
-    ),
+    "close": "schliess, kundig, deaktivier, auflos",
+    "keep": "behalt, aufbewahr, speicher, behalten",
     "restrict": (
-        "einschrank",
-        "einschraenk",
-        "sperr",
-        "beschrank",
-        "begrenz",
-        "pausier",
-        "aussetz",
+        "einschrank, schranken sie, schrankt, einschraenk, sperr, beschrank, begrenz, "
+        "pausier, aussetz"
     ),
     "stop": (
-        "aufhor",
-        "aufhoer",
-        "unterlass",
-        "einstell",
-        "keine mehr",
-        "nicht mehr",
-        "stopp",
-        "verweiger",
-        "lehne",
-        "nicht weiter",
-    ),
-    "want": (
-        "mocht",
-        "moecht",
-        "will$",
-        "wunsch",
-        "wuensch",
-        "mochte",
-    ),
-    "neg": (
-        "nicht$",
-        "kein",
-        "nie$",
-        "niemals",
-    ),
-    "contact": (
-        "mail",
-        "e mail",
-        "schreib",
-        "zusend",
-        "schick",
-        "kontakt",
-        "anruf",
-        "anrufe",
-        "newsletter",
-        "werbung",
-        "werbe",
-        "nachricht",
-        "sms$",
-        "post$",
+        "hort auf, hoert auf, horen sie auf, hoeren sie auf, aufhor, aufhoer, "
+        "unterlass, einstellen$, einzustellen, keine mehr, nicht mehr, stopp, "
+        "verweiger, lehne, nicht weiter"
     ),
     "use": (
-        "nutz",
-        "verwend",
-        "verarbeit",
-        "benutz",
-        "gebrauch",
+        "damit machen, damit tun, etwas damit, nutz, verwend, verarbeit, benutz, "
+        "gebrauch"
     ),
+    "rectify": (
+        "korrigier, berichtig, aender, aktualisier, richtigstell, anpass, korrektur, "
+        "andern$, anderung, geandert"
+    ),
+    "wrong": (
+        "stimmt nicht, nicht richtig, richtig ist, korrekt ist, richtig lautet, falsch, "
+        "fehlerhaft, unrichtig, veraltet, nicht korrekt, tippfehler"
+    ),
+    "right": "stimmt, stimmen",
+    "fresh": "geandert, neue, alte$, alten$, umgezogen, geheiratet",
+    "access": (
+        "kopie, auskunft, zusend, zuschick, schick, send, einsehen, einsicht, sehen, "
+        "erfahren, wissen, mitteil, ubersicht, uebersicht, bereitstell, zukommen, "
+        "aufstellung, auflistung, auflist"
+    ),
+    "receive": "bekomm, erhalt, krieg, haben$",
     "export": (
-        "export",
-        "herunterlad",
-        "download",
-        "ubertrag",
-        "uebertrag",
-        "mitnehm",
-        "umzieh",
-        "ubermittl",
+        "*export, export, herunterlad, download, ubertrag, uebertrag, mitnehm, umzieh, "
+        "ubermittl"
     ),
     "format": (
-        "csv",
-        "json",
-        "xml$",
-        "maschinenlesbar",
-        "anderen anbieter",
-        "neuen anbieter",
-        "datei",
-        "format",
+        "anbieterwechsel, anbieter wechseln, zip, als datei, csv, json, xml$, "
+        "maschinenlesbar, anderen anbieter, neuen anbieter, datei, format"
     ),
-    "sell": (
-        "verkauf",
-        "verkauft",
-        "weitergeb",
-        "weitergab",
-        "teilen",
-    ),
-    "optout": ("opt out",),
+    "sell": "verkauf, verkauft, weitergeb, weitergab, teilen",
+    "optout": "opt out",
+    "object": "widersprech, widerspreche, widerspruch",
+    "withdraw": "widerruf, zuruckzieh, zurueckzieh, entzieh",
+    "consent": "einwilligung, zustimmung, einverstandnis",
+    "unsub": "abmeld, abbestell",
+    "alone": "lasst mich in ruhe, lassen sie mich in ruhe",
     "data": (
-        "daten$",
-        "*daten",
-        "informationen",
-        "angaben",
-        "infos$",
-        "alles uber mich",
-        "datensatz",
-        "profil",
-        "datenbank",
+        "daten$, *daten, informationen, angaben, infos$, alles uber mich, datensatz, "
+        "profil, datenbank"
     ),
-    "account": (
-        "konto",
-        "*konto",
-        "account",
-        "profil",
-        "zugang",
-        "kundenkonto",
-    ),
+    "account": "konto, *konto, account, profil, zugang, kundenkonto",
     "detail": (
-        "name$",
-        "namen$",
-        "nachname",
-        "adresse",
-        "anschrift",
-        "geburt",
-        "telefon",
-        "schreibweise",
+        "firma, titel, *adresse, *name, name$, namen$, nachname, adresse, anschrift, "
+        "geburt, telefon, schreibweise"
     ),
-    "list": (
-        "liste",
-        "verteiler",
-        "mailingliste",
-        "newsletter",
+    "everything": "alles, alle$, komplett, vollstandig, vollstaendig, ganz, samtlich",
+    "pron": "das$, dies$, es$, sie$, diese$, alles$",
+    "contact": (
+        "mail, e mail, schreib, zusend, schick, kontakt, anruf, anrufe, newsletter, "
+        "werbung, werbe, nachricht, sms$, post$"
     ),
-    "marketing": (
-        "werbung",
-        "werbe",
-        "marketing",
-        "profiling",
-        "werbezweck",
-    ),
-    "me": (
-        "mich$",
-        "mir$",
-    ),
-    "mine": (
-        "mein",
-        "mich$",
-        "mir$",
-    ),
+    "list": "*liste, liste, verteiler, mailingliste, newsletter",
+    "marketing": "werbung, werbe, marketing, profiling, werbezweck",
+    "subscription": "mitgliedschaft",
+    "test": "test$, testdaten$, testdatensatz, versuch, dummy, demo",
+    "me": "vergessen werden, mich$, mir$",
+    "mine": "mein, mich$, mir$",
     "aboutme": (
-        "uber mich$",
-        "ueber mich$",
-        "von mir$",
-        "zu meiner person",
-        "mich betreff",
-        "zu mir$",
+        "uber mich$, ueber mich$, von mir$, zu meiner person, mich betreff, zu mir$"
     ),
-    "question": (
-        "was$",
-        "welche",
-        "wie viel",
-    ),
-    "everything": (
-        "alles",
-        "alle$",
-        "komplett",
-        "vollstandig",
-        "vollstaendig",
-        "ganz",
-        "samtlich",
-    ),
-    "pending": (
-        "solange",
-        "bis$",
-        "wahrend",
-        "waehrend",
-        "vorerst",
-        "vorlaufig",
-        "aber nicht losch",
-    ),
+    "self": "ich$",
+    "we": "wir$, unser, uns$",
     "theirs": (
-        "ihre$",
-        "ihrer$",
-        "ihren$",
-        "ihres$",
-        "seine$",
-        "seiner$",
-        "seinen$",
-        "seines$",
-        "deren$",
-        "dessen$",
+        "ihre$, ihrer$, ihren$, ihres$, seine$, seiner$, seinen$, seines$, deren$, "
+        "dessen$"
     ),
-    "agent": (
-        "namens$",
-        "in vollmacht",
-        "im auftrag",
-        "mandant",
-        "vollmacht",
+    "agent": "namens$, in vollmacht, im auftrag, mandant, vollmacht",
+    "neg": "nicht$, kein, nie$, niemals",
+    "negafter": "nicht$, nichts$",
+    "only": "nur$",
+    "more": "mehr$",
+    "nolonger": "keine mehr, nicht mehr, nicht weiter",
+    "want": (
+        "verlang, beantrag, ersuch, fordere, mocht, moecht, will$, wunsch, wuensch, "
+        "mochte"
     ),
+    "question": "was$, welche, wie viel",
+    "pending": (
+        "vorubergehend, voruebergehend, in der zwischenzeit, bis dahin, solange, bis$, "
+        "wahrend, waehrend, vorerst, vorlaufig, aber nicht losch"
+    ),
+    "before": "danke furs, danke fur das, bevor, ehe ich, nachdem ich, wenn ich",
     "howto": (
-        "wie kann ich",
-        "wie lasst sich",
-        "wie loesche ich",
-        "wie losche ich",
-        "wie exportiere ich",
-        "wie andere ich",
-        "kann ich$",
+        "wie kann ich, wie lasst sich, wie loesche ich, wie losche ich, wie exportiere "
+        "ich, wie andere ich"
     ),
-    "withdraw": (
-        "widerruf",
-        "zuruckzieh",
-        "zurueckzieh",
-        "entzieh",
+    "askhow": (
+        "wie kann ich, wie konnen wir, wie finde ich, wie finden wir, wie mache ich, "
+        "wie machen wir, wie gehe ich, wie lasst sich, wie losche ich, wie loesche ich"
     ),
-    "consent": (
-        "einwilligung",
-        "zustimmung",
-        "einverstandnis",
+    "how": "wie$",
+    "mayi": "ist es moglich, ist es moeglich, kann ich$, konnte ich, darf ich",
+    "howcome": "wie kann es sein, wieso",
+    "boilerplate": (
+        "vertraulich, irrtumlich erhalten, den absender, richtige adressat, falschen "
+        "adressat"
     ),
-    "alone": (
-        "lasst mich in ruhe",
-        "lassen sie mich in ruhe",
-    ),
-    "keep": (
-        "behalt",
-        "aufbewahr",
-        "speicher",
-        "behalten",
-    ),
-    "subscription": ("mitgliedschaft",),
 }
 
 _FR: Words = {
     "erase": (
-        "supprim",
-        "suppression",
-        "effac",
-        "oubli",
-        "retir",
-        "detrui",
-        "virez$",
-        "virer$",
+        "etre oubli, supprim, suppression, effac, oubli, retir, detrui, virez$, virer$"
     ),
-    "close": (
-        "ferm",
-        "desactiv",
-        "resili",
-        "clotur",
-    ),
-    "object": (
-        "m oppose",
-        "opposition",
-        "oppose",
-    ),
-    "unsub": (
-        "desabonn",
-        "desinscri",
-    ),
-    "access": (
-        "copie",
-        "envoy",
-        "voir$",
-        "consult",
-        "acces",
-        "obtenir",
-        "savoir",
-        "connaitre",
-        "communiq",
-        "transmett",
-        "recevoir",
-    ),
-    "rectify": (
-        "corrig",
-        "rectifi",
-        "modifi",
-        "mettre a jour",
-        "mise a jour",
-        "chang",
-    ),
+    "close": "ferm, desactiv, resili, clotur",
+    "keep": "conserv, gard",
+    "restrict": "limit, restreind, restrict, bloqu, geler, suspend",
+    "stop": "arret, cessez, cesser, ne plus, plus de, plus jamais, stop, refuse",
+    "use": "faire quoi, en faire, utilis, trait, exploit, usage",
+    "rectify": "corrig, rectifi, modifi, mettre a jour, mise a jour, chang",
     "wrong": (
-        "errone",
-        "incorrect",
-        "faux",
-        "fausse",
-        "inexact",
-        "perime",
-        "obsolete",
-        "faute",
+        "erreur, le bon$, la bonne$, mal orthographi, n est pas correct, au lieu de, "
+        "errone, incorrect, faux, fausse, inexact, perime, obsolete, faute"
     ),
-    "restrict": (
-        "limit",
-        "restreind",
-        "restrict",
-        "bloqu",
-        "geler",
-        "suspend",
+    "right": "juste$, exact$, exacte$",
+    "fresh": "j ai change, nouvel, nouveau, ancien, demenag",
+    "access": (
+        "copie, envoy, voir$, consult, acces, obtenir, savoir, connaitre, communiq, "
+        "transmett, recevoir"
     ),
-    "stop": (
-        "arret",
-        "cessez",
-        "cesser",
-        "ne plus",
-        "plus de",
-        "plus jamais",
-        "stop",
-        "refuse",
-    ),
-    "want": (
-        "veux",
-        "voudrais",
-        "souhait",
-        "desir",
-    ),
-    "neg": (
-        "ne$",
-        "pas$",
-        "plus$",
-        "jamais",
-        "n$",
-    ),
-    "contact": (
-        "mail",
-        "e mail",
-        "courriel",
-        "envoi",
-        "envoy",
-        "contact",
-        "appel",
-        "newsletter",
-        "message",
-        "sms$",
-        "publicit",
-        "promotion",
-        "prospection",
-    ),
-    "use": (
-        "utilis",
-        "trait",
-        "exploit",
-        "usage",
-    ),
-    "export": (
-        "export",
-        "telecharg",
-        "transfer",
-        "recuper",
-    ),
+    "receive": "obten, obtien, recev, recoi, avoir$",
+    "export": "export, telecharg, transfer, recuper",
     "format": (
-        "csv",
-        "json",
-        "xml$",
-        "lisible par machine",
-        "autre fournisseur",
-        "autre service",
-        "fichier",
-        "format",
+        "changer de fournisseur, changement de fournisseur, zip, en fichier, csv, json, "
+        "xml$, lisible par machine, autre fournisseur, autre service, fichier, format"
     ),
-    "sell": (
-        "vend",
-        "vente",
-        "partag",
-        "revend",
-    ),
-    "optout": ("opt out",),
+    "sell": "vend, vente, partag, revend",
+    "optout": "opt out",
+    "object": "m oppose, opposition, oppose",
+    "withdraw": "retir, revoqu",
+    "consent": "consentement",
+    "unsub": "desabonn, desinscri",
+    "alone": "laissez moi tranquille, fichez moi la paix",
     "data": (
-        "donnees",
-        "informations",
-        "infos$",
-        "coordonnees",
-        "renseignements",
-        "profil",
-        "historique",
-        "fichier",
-        "base de donnees",
+        "donnees, informations, infos$, coordonnees, renseignements, profil, "
+        "historique, fichier, base de donnees"
     ),
-    "account": (
-        "compte",
-        "profil",
-    ),
+    "account": "compte, profil",
     "detail": (
-        "nom$",
-        "prenom",
-        "adresse",
-        "naissance",
-        "telephone",
-        "orthographe",
+        "societe, entreprise, titre, poste$, courriel$, *adresse, nom$, prenom, "
+        "adresse, naissance, telephone, orthographe"
     ),
-    "list": (
-        "liste",
-        "newsletter",
-        "diffusion",
+    "everything": "tout, toutes, tous, integralite, ensemble, entier, complet",
+    "pron": "les$, le$, la$, tout$, cela$, ca$",
+    "contact": (
+        "ecri, mail, e mail, courriel, envoi, envoy, contact, appel, newsletter, "
+        "message, sms$, publicit, promotion, prospection"
     ),
-    "marketing": (
-        "marketing",
-        "publicit",
-        "prospection",
-        "profilage",
-        "commercial",
-        "promotion",
-    ),
-    "me": (
-        "moi$",
-        "m$",
-        "me$",
-    ),
-    "mine": (
-        "mon$",
-        "ma$",
-        "mes$",
-        "moi$",
-        "me$",
-        "m$",
-    ),
-    "aboutme": (
-        "sur moi$",
-        "de moi$",
-        "me concern",
-        "a mon sujet",
-        "me concernant",
-    ),
-    "question": (
-        "quel",
-        "quelles",
-        "quels",
-        "quoi",
-        "qu est ce",
-        "qu avez vous",
-    ),
-    "everything": (
-        "tout",
-        "toutes",
-        "tous",
-        "integralite",
-        "ensemble",
-        "entier",
-        "complet",
-    ),
-    "pending": (
-        "pendant",
-        "jusqu",
-        "en attendant",
-        "le temps",
-        "sans supprim",
-    ),
-    "theirs": (
-        "ses$",
-        "son$",
-        "sa$",
-        "leurs$",
-        "leur$",
-    ),
+    "list": "liste, newsletter, diffusion",
+    "marketing": "marketing, publicit, prospection, profilage, commercial, promotion",
+    "subscription": "abonnement, inscription",
+    "test": "test$, tests$, essai, factice, demo",
+    "me": "etre oubli, moi$, m$, me$",
+    "mine": "mon$, ma$, mes$, moi$, me$, m$",
+    "aboutme": "sur moi$, de moi$, me concern, a mon sujet, me concernant",
+    "self": "je$, j$",
+    "we": "nous$, notre$, nos$",
+    "theirs": "ses$, son$, sa$, leurs$, leur$",
     "agent": (
-        "au nom de",
-        "pour le compte",
-        "mon client",
-        "notre client",
-        "ma cliente",
-        "notre cliente",
-        "mandat$",
-        "procuration",
+        "au nom de, pour le compte, mon client, notre client, ma cliente, notre "
+        "cliente, mandat$, procuration"
     ),
-    "howto": (
-        "comment$",
-        "est il possible",
-        "puis je",
+    "neg": "ne$, pas$, plus$, jamais, n$",
+    "negafter": "rien$",
+    "only": "seulement, que$",
+    "more": "plus$",
+    "nolonger": "ne plus, plus de, plus jamais",
+    "want": "je demande, exige, sollicite, veux, voudrais, souhait, desir",
+    "question": "quel, quelles, quels, quoi, qu est ce, qu avez vous",
+    "pending": (
+        "pour l instant, temporairement, provisoirement, pendant, jusqu, en attendant, "
+        "le temps, sans supprim"
     ),
-    "withdraw": (
-        "retir",
-        "revoqu",
+    "before": (
+        "merci d avoir, avant$, avant de, avant que, apres avoir, quand je, lorsque je"
     ),
-    "consent": ("consentement",),
-    "alone": (
-        "laissez moi tranquille",
-        "fichez moi la paix",
+    "howto": "comment$",
+    "askhow": (
+        "comment puis je, comment pouvons nous, comment faire, comment on fait, comment "
+        "faut il"
     ),
-    "keep": (
-        "conserv",
-        "gard",
-    ),
-    "subscription": (
-        "abonnement",
-        "inscription",
+    "how": "comment$",
+    "mayi": "est il possible, puis je, pourrais je, est ce que je peux",
+    "howcome": "comment se fait il, comment est ce possible",
+    "boilerplate": (
+        "confidentiel, l expediteur, destinataire prevu, recu par erreur, recu ce "
+        "message par erreur"
     ),
 }
 
 _ES: Words = {
     "erase": (
-        "borr",
-        "elimin",
-        "suprim",
-        "supresion",
-        "olvid",
-        "quit",
-        "destrui",
-        "remov",
+        "ser olvidad, saqu, sacar$, sacadme, borr, elimin, suprim, supresion, olvid, "
+        "quit, destrui, remov"
     ),
-    "close": (
-        "cancel",
-        "cerrar",
-        "cierr",
-        "desactiv",
-        "dar de baja",
-        "den de baja",
-    ),
-    "object": (
-        "me opongo",
-        "oposicion",
-        "oponerme",
-    ),
-    "unsub": (
-        "darme de baja",
-        "desuscrib",
-        "desinscrib",
-    ),
-    "access": (
-        "copia",
-        "envi",
-        "ver$",
-        "consult",
-        "acceso",
-        "acceder",
-        "obtener",
-        "saber",
-        "conocer",
-        "recibir",
-        "mostr",
-    ),
-    "rectify": (
-        "corrig",
-        "correg",
-        "rectific",
-        "modific",
-        "actualiz",
-        "cambi",
-    ),
-    "wrong": (
-        "erroneo",
-        "erronea",
-        "incorrect",
-        "equivocad",
-        "desactualiz",
-        "mal escrit",
-        "inexact",
-    ),
-    "restrict": (
-        "limit",
-        "restring",
-        "restric",
-        "bloque",
-        "congel",
-        "suspend",
-    ),
+    "close": "cancel, cerrar, cierr, desactiv, dar de baja, den de baja",
+    "keep": "conserv, guard, manten",
+    "restrict": "limit, restring, restric, bloque, congel, suspend",
     "stop": (
-        "dejen de",
-        "deje de",
-        "dejar de",
-        "paren",
-        "no mas",
-        "ya no",
-        "nunca mas",
-        "basta",
-        "me niego",
-        "rechazo",
+        "dejad de, deja de, dejen de, deje de, dejar de, paren, no mas, ya no, nunca "
+        "mas, basta, me niego, rechazo"
     ),
-    "want": (
-        "quiero",
-        "deseo",
-        "quisiera",
-        "gustaria",
+    "use": "hacer nada con, hagan nada, us$, usar, usen, utiliz, trat, proces",
+    "rectify": "actualic, correcc, corrig, correg, rectific, modific, actualiz, cambi",
+    "wrong": (
+        "esta mal, no es correcto, lo correcto es, en vez de, en lugar de, erroneo, "
+        "erronea, incorrect, equivocad, desactualiz, mal escrit, inexact"
     ),
-    "neg": (
-        "no$",
-        "nunca",
-        "jamas",
+    "right": "correcto, bien$",
+    "fresh": "cambiado, he cambiado, nuevo, nueva, antigu, me mude",
+    "access": (
+        "mand, copia, envi, ver$, consult, acceso, acceder, obtener, saber, conocer, "
+        "recibir, mostr"
     ),
-    "contact": (
-        "correo",
-        "mail",
-        "email",
-        "envi",
-        "contact",
-        "llam",
-        "boletin",
-        "newsletter",
-        "mensaje",
-        "sms$",
-        "publicidad",
-        "promocion",
-    ),
-    "use": (
-        "us$",
-        "usar",
-        "usen",
-        "utiliz",
-        "trat",
-        "proces",
-    ),
-    "export": (
-        "export",
-        "descarg",
-        "transfer",
-        "traslad",
-        "llevar",
-        "portar",
-    ),
+    "receive": "obten, recib, tener$",
+    "export": "export, descarg, transfer, traslad, llevar, portar",
     "format": (
-        "csv",
-        "json",
-        "xml$",
-        "lectura mecanica",
-        "otro proveedor",
-        "otro servicio",
-        "archivo",
-        "formato",
+        "cambiar de proveedor, cambio de proveedor, zip, como archivo, csv, json, xml$, "
+        "lectura mecanica, otro proveedor, otro servicio, archivo, formato"
     ),
-    "sell": (
-        "vend",
-        "venta",
-        "compart",
-        "ced",
-    ),
-    "optout": (
-        "opt out",
-        "exclusion voluntaria",
-    ),
-    "data": (
-        "datos",
-        "informacion",
-        "info$",
-        "historial",
-        "perfil",
-        "base de datos",
-    ),
-    "account": (
-        "cuenta",
-        "perfil",
-        "usuario",
-    ),
+    "sell": "vend, venta, compart, ced",
+    "optout": "opt out, exclusion voluntaria",
+    "object": "me opongo, oposicion, oponerme",
+    "withdraw": "retir, revoc, revoqu",
+    "consent": "consentimiento",
+    "unsub": "darme de baja, desuscrib, desinscrib",
+    "alone": "dejenme en paz, dejadme en paz",
+    "data": "datos, informacion, info$, historial, perfil, base de datos",
+    "account": "cuenta, perfil, usuario",
     "detail": (
-        "nombre",
-        "apellido",
-        "direccion",
-        "nacimiento",
-        "telefono",
-        "domicilio",
+        "empresa, cargo$, correo$, nombre, apellido, direccion, nacimiento, telefono, "
+        "domicilio"
     ),
-    "list": (
-        "lista",
-        "boletin",
-        "newsletter",
-        "envios",
+    "everything": "todo, todos, todas, completa, entera, totalidad",
+    "pron": "lo$, los$, las$, todo$, eso$",
+    "contact": (
+        "escrib, mand, correo, mail, email, envi, contact, llam, boletin, newsletter, "
+        "mensaje, sms$, publicidad, promocion"
     ),
+    "list": "lista, boletin, newsletter, envios",
     "marketing": (
-        "marketing",
-        "publicidad",
-        "mercadotecnia",
-        "perfilado",
-        "comercial",
-        "promocion",
+        "marketing, publicidad, mercadotecnia, perfilado, comercial, promocion"
     ),
-    "me": (
-        "me$",
-        "mi$",
-        "olvidadme",
-        "olvidenme",
-        "borradme",
-        "borrenme",
+    "subscription": "suscripcion, registro",
+    "test": "prueba, pruebas, test$, ficticio, demo",
+    "me": "ser olvidad, me$",
+    "mine": "mi$, mis$, me$, mio$, mia$, mios$, mias$",
+    "aboutme": "sobre mi$, de mi$, acerca de mi$",
+    "self": (
+        "yo$, lo uso, la uso, los uso, las uso, quiero, solicito, pido$, necesito, "
+        "deseo$, quisiera"
     ),
-    "mine": (
-        "mi$",
-        "mis$",
-        "me$",
-        "mio$",
-        "mia$",
-        "mios$",
-        "mias$",
-    ),
-    "aboutme": (
-        "sobre mi$",
-        "de mi$",
-        "acerca de mi$",
-    ),
-    "question": (
-        "cuales",
-        "cual$",
-        "cuanta",
-        "que datos",
-        "que informacion",
-    ),
-    "everything": (
-        "todo",
-        "todos",
-        "todas",
-        "completa",
-        "entera",
-        "totalidad",
-    ),
-    "pending": (
-        "mientras",
-        "hasta",
-        "entretanto",
-        "sin borrar",
-    ),
-    "theirs": (
-        "sus$",
-        "su$",
-    ),
+    "we": "nosotros, nuestr, nos$",
+    "theirs": "sus$, su$",
     "agent": (
-        "en nombre de",
-        "en representacion",
-        "mi cliente",
-        "nuestro cliente",
-        "nuestra cliente",
-        "poder notarial",
+        "en nombre de, en representacion, mi cliente, nuestro cliente, nuestra cliente, "
+        "poder notarial"
     ),
-    "howto": (
-        "como$",
-        "es posible",
-        "puedo$",
+    "neg": "no$, nunca, jamas",
+    "negafter": "nada$",
+    "only": "solo$, solamente",
+    "more": "mas$",
+    "nolonger": "no mas, ya no, nunca mas",
+    "want": "solicito, pido$, necesito, pretendo, quiero, deseo, quisiera, gustaria",
+    "question": "cuales, cual$, cuanta, que datos, que informacion",
+    "pending": (
+        "por ahora, de momento, temporalmente, mientras, hasta, entretanto, sin borrar"
     ),
-    "withdraw": (
-        "retir",
-        "revoc",
-        "revoqu",
+    "before": "antes de, despues de, cuando",
+    "howto": "como$",
+    "askhow": (
+        "como puedo, como podemos, como hago, como hacemos, como se hace, como borro"
     ),
-    "consent": ("consentimiento",),
-    "alone": (
-        "dejenme en paz",
-        "dejadme en paz",
-    ),
-    "keep": (
-        "conserv",
-        "guard",
-        "manten",
-    ),
-    "subscription": (
-        "suscripcion",
-        "registro",
+    "how": "como$",
+    "mayi": "es posible, puedo$, podria$",
+    "howcome": "como es posible, como puede ser",
+    "boilerplate": (
+        "confidencial, al remitente, destinatario previsto, recibido por error, "
+        "recibido este mensaje por error"
     ),
 }
 
 _IT: Words = {
     "erase": (
-        "cancell",
-        "elimin",
-        "rimuov",
-        "rimozion",
-        "dimentic",
-        "togli",
-        "distrugg",
-        "levat",
-        "levar",
+        "essere dimenticat, cancell, elimin, rimuov, rimozion, dimentic, togli, "
+        "distrugg, levat, levar"
     ),
-    "close": (
-        "chiud",
-        "chiusura",
-        "disattiv",
-        "disdic",
-    ),
-    "object": (
-        "mi oppongo",
-        "opposizione",
-        "oppormi",
-    ),
-    "unsub": (
-        "disiscriv",
-        "disiscrizion",
-    ),
-    "access": (
-        "copia",
-        "invi",
-        "mandat",
-        "vedere",
-        "consult",
-        "accesso",
-        "acceder",
-        "ottener",
-        "sapere",
-        "conoscere",
-        "ricever",
-        "mostr",
-    ),
-    "rectify": (
-        "corregg",
-        "correzion",
-        "rettific",
-        "modific",
-        "aggiorn",
-        "cambi",
-    ),
+    "close": "chiud, chiusura, disattiv, disdic",
+    "keep": "conserv, tenere, mantene",
+    "restrict": "limit, restring, bloc, congel, sospend",
+    "stop": "smett, smettete, basta, non piu, mai piu, interromp, stop, rifiut",
+    "use": "usat, usare, usiate, usino, fare nulla, farne, usar, utilizz, tratt, uso$",
+    "rectify": "corregg, correzion, rettific, modific, aggiorn, cambi",
     "wrong": (
-        "errat",
-        "sbagliat",
-        "inesatt",
-        "scorrett",
-        "non corrett",
-        "obsolet",
-        "vecchi",
+        "non e giusto, invece di, errore, errat, sbagliat, inesatt, scorrett, non "
+        "corrett, obsolet, vecchi"
     ),
-    "restrict": (
-        "limit",
-        "restring",
-        "bloc",
-        "congel",
-        "sospend",
+    "right": "giusto, corretto, corretta",
+    "fresh": "cambiato, nuovo, nuova, vecchio, vecchia, trasferit",
+    "access": (
+        "copia, invi, mandat, vedere, consult, accesso, acceder, ottener, sapere, "
+        "conoscere, ricever, mostr"
     ),
-    "stop": (
-        "smett",
-        "smettete",
-        "basta",
-        "non piu",
-        "mai piu",
-        "interromp",
-        "stop",
-        "rifiut",
-    ),
-    "want": (
-        "voglio",
-        "vorrei",
-        "desider",
-    ),
-    "neg": (
-        "non$",
-        "mai$",
-    ),
-    "contact": (
-        "mail",
-        "email",
-        "e mail",
-        "invi",
-        "mand",
-        "contatt",
-        "chiam",
-        "newsletter",
-        "messagg",
-        "sms$",
-        "pubblicit",
-        "promozion",
-    ),
-    "use": (
-        "usar",
-        "utilizz",
-        "tratt",
-        "uso$",
-    ),
-    "export": (
-        "esport",
-        "scaric",
-        "trasferi",
-        "portare",
-        "trasmett",
-    ),
+    "receive": "avere$, ricev, otten",
+    "export": "esport, scaric, trasferi, portare, trasmett",
     "format": (
-        "csv",
-        "json",
-        "xml$",
-        "leggibile",
-        "altro fornitore",
-        "altro servizio",
-        "file$",
-        "formato",
+        "cambiare fornitore, cambio di fornitore, altra piattaforma, zip, come file, "
+        "csv, json, xml$, leggibile, altro fornitore, altro servizio, file$, formato"
     ),
-    "sell": (
-        "vend",
-        "vendita",
-        "condivid",
-        "ced",
+    "sell": "vend, vendita, condivid, ced",
+    "optout": "opt out",
+    "object": "mi oppongo, opposizione, oppormi",
+    "withdraw": "revoc, ritir",
+    "consent": "consenso",
+    "unsub": "disiscriv, disiscrizion",
+    "alone": "lasciatemi in pace, lasciatemi stare",
+    "data": "dati$, dato$, informazioni, info$, profilo, cronologia, database",
+    "account": "account, profilo, utenza, conto$",
+    "detail": "azienda, ruolo, nome$, cognome, indirizzo, nascita, telefono",
+    "everything": "tutto, tutti, tutte, completo, intero, integral",
+    "pron": "li$, lo$, tutto$, questi$",
+    "contact": (
+        "scriv, mail, email, e mail, invi, mand, contatt, chiam, newsletter, messagg, "
+        "sms$, pubblicit, promozion"
     ),
-    "optout": ("opt out",),
-    "data": (
-        "dati$",
-        "dato$",
-        "informazioni",
-        "info$",
-        "profilo",
-        "cronologia",
-        "database",
-    ),
-    "account": (
-        "account",
-        "profilo",
-        "utenza",
-        "conto$",
-    ),
-    "detail": (
-        "nome$",
-        "cognome",
-        "indirizzo",
-        "nascita",
-        "telefono",
-    ),
-    "list": (
-        "lista",
-        "elenco",
-        "mailing",
-        "newsletter",
-    ),
-    "marketing": (
-        "marketing",
-        "pubblicit",
-        "profilazione",
-        "commercial",
-        "promozion",
-    ),
-    "me": (
-        "me$",
-        "mi$",
-        "dimenticatemi",
-        "cancellatemi",
-        "toglietemi",
-        "rimuovetemi",
-        "*temi",
-    ),
-    "mine": (
-        "mio$",
-        "mia$",
-        "miei$",
-        "mie$",
-        "me$",
-        "mi$",
-    ),
-    "aboutme": (
-        "su di me$",
-        "di me$",
-        "riguardo a me$",
-        "che mi riguard",
-        "mi riguard",
-    ),
-    "question": (
-        "quali",
-        "quale",
-        "cosa$",
-        "che cosa",
-    ),
-    "everything": (
-        "tutto",
-        "tutti",
-        "tutte",
-        "completo",
-        "intero",
-        "integral",
-    ),
-    "pending": (
-        "mentre",
-        "finche",
-        "fino a",
-        "nel frattempo",
-        "senza cancell",
-    ),
-    "theirs": (
-        "suoi$",
-        "sua$",
-        "suo$",
-        "sue$",
-        "loro$",
-    ),
+    "list": "lista, elenco, mailing, newsletter",
+    "marketing": "marketing, pubblicit, profilazione, commercial, promozion",
+    "subscription": "iscrizione, abbonamento",
+    "test": "test$, prova, prove$, fittizi, demo",
+    "me": "essere dimenticat, me$, mi$",
+    "mine": "mio$, mia$, miei$, mie$, me$, mi$",
+    "aboutme": "su di me$, di me$, riguardo a me$, che mi riguard, mi riguard",
+    "self": "io$, lo uso, la uso, li uso, vorrei, voglio, chiedo, richiedo",
+    "we": "noi$, nostr",
+    "theirs": "suoi$, sua$, suo$, sue$, loro$",
     "agent": (
-        "per conto",
-        "in nome d",
-        "mio cliente",
-        "nostro cliente",
-        "nostra cliente",
-        "delega$",
+        "per conto, in nome d, mio cliente, nostro cliente, nostra cliente, delega$"
     ),
-    "howto": (
-        "come$",
-        "e possibile",
-        "posso$",
+    "neg": "non$, mai$",
+    "negafter": "niente$, nulla$",
+    "only": "solo$, soltanto",
+    "more": "piu$",
+    "nolonger": "non piu, mai piu",
+    "want": "chiedo, richiedo, voglio, vorrei, desider",
+    "question": "quali, quale, cosa$, che cosa",
+    "pending": (
+        "per ora, per il momento, temporaneamente, mentre, finche, fino a, nel "
+        "frattempo, senza cancell"
     ),
-    "withdraw": (
-        "revoc",
-        "ritir",
-    ),
-    "consent": ("consenso",),
-    "alone": (
-        "lasciatemi in pace",
-        "lasciatemi stare",
-    ),
-    "keep": (
-        "conserv",
-        "tenere",
-        "mantene",
-    ),
-    "subscription": (
-        "iscrizione",
-        "abbonamento",
+    "before": "grazie per aver, prima di, dopo aver, quando",
+    "howto": "come$",
+    "askhow": "come posso, come possiamo, come faccio, come facciamo, come si fa",
+    "how": "come$",
+    "mayi": "e possibile, posso$, potrei$",
+    "howcome": "com e possibile, come mai",
+    "boilerplate": (
+        "riservat, il mittente, destinatario indicato, ricevuto per errore, ricevuto "
+        "questo messaggio per errore"
     ),
 }
 
 _NL: Words = {
     "erase": (
-        "verwijder",
-        "wis$",
-        "wissen",
-        "vergeet",
-        "vergeten",
-        "vernietig",
-        "haal me",
-        "haal mij",
+        "vergeten worden, uit jullie systeem, uit uw systeem, uit het systeem, uit "
+        "jullie database, weghal, gooi, weggooi, weg met, verwijder, wis$, wissen, "
+        "vergeet, vergeten, vernietig, haal me, haal mij"
     ),
-    "close": (
-        "opheff",
-        "sluit",
-        "sluiten",
-        "deactiveer",
-        "opzeg",
-    ),
-    "object": ("bezwaar",),
-    "unsub": (
-        "afmeld",
-        "uitschrijv",
-    ),
-    "access": (
-        "kopie",
-        "stuur",
-        "toesturen",
-        "zien",
-        "inzien",
-        "inzage",
-        "weten",
-        "ontvang",
-        "opvragen",
-        "bekijk",
-        "overzicht",
-        "geven",
-    ),
+    "close": "opheff, sluit, sluiten, deactiveer, opzeg",
+    "keep": "bewaar, bewaren, behoud",
+    "restrict": "blokker, blokk, beperk, blokkeer, bevries, bevriez, pauzeer, opschort",
+    "stop": "ophoud, stop, ophouden, hou op, niet meer, geen meer, nooit meer, weiger",
+    "use": "doen met, mee doen, gebeurt, gebruik, verwerk",
     "rectify": (
-        "corrigeer",
-        "corrigeren",
-        "correctie",
-        "wijzig",
-        "aanpass",
-        "verbeter",
-        "bijwerk",
-        "aanpas",
-        "rectific",
+        "rechtzet, rechtgezet, recht zetten, corrigeer, corrigeren, correctie, wijzig, "
+        "aanpass, verbeter, bijwerk, aanpas, rectific"
     ),
     "wrong": (
-        "onjuist",
-        "fout",
-        "verkeerd",
-        "incorrect",
-        "verouderd",
-        "klopt niet",
-        "kloppen niet",
+        "niet juist, moet zijn, in plaats van, onjuist, fout, verkeerd, incorrect, "
+        "verouderd, klopt niet, kloppen niet"
     ),
-    "restrict": (
-        "beperk",
-        "blokkeer",
-        "bevries",
-        "pauzeer",
-        "opschort",
+    "right": "klopt, kloppen",
+    "fresh": "gewijzigd, veranderd, nieuw, oude$, oud$, verhuisd, getrouwd",
+    "access": (
+        "kopie, stuur, toesturen, zien, inzien, inzage, weten, ontvang, opvragen, "
+        "bekijk, overzicht, geven"
     ),
-    "stop": (
-        "stop",
-        "ophouden",
-        "hou op",
-        "niet meer",
-        "geen meer",
-        "nooit meer",
-        "weiger",
-    ),
-    "want": (
-        "wil$",
-        "willen",
-        "wens",
-        "graag",
-    ),
-    "neg": (
-        "niet$",
-        "geen$",
-        "nooit",
-    ),
-    "contact": (
-        "mail",
-        "e mail",
-        "stuur",
-        "sturen",
-        "contact",
-        "bel",
-        "nieuwsbrie",
-        "bericht",
-        "sms$",
-        "reclame",
-        "benader",
-    ),
-    "use": (
-        "gebruik",
-        "verwerk",
-    ),
-    "export": (
-        "export",
-        "download",
-        "overdr",
-        "overzetten",
-        "meenemen",
-        "overbreng",
-        "verhuiz",
-    ),
+    "receive": "krijg, ontvang",
+    "export": "export, download, overdr, overzetten, meenemen, overbreng, verhuiz",
     "format": (
-        "csv",
-        "json",
-        "xml$",
-        "machineleesbaar",
-        "andere aanbieder",
-        "andere dienst",
-        "bestand",
-        "formaat",
+        "overstappen, andere leverancier, zip, als bestand, csv, json, xml$, "
+        "machineleesbaar, andere aanbieder, andere dienst, bestand, formaat"
     ),
-    "sell": (
-        "verkop",
-        "verkocht",
-        "verkoop",
-        "delen",
-        "doorverkop",
-        "deel$",
-        "deelt$",
-    ),
-    "optout": ("opt out",),
-    "data": (
-        "gegevens",
-        "*gegevens",
-        "informatie",
-        "info$",
-        "data$",
-        "profiel",
-        "bestand",
-        "database",
-    ),
-    "account": (
-        "account",
-        "profiel",
-    ),
+    "sell": "verkop, verkocht, verkoop, delen, doorverkop, deel$, deelt$",
+    "optout": "opt out",
+    "object": "bezwaar",
+    "withdraw": "intrek, trek, herroep",
+    "consent": "toestemming",
+    "unsub": "afmeld, uitschrijv",
+    "alone": "laat me met rust, laat mij met rust",
+    "data": "gegevens, *gegevens, informatie, info$, data$, profiel, bestand, database",
+    "account": "account, profiel",
     "detail": (
-        "naam$",
-        "achternaam",
-        "adres",
-        "geboort",
-        "telefoon",
-        "spelling",
+        "*adres, bedrijf, functie, *naam, naam$, achternaam, adres, geboort, telefoon, "
+        "spelling"
     ),
-    "list": (
-        "lijst",
-        "mailinglijst",
-        "verzendlijst",
-        "nieuwsbrie",
+    "everything": "alles, alle$, volledig, compleet, helemaal",
+    "pron": "dat$, het$, ze$, die$, dit$, alles$",
+    "contact": (
+        "schrijv, mail, e mail, stuur, sturen, contact, bel, nieuwsbrie, bericht, sms$, "
+        "reclame, benader"
     ),
-    "marketing": (
-        "marketing",
-        "reclame",
-        "advertentie",
-        "profilering",
-        "commercie",
-    ),
-    "me": (
-        "mij$",
-        "me$",
-    ),
-    "mine": (
-        "mijn$",
-        "mij$",
-        "me$",
-    ),
-    "aboutme": (
-        "van mij$",
-        "over mij$",
-        "over mijzelf",
-    ),
-    "question": (
-        "welke",
-        "wat$",
-        "hoeveel",
-    ),
-    "everything": (
-        "alles",
-        "alle$",
-        "volledig",
-        "compleet",
-        "helemaal",
-    ),
-    "pending": (
-        "terwijl",
-        "totdat",
-        "tot$",
-        "in afwachting",
-        "voorlopig",
-    ),
-    "theirs": (
-        "haar$",
-        "zijn$",
-        "hun$",
-    ),
+    "list": "*lijst, *lijsten, lijst, mailinglijst, verzendlijst, nieuwsbrie",
+    "marketing": "marketing, reclame, advertentie, profilering, commercie",
+    "subscription": "abonnement, lidmaatschap, inschrijving",
+    "test": "test$, testdata$, testgegevens$, proef, demo",
+    "me": "vergeten worden, mij$, me$",
+    "mine": "mijn$, mij$, me$",
+    "aboutme": "van mij$, over mij$, over mijzelf",
+    "self": "ik$",
+    "we": "wij$, we$, ons$, onze$",
+    "theirs": "haar$, zijn$, hun$",
     "agent": (
-        "namens$",
-        "mijn client",
-        "onze client",
-        "machtiging",
-        "volmacht",
-        "client$",
-        "cliente$",
+        "namens$, mijn client, onze client, machtiging, volmacht, client$, cliente$"
     ),
-    "howto": (
-        "hoe$",
-        "kan ik",
-        "is het mogelijk",
+    "neg": "niks$, niets$, niet$, geen$, nooit",
+    "negafter": "niet$, niets$",
+    "only": "alleen$",
+    "more": "meer$",
+    "nolonger": "niet meer, geen meer, nooit meer",
+    "want": "ik verzoek, verzoek u, verzoek jullie, eis$, wil$, willen, wens, graag",
+    "question": "welke, wat$, hoeveel",
+    "pending": (
+        "tijdelijk, in de tussentijd, tussentijds, ondertussen, terwijl, totdat, tot$, "
+        "in afwachting, voorlopig"
     ),
-    "withdraw": (
-        "intrek",
-        "trek",
-        "herroep",
-    ),
-    "consent": ("toestemming",),
-    "alone": (
-        "laat me met rust",
-        "laat mij met rust",
-    ),
-    "keep": (
-        "bewaar",
-        "bewaren",
-        "behoud",
-    ),
-    "subscription": (
-        "abonnement",
-        "lidmaatschap",
-        "inschrijving",
+    "before": "voordat, voor ik, nadat ik, als ik",
+    "howto": "hoe$",
+    "askhow": "hoe kan ik, hoe kunnen we, hoe doe ik, hoe doen we, hoe moet ik",
+    "how": "hoe$",
+    "mayi": "is het mogelijk, kan ik, mag ik",
+    "howcome": "hoe kan het, hoe komt het",
+    "boilerplate": (
+        "vertrouwelijk, de afzender, beoogde geadresseerde, per abuis ontvangen, ten "
+        "onrechte ontvangen"
     ),
 }
 
 _PT: Words = {
     "erase": (
-        "apag",
-        "elimin",
-        "exclu",
-        "delet",
-        "remov",
-        "esquec",
-        "destru",
-        "tirar",
-        "tirem",
+        "ser esquecid, retir, apag, elimin, exclu, delet, remov, esquec, destru, tirar, "
+        "tirem"
     ),
-    "close": (
-        "encerr",
-        "cancel",
-        "desativ",
-        "fech",
+    "close": "encerr, cancel, desativ, fech",
+    "keep": "conserv, guard, mant",
+    "restrict": "limit, restring, restri, bloque, congel, suspend",
+    "stop": (
+        "parem, pare de, parar de, deixem de, deixar de, nao mais, chega, nunca mais, "
+        "recuso, recusar"
     ),
-    "object": (
-        "oponho",
-        "oposicao",
-        "opor me",
-        "me oponho",
-    ),
-    "unsub": (
-        "descadastr",
-        "desinscrev",
-        "cancelar a subscricao",
-    ),
-    "access": (
-        "copia",
-        "envi",
-        "ver$",
-        "consult",
-        "acesso",
-        "acessar",
-        "obter",
-        "saber",
-        "conhecer",
-        "receb",
-        "mostr",
-    ),
+    "use": "fazer nada, facam nada, usar, usem, utiliz, trat, uso$",
     "rectify": (
-        "corrig",
-        "correc",
-        "correcao",
-        "retific",
-        "rectific",
-        "alter",
-        "atualiz",
-        "actualiz",
-        "mud",
+        "corrig, correc, correcao, retific, rectific, alter, atualiz, actualiz, mud"
     ),
     "wrong": (
-        "errad",
-        "incorret",
-        "incorrect",
-        "inexat",
-        "desatualiz",
-        "desactualiz",
-        "equivocad",
+        "mal escrit, o correto e, o correcto e, em vez de, erro$, errad, incorret, "
+        "incorrect, inexat, desatualiz, desactualiz, equivocad"
     ),
-    "restrict": (
-        "limit",
-        "restring",
-        "restri",
-        "bloque",
-        "congel",
-        "suspend",
+    "right": "certo$, correto, correcto",
+    "fresh": "alterei, novo$, nova$, antig, mudei",
+    "access": (
+        "copia, envi, ver$, consult, acesso, acessar, obter, saber, conhecer, receb, "
+        "mostr"
     ),
-    "stop": (
-        "parem",
-        "pare de",
-        "parar de",
-        "deixem de",
-        "deixar de",
-        "nao mais",
-        "chega",
-        "nunca mais",
-        "recuso",
-        "recusar",
-    ),
-    "want": (
-        "quero",
-        "desejo",
-        "gostaria",
-        "queria",
-    ),
-    "neg": (
-        "nao$",
-        "nunca",
-        "jamais",
-    ),
-    "contact": (
-        "mail",
-        "email",
-        "e mail",
-        "envi",
-        "contact",
-        "contat",
-        "lig",
-        "newsletter",
-        "mensage",
-        "sms$",
-        "publicidade",
-        "promoc",
-    ),
-    "use": (
-        "usar",
-        "usem",
-        "utiliz",
-        "trat",
-        "uso$",
-    ),
-    "export": (
-        "export",
-        "baix",
-        "descarreg",
-        "transfer",
-        "levar",
-        "portar",
-    ),
+    "receive": "obter, receb, ter$",
+    "export": "export, baix, descarreg, transfer, levar, portar",
     "format": (
-        "csv",
-        "json",
-        "xml$",
-        "leitura automatica",
-        "outro fornecedor",
-        "outro servico",
-        "arquivo",
-        "ficheiro",
-        "formato",
+        "mudar de fornecedor, outra plataforma, zip, como arquivo, csv, json, xml$, "
+        "leitura automatica, outro fornecedor, outro servico, arquivo, ficheiro, "
+        "formato"
     ),
-    "sell": (
-        "vend",
-        "venda",
-        "compartilh",
-        "partilh",
-    ),
-    "optout": ("opt out",),
-    "data": (
-        "dados",
-        "informac",
-        "info$",
-        "cadastro",
-        "perfil",
-        "historico",
-        "base de dados",
-    ),
-    "account": (
-        "conta$",
-        "contas$",
-        "perfil",
-        "cadastro",
-    ),
+    "sell": "vend, venda, compartilh, partilh",
+    "optout": "opt out",
+    "object": "oponho, oposicao, opor me, me oponho",
+    "withdraw": "retir, revog",
+    "consent": "consentimento",
+    "unsub": "descadastr, desinscrev, cancelar a subscricao",
+    "alone": "deixem me em paz",
+    "data": "dados, informac, info$, cadastro, perfil, historico, base de dados",
+    "account": "conta$, contas$, perfil, cadastro",
     "detail": (
-        "nome$",
-        "sobrenome",
-        "apelido",
-        "morada",
-        "endereco",
-        "nascimento",
-        "telefone",
+        "empresa, cargo$, nome$, sobrenome, apelido, morada, endereco, nascimento, "
+        "telefone"
     ),
-    "list": (
-        "lista",
-        "mailing",
-        "newsletter",
-        "cadastro",
+    "everything": "tudo, todos, todas, completa, inteira, totalidade",
+    "pron": "os$, los$, tudo$, isso$",
+    "contact": (
+        "escrev, mail, email, e mail, envi, contact, contat, lig, newsletter, mensage, "
+        "sms$, publicidade, promoc"
     ),
-    "marketing": (
-        "marketing",
-        "publicidade",
-        "propaganda",
-        "perfilamento",
-        "comercia",
-        "promoc",
-    ),
-    "me": (
-        "me$",
-        "mim$",
-        "esquecam me",
-        "apaguem me",
-    ),
-    "mine": (
-        "meu$",
-        "meus$",
-        "minha$",
-        "minhas$",
-        "me$",
-        "mim$",
-    ),
-    "aboutme": (
-        "sobre mim$",
-        "de mim$",
-        "a meu respeito",
-    ),
-    "question": (
-        "quais",
-        "qual$",
-        "quanto",
-        "que dados",
-        "que informacoes",
-    ),
-    "everything": (
-        "tudo",
-        "todos",
-        "todas",
-        "completa",
-        "inteira",
-        "totalidade",
-    ),
+    "list": "lista, mailing, newsletter, cadastro",
+    "marketing": "marketing, publicidade, propaganda, perfilamento, comercia, promoc",
+    "subscription": "assinatura, registo, registro",
+    "test": "teste, testes, ficticio, demo",
+    "me": "ser esquecid, me$, mim$",
+    "mine": "meu$, meus$, minha$, minhas$, me$, mim$",
+    "aboutme": "sobre mim$, de mim$, a meu respeito",
+    "self": "eu$, o uso, a uso, quero, solicito, peco$, gostaria, preciso",
+    "we": "nosso, nossa",
+    "theirs": "seus$, sua$, seu$, suas$, dele$, dela$",
+    "agent": "em nome d, nosso cliente, nossa cliente, meu cliente, procuracao",
+    "neg": "nao$, nunca, jamais",
+    "negafter": "nada$",
+    "only": "apenas$, so$",
+    "more": "mais$",
+    "nolonger": "nao mais, nunca mais",
+    "want": "solicito, peco$, preciso, pretendo, quero, desejo, gostaria, queria",
+    "question": "quais, qual$, quanto, que dados, que informacoes",
     "pending": (
-        "enquanto",
-        "ate$",
-        "entretanto",
-        "sem apagar",
+        "por agora, por enquanto, temporariamente, enquanto, ate$, entretanto, sem "
+        "apagar"
     ),
-    "theirs": (
-        "seus$",
-        "sua$",
-        "seu$",
-        "suas$",
-        "dele$",
-        "dela$",
-    ),
-    "agent": (
-        "em nome d",
-        "nosso cliente",
-        "nossa cliente",
-        "meu cliente",
-        "procuracao",
-    ),
-    "howto": (
-        "como$",
-        "e possivel",
-        "posso$",
-    ),
-    "withdraw": (
-        "retir",
-        "revog",
-    ),
-    "consent": ("consentimento",),
-    "alone": ("deixem me em paz",),
-    "keep": (
-        "conserv",
-        "guard",
-        "mant",
-    ),
-    "subscription": (
-        "assinatura",
-        "registo",
-        "registro",
+    "before": "antes de, depois de, quando",
+    "howto": "como$",
+    "askhow": "como posso, como podemos, como faco, como fazemos, como se faz",
+    "how": "como$",
+    "mayi": "e possivel, posso$, poderia$",
+    "howcome": "como e possivel, como pode",
+    "boilerplate": (
+        "confidencial, o remetente, destinatario pretendido, recebido por engano, "
+        "recebeu esta mensagem por engano"
     ),
 }
 
 _PL: Words = {
     "erase": (
-        "usun",
-        "skasow",
-        "kasow",
-        "wymaz",
-        "zapomn",
-        "zlikwid",
-        "likwid",
-        "wykresl",
-        "pozbyc",
-        "wykasuj",
-        "skasuj",
-        "kasuj",
+        "zostac zapomnian, usun, skasow, kasow, wymaz, zapomn, zlikwid, likwid, "
+        "wykresl, pozbyc, wykasuj, skasuj, kasuj"
     ),
-    "close": (
-        "zamkn",
-        "dezaktyw",
-        "zamkniec",
+    "close": "zamkn, dezaktyw, zamkniec",
+    "keep": "zachowa, przechowywa, trzyma",
+    "restrict": "ogranicz, zablok, wstrzym, zamroz",
+    "stop": (
+        "przesta, przestan, prosze przestac, koniec z, nie chce wiecej, wiecej nie, "
+        "dosc, odmawiam, nie zgadzam"
     ),
-    "object": ("sprzeciw",),
-    "unsub": (
-        "wypis",
-        "rezygn",
-    ),
-    "access": (
-        "kopi",
-        "wglad",
-        "przesl",
-        "przesyl",
-        "wyslij",
-        "wyslac",
-        "dostep",
-        "otrzyma",
-        "wiedziec",
-        "dowiedziec",
-        "zobaczyc",
-        "udostepn",
-        "informacje jakie",
-    ),
+    "use": "robcie, robic, robili, wykorzyst, uzyw, przetwarz, uzycie",
     "rectify": (
-        "popraw",
-        "sprostow",
-        "zmien",
-        "zmian",
-        "zaktualiz",
-        "aktualiz",
-        "skoryg",
-        "korekt",
+        "wpisa, popraw, sprostow, zmien, zmian, zaktualiz, aktualiz, skoryg, korekt"
     ),
     "wrong": (
-        "bledn",
-        "nieprawidlow",
-        "niepoprawn",
-        "nieaktualn",
-        "zle$",
-        "pomylk",
-        "literowk",
+        "zamiast, zly$, zla$, a nie$, prawidlow, poprawny to, blad$, bledn, "
+        "nieprawidlow, niepoprawn, nieaktualn, zle$, pomylk, literowk"
     ),
-    "restrict": (
-        "ogranicz",
-        "zablok",
-        "wstrzym",
-        "zamroz",
+    "right": "zgadza",
+    "fresh": "zmienil, nowy, nowe$, nowa$, stary, stare$, starego, przeprowadz",
+    "access": (
+        "kopi, wglad, przesl, przesyl, wyslij, wyslac, dostep, otrzyma, wiedziec, "
+        "dowiedziec, zobaczyc, udostepn, informacje jakie"
     ),
-    "stop": (
-        "przestan",
-        "prosze przestac",
-        "koniec z",
-        "nie chce wiecej",
-        "wiecej nie",
-        "dosc",
-        "odmawiam",
-        "nie zgadzam",
-    ),
-    "want": (
-        "chce",
-        "chcialbym",
-        "chcialabym",
-        "prosze",
-        "zycze",
-    ),
-    "neg": (
-        "nie$",
-        "nigdy",
-    ),
-    "contact": (
-        "mail",
-        "e mail",
-        "maila",
-        "wiadomos",
-        "wysyl",
-        "przesyl",
-        "kontakt",
-        "dzwon",
-        "newsletter",
-        "sms",
-        "reklam",
-        "ofert",
-    ),
-    "use": (
-        "wykorzyst",
-        "uzyw",
-        "przetwarz",
-        "uzycie",
-    ),
-    "export": (
-        "eksport",
-        "export",
-        "pobra",
-        "pobier",
-        "przenies",
-        "przenos",
-        "przekaz",
-        "przeslac do",
-    ),
+    "receive": "otrzym, dosta",
+    "export": "eksport, export, pobra, pobier, przenies, przenos, przekaz, przeslac do",
     "format": (
-        "csv",
-        "json",
-        "xml$",
-        "odczyt maszynow",
-        "innego dostawcy",
-        "innej uslugi",
-        "plik",
-        "format",
+        "zmiana dostawcy, zmienic dostawce, innej platformy, zip, jako plik, csv, json, "
+        "xml$, odczyt maszynow, innego dostawcy, innej uslugi, plik, format"
     ),
-    "sell": (
-        "sprzeda",
-        "udostepnia",
-        "odsprzeda",
+    "sell": "sprzeda, udostepnia, odsprzeda",
+    "optout": "opt out",
+    "object": "sprzeciw",
+    "withdraw": "wycofuj, wycofa, odwoluj, odwoluje, cofam",
+    "consent": "zgod",
+    "unsub": "wypis, rezygn",
+    "alone": "zostawcie mnie w spokoju, dajcie mi spokoj",
+    "data": "dane$, danych, danymi, dany, informacj, info$, profil, historia, baz",
+    "account": "konto, konta, kontem, koncie, profil",
+    "detail": "firma, firmy, stanowisk, imie, nazwisk, adres, urodzen, telefon",
+    "everything": "wszystk, cale, calosc, calkowicie, calkiem",
+    "pron": "ich$, je$, go$, to$, wszystko$",
+    "contact": (
+        "pisa, pisz, mail, e mail, maila, wiadomos, wysyl, przesyl, kontakt, dzwon, "
+        "newsletter, sms, reklam, ofert"
     ),
-    "optout": ("opt out",),
-    "data": (
-        "dane$",
-        "danych",
-        "danymi",
-        "dany",
-        "informacj",
-        "info$",
-        "profil",
-        "historia",
-        "baz",
-    ),
-    "account": (
-        "konto",
-        "konta",
-        "kontem",
-        "koncie",
-        "profil",
-    ),
-    "detail": (
-        "imie",
-        "nazwisk",
-        "adres",
-        "urodzen",
-        "telefon",
-    ),
-    "list": (
-        "list",
-        "listy",
-        "mailing",
-        "newsletter",
-    ),
-    "marketing": (
-        "marketing",
-        "reklam",
-        "profilowan",
-        "handlow",
-        "promocj",
-    ),
-    "me": (
-        "mnie$",
-        "mi$",
-    ),
-    "mine": (
-        "moj",
-        "moje",
-        "moich",
-        "moim",
-        "moja",
-        "mnie$",
-        "mi$",
-        "mna$",
-        "swoj",
-        "swoich",
-        "swoim",
-    ),
-    "aboutme": (
-        "o mnie$",
-        "na moj temat",
-        "mnie dotycz",
-        "dotyczace mnie",
-        "dotyczacych mnie",
-    ),
-    "question": (
-        "jakie",
-        "jaki$",
-        "co$",
-        "ktore",
-        "czy$",
-    ),
-    "everything": (
-        "wszystk",
-        "cale",
-        "calosc",
-        "calkowicie",
-        "calkiem",
-    ),
-    "pending": (
-        "dopoki",
-        "do czasu",
-        "podczas",
-        "w trakcie",
-        "tymczasowo",
-    ),
-    "theirs": (
-        "jej$",
-        "jego$",
-        "ich$",
-    ),
+    "list": "list, listy, mailing, newsletter",
+    "marketing": "marketing, reklam, profilowan, handlow, promocj",
+    "subscription": "subskrypc, rejestrac",
+    "test": "testow, probn, demo",
+    "me": "zostac zapomnian, mnie$, mi$",
+    "mine": "moj, moje, moich, moim, moja, mnie$, mi$, mna$, swoj, swoich, swoim",
+    "aboutme": "o mnie$, na moj temat, mnie dotycz, dotyczace mnie, dotyczacych mnie",
+    "self": "poprosze, ja$, chce$, prosze, zadam, wnosze, chcialbym, chcialabym",
+    "we": "nasz, nam$, nas$",
+    "theirs": "jej$, jego$, ich$",
     "agent": (
-        "w imieniu",
-        "naszej klientki",
-        "naszego klienta",
-        "mojego klienta",
-        "pelnomocnict",
+        "w imieniu, naszej klientki, naszego klienta, mojego klienta, pelnomocnict"
     ),
-    "howto": (
-        "jak$",
-        "czy moge",
-        "czy mozna",
+    "neg": "brak$, nie$, nigdy",
+    "negafter": "nic$",
+    "only": "tylko$",
+    "more": "wiecej",
+    "nolonger": "wiecej nie",
+    "want": "poprosze, zadam, wnosze, chce, chcialbym, chcialabym, prosze, zycze",
+    "question": "jakie, jaki$, co$, ktore",
+    "pending": (
+        "na razie, w tym czasie, w miedzyczasie, dopoki, do czasu, podczas, w trakcie, "
+        "tymczasowo"
     ),
-    "withdraw": (
-        "wycofuj",
-        "wycofa",
-        "odwoluj",
-        "odwoluje",
-        "cofam",
-    ),
-    "consent": ("zgod",),
-    "alone": (
-        "zostawcie mnie w spokoju",
-        "dajcie mi spokoj",
-    ),
-    "keep": (
-        "zachowa",
-        "przechowywa",
-        "trzyma",
-    ),
-    "subscription": (
-        "subskrypc",
-        "rejestrac",
+    "before": "zanim, przed$, po tym jak, kiedy",
+    "howto": "jak$",
+    "askhow": "jak moge, jak mozemy, jak to zrobic, jak znalezc, jak usunac",
+    "how": "jak$",
+    "mayi": "czy da sie, czy mozna, czy moge, czy moglbym, czy moglabym",
+    "howcome": "jak to mozliwe, jak to jest",
+    "boilerplate": (
+        "poufn, nadawce, wlasciwym adresatem, otrzymal omylkowo, otrzymala omylkowo"
     ),
 }
 
 _SV: Words = {
     "erase": (
-        "radera",
-        "raderar",
-        "raderad",
-        "ta bort",
-        "tar bort",
-        "tas bort",
-        "glom",
-        "utplana",
-        "rensa",
-        "tabort",
+        "bli bortglomd, radera, raderar, raderad, ta bort, tar bort, tas bort, glom, "
+        "utplana, rensa, tabort"
     ),
-    "close": (
-        "avsluta",
-        "avslut",
-        "stang",
-    ),
-    "object": (
-        "invand",
-        "motsatter",
-    ),
-    "unsub": (
-        "avregistr",
-        "avprenumer",
-        "avanmal",
-    ),
-    "access": (
-        "kopia",
-        "skicka",
-        "se$",
-        "ta del",
-        "tillgang",
-        "registerutdrag",
-        "utdrag",
-        "veta",
-        "fa veta",
-        "fa ut",
-        "visa",
-        "fa en",
-    ),
-    "rectify": (
-        "ratta",
-        "rattel",
-        "korriger",
-        "andra$",
-        "andras",
-        "uppdater",
-        "justera",
-    ),
-    "wrong": (
-        "felaktig",
-        "fel$",
-        "inkorrekt",
-        "stavat fel",
-        "gammal",
-        "inaktuell",
-    ),
+    "close": "avsluta, avslut, stang",
+    "keep": "behall, spara, lagra",
     "restrict": (
-        "begransa",
-        "begrans",
-        "blockera",
-        "frysa",
-        "pausa",
-        "sparra$",
+        "lasa$, las dem, las mina, las uppgifterna, begransa, begrans, blockera, frysa, "
+        "pausa, sparra$"
     ),
     "stop": (
-        "sluta",
-        "upphor",
-        "inga fler",
-        "inte langre",
-        "aldrig mer",
-        "stopp",
-        "vagrar",
-        "motsatter",
+        "sluta, upphor, inga fler, inte langre, aldrig mer, stopp, vagrar, motsatter"
     ),
-    "want": (
-        "vill$",
-        "onskar",
-        "skulle vilja",
+    "use": "gor nagot, gora nagot, gora med, anvands, anvand, behandl",
+    "rectify": "ratta, rattel, korriger, andra$, andras, uppdater, justera",
+    "wrong": (
+        "stammer inte, ska vara, ratt ar, istallet for, felaktig, fel$, inkorrekt, "
+        "stavat fel, gammal, inaktuell"
     ),
-    "neg": (
-        "inte$",
-        "inga$",
-        "ingen$",
-        "aldrig",
+    "right": "stammer",
+    "fresh": "andrat, bytt$, bytte$, ny$, nya$, nytt$, gamla$, flyttat, gift$",
+    "access": (
+        "ha ut, kopia, skicka, se$, ta del, tillgang, registerutdrag, utdrag, veta, fa "
+        "veta, fa ut, visa, fa en"
     ),
-    "contact": (
-        "mail",
-        "mejl",
-        "e post",
-        "epost",
-        "skicka",
-        "utskick",
-        "kontakt",
-        "ring",
-        "nyhetsbrev",
-        "meddelande",
-        "sms",
-        "reklam",
-    ),
-    "use": (
-        "anvand",
-        "behandl",
-    ),
-    "export": (
-        "exporter",
-        "ladda ner",
-        "ladda ned",
-        "overfor",
-        "flytta",
-        "ta med",
-    ),
+    "receive": "fa$, erhall",
+    "export": "exporter, ladda ner, ladda ned, overfor, flytta, ta med",
     "format": (
-        "csv",
-        "json",
-        "xml$",
-        "maskinlasbar",
-        "annan leverantor",
-        "annan tjanst",
-        "fil$",
-        "format",
+        "byta leverantor, byter leverantor, zip, som en fil, csv, json, xml$, "
+        "maskinlasbar, annan leverantor, annan tjanst, fil$, format"
     ),
-    "sell": (
-        "salj",
-        "sald",
-        "dela$",
-        "delar$",
-        "delas",
-    ),
-    "optout": ("opt out",),
+    "sell": "salj, sald, dela$, delar$, delas",
+    "optout": "opt out",
+    "object": "invand, motsatter",
+    "withdraw": "aterkall, drar tillbaka, tar tillbaka",
+    "consent": "samtycke",
+    "unsub": "avregistr, avprenumer, avanmal",
+    "alone": "lamna mig ifred, lat mig vara",
     "data": (
-        "data$",
-        "uppgifter",
-        "personuppgift",
-        "information",
-        "info$",
-        "profil",
-        "historik",
-        "register",
-        "databas",
+        "aktivitet, data$, uppgifter, personuppgift, information, info$, profil, "
+        "historik, register, databas"
     ),
-    "account": (
-        "konto",
-        "kontot",
-        "*konto",
-        "profil",
-    ),
+    "account": "konto, kontot, *konto, profil",
     "detail": (
-        "namn",
-        "efternamn",
-        "adress",
-        "fodelse",
-        "telefon",
-        "personnummer",
+        "foretag, titel, *adress, namn, efternamn, adress, fodelse, telefon, "
+        "personnummer"
+    ),
+    "everything": "allt, alla$, helt, hela, fullstandig",
+    "pron": "det$, dem$, den$, allt$",
+    "contact": (
+        "skriva till mig, skriver till mig, mail, mejl, e post, epost, skicka, utskick, "
+        "kontakt, ring, nyhetsbrev, meddelande, sms, reklam"
     ),
     "list": (
-        "lista",
-        "listan",
-        "utskickslista",
-        "sandlista",
-        "nyhetsbrev",
+        "*lista, *listan, utskick, lista, listan, utskickslista, sandlista, nyhetsbrev"
     ),
-    "marketing": (
-        "marknadsfor",
-        "reklam",
-        "profilering",
-        "kommersiell",
-    ),
-    "me": (
-        "mig$",
-        "mej$",
-    ),
-    "mine": (
-        "min$",
-        "mitt$",
-        "mina$",
-        "mig$",
-        "mej$",
-    ),
-    "aboutme": (
-        "om mig$",
-        "om mej$",
-        "pa mig$",
-        "rorande mig$",
-    ),
-    "question": (
-        "vilka",
-        "vilken",
-        "vilket",
-        "vad$",
-    ),
-    "everything": (
-        "allt",
-        "alla$",
-        "helt",
-        "hela",
-        "fullstandig",
-    ),
+    "marketing": "marknadsfor, reklam, profilering, kommersiell",
+    "subscription": "medlemskap, prenumeration",
+    "test": "test$, testdata$, prov$, demo",
+    "me": "bli bortglomd, mig$, mej$",
+    "mine": "min$, mitt$, mina$, mig$, mej$",
+    "aboutme": "om mig$, om mej$, pa mig$, rorande mig$",
+    "self": "jag$",
+    "we": "vi$, oss$, vart$, vara$",
+    "theirs": "hennes$, hans$, deras$, sina$, sin$, sitt$",
+    "agent": "vagnar$, var klient, min klient, fullmakt, ombud$",
+    "neg": "inte$, inga$, ingen$, aldrig",
+    "negafter": "inte$, inget$, ingenting$",
+    "only": "bara$, endast$",
+    "more": "fler$, mer$, langre",
+    "nolonger": "inga fler, inte langre, aldrig mer",
+    "want": "jag begar, kraver, vill$, onskar, skulle vilja",
+    "question": "vilka, vilken, vilket, vad$",
     "pending": (
-        "medan",
-        "tills",
-        "till dess",
-        "under tiden",
-        "tillfalligt",
+        "tills vidare, for tillfallet, under den tiden, forran, sa lange, medan, tills, "
+        "till dess, under tiden, tillfalligt"
     ),
-    "theirs": (
-        "hennes$",
-        "hans$",
-        "deras$",
-        "sina$",
-        "sin$",
-        "sitt$",
+    "before": "innan, efter att, nar jag",
+    "howto": "hur$",
+    "askhow": "hur kan jag, hur kan vi, hur gor jag, hur gor vi, hur gar jag",
+    "how": "hur$",
+    "mayi": "gar det att, kan jag, far jag",
+    "howcome": "hur kommer det sig, hur kan det",
+    "boilerplate": (
+        "konfidentiell, avsandaren, avsedd mottagare, fatt detta av misstag, mottagit "
+        "detta av misstag"
     ),
-    "agent": (
-        "vagnar$",
-        "var klient",
-        "min klient",
-        "fullmakt",
-        "ombud$",
-    ),
-    "howto": (
-        "hur$",
-        "kan jag",
-        "gar det att",
-    ),
-    "withdraw": (
-        "aterkall",
-        "drar tillbaka",
-        "tar tillbaka",
-    ),
-    "consent": ("samtycke",),
-    "alone": (
-        "lamna mig ifred",
-        "lat mig vara",
-    ),
-    "keep": (
-        "behall",
-        "spara",
-        "lagra",
-    ),
-    "subscription": (
-        "medlemskap",
-        "prenumeration",
-    ),
+}
+
+# Pronouns that Spanish and Italian attach to a verb ("mandarme", "cancellarli"): the
+# class they give it.
+CLITICS: Final[dict[str, dict[str, str]]] = {
+    "es": {"me": "me", "lo": "pron", "la": "pron", "los": "pron", "las": "pron"},
+    "it": {"mi": "me", "li": "pron", "lo": "pron", "la": "pron", "le": "pron"},
 }
 
 WORDS: Final[dict[str, Words]] = {

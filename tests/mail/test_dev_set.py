@@ -1,31 +1,51 @@
-"""The classifier over the development set (`tests/data/mail/dev/`): a regression guard.
+"""The classifier over the development sets: a regression guard.
 
-The held-out evaluation set is never read here: `bench/bench_classifier.py` measures it.
-The development set is what the intent words were built from, so it must stay at the
-issue's goals or better: a change that loses a request or files a non-request fails here.
+`dev/` is what the intent words were first built from; `dev2/` and `dev3/` were written
+later by other authors who had not read the classifier, and were measured blind as they
+arrived (docs/mail.md) before the misses were read. The held-out evaluation set is never
+read here: `bench/bench_classifier.py` measures it.
+
+Each set must keep what it has reached (with a message or two of slack, not 100 % where it
+is not): a change that loses requests, files the wrong type, or files any non-request
+fails here.
 """
 
 from pathlib import Path
 
+import pytest
+
 from bench.bench_classifier import read_set
 
-DEV = Path(__file__).parents[1] / "data" / "mail" / "dev"
+DATA = Path(__file__).parents[1] / "data" / "mail"
+
+# set: (at least this many requests, recall, type right among found)
+GOALS = {
+    "dev": (90, 0.97, 0.97),
+    "dev2": (120, 0.97, 0.97),
+    "dev3": (140, 0.95, 0.97),
+}
 
 
-def test_the_development_set_meets_the_goals() -> None:
-    results = read_set(DEV)
+@pytest.mark.parametrize("name", sorted(GOALS))
+def test_the_development_sets_keep_their_figures(name: str) -> None:
+    least, recall, type_right = GOALS[name]
+    results = read_set(DATA / name)
     requests = [r for r in results if r.kind == "request"]
     found = [r for r in requests if r.found]
-    assert len(requests) >= 90
-    assert len(found) / len(requests) >= 0.95, [r.file for r in requests if not r.found]
+    assert len(requests) >= least
+    assert len(found) / len(requests) >= recall, [
+        r.file for r in requests if not r.found
+    ]
     right = [r for r in found if r.predicted_type == r.type]
-    assert len(right) / len(found) >= 0.95, [r.file for r in found if r not in right]
+    assert len(right) / len(found) >= type_right, [
+        (r.file, r.predicted_type) for r in found if r not in right
+    ]
     alarms = [r.file for r in results if r.kind != "request" and r.found]
     assert alarms == []
 
 
 def test_automatic_mail_of_the_development_set_is_recognised() -> None:
-    results = read_set(DEV)
+    results = read_set(DATA / "dev")
     automatic = [r for r in results if r.kind in ("auto_reply", "bounce")]
     assert automatic
     assert [r.file for r in automatic if not r.automatic] == []
