@@ -34,7 +34,7 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -83,12 +83,14 @@ async def collect(connector: Connector[Any], subject: Subject) -> list[Record]:
 
 
 @contextmanager
-def serve_app(app: Any) -> Iterator[str]:
+def serve_app(
+    app: Any, *, lifespan: Literal["auto", "on", "off"] = "off"
+) -> Iterator[str]:
     """Serve an ASGI app on a free loopback port (uvicorn in a thread); yield its URL."""
     import uvicorn  # the app's own server; imported here so the kit imports fast
 
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="error", lifespan="off", ws="none"
+        app, host="127.0.0.1", port=0, log_level="error", lifespan=lifespan, ws="none"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

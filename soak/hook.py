@@ -17,8 +17,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
-
+from connectors.testing import serve_app
 from connectors.webhook import verify_signature
 
 Scope = MutableMapping[str, Any]
@@ -144,20 +143,5 @@ async def _answer(
 @contextlib.contextmanager
 def serving(app: Hook) -> Iterator[str]:
     """Serve the hook on a free loopback port in a thread; yields its URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="error", lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the webhook fake did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/hook"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(app) as base:
+        yield f"{base}/hook"

@@ -28,8 +28,8 @@ from starlette.routing import Route
 
 from connectors.base import Connector, Record, Subject
 from connectors.sql import SqlConfig, SqlConnector
+from connectors.testing import serve_app
 from connectors.webhook import verify_signature
-from tests.fixtures.servers import serve_in_thread
 
 # Named after this checkout's test database (DSR_TEST_PG_URL), so parallel checkouts
 # do not share one.
@@ -435,7 +435,7 @@ class WebhookReceiver:
 def webhook_server() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     app = Starlette(routes=[Route("/hook", receiver.handle, methods=["POST"])])
-    with serve_in_thread(app) as base:
+    with serve_app(app) as base:
         receiver.url = f"{base}/hook"
         yield receiver
 

@@ -18,8 +18,8 @@ from starlette.routing import Route
 
 from connectors.base import AuthError, ConnectorError, RateLimit, TransientError
 from connectors.http import Api
+from connectors.testing import serve_app
 from connectors.throttle import Throttle, exhausted_for
-from tests.fixtures.servers import serve_in_thread
 
 PAGES = 5
 
@@ -75,7 +75,7 @@ def _app(vendor: Vendor) -> Starlette:
 @pytest.fixture
 def vendor() -> Iterator[Vendor]:
     found = Vendor()
-    with serve_in_thread(_app(found)) as url:
+    with serve_app(_app(found)) as url:
         found.url = url
         yield found
 

@@ -13,8 +13,8 @@ from starlette.routing import Route
 from connectors import paging
 from connectors.base import ConnectorError
 from connectors.http import Api
+from connectors.testing import serve_app
 from connectors.throttle import Throttle
-from tests.fixtures.servers import serve_in_thread
 
 ITEMS = 7  # pages of 3: 3, 3, 1
 
@@ -56,7 +56,7 @@ def _app(vendor: Vendor) -> Starlette:
 @pytest.fixture
 def vendor() -> Iterator[Vendor]:
     found = Vendor()
-    with serve_in_thread(_app(found)) as url:
+    with serve_app(_app(found)) as url:
         found.url = url
         yield found
 

@@ -18,7 +18,7 @@ from app.mail.models import Message
 from app.main import create_app, make_app_sessionmaker
 from app.requests.models import DsrRequest
 from app.settings import Settings
-from tests.fixtures.servers import serve_in_thread
+from connectors.testing import serve_app
 
 pytestmark = pytest.mark.ui
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.ui
 @pytest.fixture
 def server(settings: Settings) -> Iterator[str]:
     """The whole app under uvicorn on a loopback port, in a thread."""
-    with serve_in_thread(create_app(settings), lifespan="on") as base:
+    with serve_app(create_app(settings), lifespan="on") as base:
         yield base
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.main import create_app, make_app_sessionmaker
 from app.settings import Settings
 from app.staff.models import Role
+from connectors.testing import serve_app
 from tests.factories import make_staff
 from tests.fixtures.app import cheap_passwords
-from tests.fixtures.servers import serve_in_thread
 from tests.fixtures.ui import PASSWORD
 
 SCREENSHOTS = Path(__file__).parents[1] / "screenshots"
@@ -38,7 +38,7 @@ def server(settings: Settings, connectors_file: Path) -> Iterator[str]:
     """The app with its worker under uvicorn on a loopback port, in a thread."""
     application = create_app(settings, run_worker=True)
     cheap_passwords(application.state.sessionmaker)
-    with serve_in_thread(application, lifespan="on") as base:
+    with serve_app(application, lifespan="on") as base:
         yield base
 
 
