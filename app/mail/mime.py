@@ -245,12 +245,17 @@ def addresses(
     return pairs
 
 
+_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
+
+
 def content_type(part: Message) -> str:
-    """The part's media type; text/plain when the header is broken (RFC 2045 5.2)."""
+    """The part's media type; text/plain when the header is broken (RFC 2045 5.2), as
+    when it is not two tokens around a slash (`/` and a NUL, say)."""
     try:
-        return part.get_content_type()
+        found = part.get_content_type()
     except Exception:  # hostile parameters must not stop parsing
         return "text/plain"
+    return found if _MEDIA_TYPE.fullmatch(found) else "text/plain"
 
 
 def disposition(part: Message) -> str | None:

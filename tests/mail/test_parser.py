@@ -476,3 +476,14 @@ def test_megabyte_structured_headers_are_parsed_from_their_start() -> None:
     assert len(parsed.to) == 50
     assert parsed.subject.startswith("request request")
     assert parsed.text == "I request access."
+
+
+def test_a_media_type_that_is_not_two_tokens_reads_as_text_plain() -> None:
+    # Found by the MIME-tree property: a part's type of "/" and a NUL reached the stored
+    # attachment as it was.
+    raw = (
+        b"From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: /\x00\r\nContent-Disposition: attachment\r\n\r\nx\r\n--b--\r\n"
+    )
+    parsed = parse_message(raw)
+    assert [part.content_type for part in parsed.attachments] == ["text/plain"]
