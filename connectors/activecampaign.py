@@ -92,6 +92,7 @@ class ActiveCampaignConnector(Connector[ActiveCampaignConfig]):
 
     capabilities = frozenset({Capability.ACCESS, Capability.ERASE, Capability.OPT_OUT})
     config_model = ActiveCampaignConfig
+    source_names = SOURCES
     # "5 requests per second per account" (developers.activecampaign.com/reference/rate-limits).
     rate_limit = RateLimit(max_rate=5, time_period=1)
 
@@ -109,10 +110,6 @@ class ActiveCampaignConnector(Connector[ActiveCampaignConfig]):
                 "Accept": "application/json",
             },
         )
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        """Readable names of the exported sources."""
-        return SOURCES.get(source)
 
     async def test(self) -> None:
         """One contact of the account: the cheapest authenticated call."""

@@ -294,6 +294,8 @@ class Connector(ABC, Generic[ConfigT]):
 
     capabilities: ClassVar[frozenset[Capability]]
     rate_limit: ClassVar[RateLimit | None] = None
+    # How the type names the sources it knows (a SaaS type's objects), for people.
+    source_names: ClassVar[Mapping[str, SourceInfo]] = {}
     config_model: ClassVar[type[ConnectorConfig]]
 
     def __init__(
@@ -326,8 +328,11 @@ class Connector(ABC, Generic[ConfigT]):
     def source_info(self, source: str) -> SourceInfo | None:
         """How to name `source` in the readable export; None keeps the raw name.
 
-        By default from the block's `sources:` in connectors.yaml, so every type can be
-        labelled; a type may know better (the SQL dataset's own labels)."""
+        The type's own `source_names` first, else the block's `sources:` in
+        connectors.yaml, so every type can be labelled; a type may know better still
+        (the SQL dataset's own labels)."""
+        if (known := self.source_names.get(source)) is not None:
+            return known
         labels = self.config.sources.get(source)
         return labels.info() if labels is not None else None
 

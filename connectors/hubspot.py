@@ -97,6 +97,7 @@ class HubSpotConnector(Connector[HubSpotConfig]):
 
     capabilities = frozenset({Capability.ACCESS, Capability.ERASE, Capability.OPT_OUT})
     config_model = HubSpotConfig
+    source_names = SOURCES
     # Private apps: 100 calls per 10 s on Free/Starter (190 on Pro/Enterprise), and the
     # search API 5 per second per account; one budget holds both, so every call keeps to
     # the search rate (https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines).
@@ -120,10 +121,6 @@ class HubSpotConnector(Connector[HubSpotConfig]):
             timeout=self.config.timeout,
             headers={"Authorization": f"Bearer {token}"},
         )
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        """A readable label for each record source."""
-        return SOURCES.get(source)
 
     async def test(self) -> None:
         """List one contact: the cheapest call that needs the token and its scope."""

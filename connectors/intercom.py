@@ -75,6 +75,7 @@ class IntercomConnector(Connector[IntercomConfig]):
 
     capabilities = frozenset({Capability.ACCESS, Capability.ERASE, Capability.OPT_OUT})
     config_model = IntercomConfig
+    source_names = SOURCES
     # 10,000 calls a minute per app, counted in 10-second windows (1,666 each):
     # developers.intercom.com/docs/references/rest-api/errors/rate-limiting
     rate_limit = RateLimit(max_rate=1666, time_period=10)
@@ -94,10 +95,6 @@ class IntercomConnector(Connector[IntercomConfig]):
                 "Accept": "application/json",
             },
         )
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        """Readable names of the exported sources."""
-        return SOURCES.get(source)
 
     async def test(self) -> None:
         """`GET /me`, the admin the token acts as."""

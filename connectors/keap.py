@@ -81,6 +81,7 @@ class KeapConnector(Connector[KeapConfig]):
 
     capabilities = frozenset({Capability.ACCESS, Capability.ERASE, Capability.OPT_OUT})
     config_model = KeapConfig
+    source_names = SOURCES
 
     def rate_limits(self) -> tuple[RateLimit, ...]:
         """Keys: 10/s and 240/min; OAuth: 1500/min under the 25/s spike limit.
@@ -108,10 +109,6 @@ class KeapConnector(Connector[KeapConfig]):
             timeout=self.config.timeout,
             headers=headers,
         )
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        """A readable label for each record source."""
-        return SOURCES.get(source)
 
     async def test(self) -> None:
         """List one contact (needs a working key and contact read access)."""

@@ -58,6 +58,7 @@ class KitConnector(Connector[KitConfig]):
 
     capabilities = frozenset({Capability.ACCESS, Capability.ERASE, Capability.OPT_OUT})
     config_model = KitConfig
+    source_names = SOURCES
     # API keys: 120 calls over a rolling 60 s (https://developers.kit.com/api-reference/response-codes).
     rate_limit = RateLimit(max_rate=120, time_period=60)
     backoff: ClassVar[float] = 1.0  # Kit's 429s name no wait: a jittered backoff
@@ -73,10 +74,6 @@ class KitConnector(Connector[KitConfig]):
             headers={"X-Kit-Api-Key": self.config.api_key.get_secret_value()},
             backoff=self.backoff,
         )
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        """A readable label for each record source."""
-        return SOURCES.get(source)
 
     async def test(self) -> None:
         """`GET /v4/account`: the cheapest call that needs a valid key."""

@@ -63,6 +63,7 @@ class KlaviyoConnector(Connector[KlaviyoConfig]):
 
     capabilities = frozenset({Capability.ACCESS, Capability.ERASE, Capability.OPT_OUT})
     config_model = KlaviyoConfig
+    source_names = SOURCES
     page_size = 100  # profiles, lists and segments per page (Klaviyo's largest)
 
     def rate_limits(self) -> tuple[RateLimit, ...]:
@@ -84,10 +85,6 @@ class KlaviyoConnector(Connector[KlaviyoConfig]):
                 "Content-Type": JSONAPI,
             },
         )
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        """Readable names of the exported sources."""
-        return SOURCES.get(source)
 
     async def test(self) -> None:
         """One profile of the account (needs the `profiles:read` scope the type uses)."""

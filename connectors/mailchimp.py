@@ -92,6 +92,7 @@ class MailchimpConnector(Connector[MailchimpConfig]):
 
     capabilities = frozenset({Capability.ACCESS, Capability.ERASE, Capability.OPT_OUT})
     config_model = MailchimpConfig
+    source_names = SOURCES
     # Mailchimp limits each account to 10 simultaneous connections and publishes no
     # rate; 10 calls a second keeps well under 10 at once for calls under a second
     # (https://mailchimp.com/developer/marketing/docs/fundamentals/).
@@ -112,10 +113,6 @@ class MailchimpConnector(Connector[MailchimpConfig]):
             auth=httpx.BasicAuth("dsr", self.config.api_key.get_secret_value()),
             backoff=self.backoff,
         )
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        """A readable label for each record source."""
-        return SOURCES.get(source)
 
     async def test(self) -> None:
         """`GET /ping`: Mailchimp's health check, which needs a valid key."""

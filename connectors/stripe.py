@@ -89,6 +89,7 @@ class StripeConnector(Connector[StripeConfig]):
 
     capabilities = frozenset({Capability.ACCESS, Capability.ERASE})
     config_model = StripeConfig
+    source_names = SOURCES
     backoff: ClassVar[float] = 1.0  # Stripe's 429s carry no Retry-After
 
     def rate_limits(self) -> tuple[RateLimit, ...]:
@@ -114,10 +115,6 @@ class StripeConnector(Connector[StripeConfig]):
             headers=headers,
             backoff=self.backoff,
         )
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        """A readable label for each record source."""
-        return SOURCES.get(source)
 
     async def test(self) -> None:
         """List one customer: cheap, and refused without a key that may read customers."""

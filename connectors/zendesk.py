@@ -102,6 +102,7 @@ class ZendeskConnector(Connector[ZendeskConfig]):
 
     capabilities = frozenset({Capability.ACCESS, Capability.ERASE})
     config_model = ZendeskConfig
+    source_names = SOURCES
     page_size = PAGE  # items per cursor page (tests page sooner)
 
     def rate_limits(self) -> tuple[RateLimit, ...]:
@@ -122,10 +123,6 @@ class ZendeskConnector(Connector[ZendeskConfig]):
             ),
             headers={"Accept": "application/json"},
         )
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        """Readable names of the exported sources."""
-        return SOURCES.get(source)
 
     async def test(self) -> None:
         """`GET /users/me`; an anonymous answer (no id) means the token was not taken."""

@@ -25,12 +25,19 @@ class AcmeConfig(ApiConfig):
     token: SecretStr = Field(description="Acme API token (Bearer).")
 
 
+_SOURCES = {
+    "contacts": SourceInfo("Contacts", columns={"email": "Email address"}),
+    "notes": SourceInfo("Notes about you", columns={"body": "Text"}),
+}
+
+
 class AcmeConnector(Connector[AcmeConfig]):
     """Acme CRM: contacts and their notes; erasure and unsubscribe by contact id."""
 
     capabilities = frozenset(Capability)
     config_model = AcmeConfig
     rate_limit = RateLimit(max_rate=10, time_period=1)  # Acme: 10 calls/s per token
+    source_names = _SOURCES  # how the readable export names them
 
     @property
     def api(self) -> Api:
@@ -83,12 +90,3 @@ class AcmeConnector(Connector[AcmeConfig]):
                 await self.api.call("PATCH", f"/contacts/{contact['id']}", json=body)
                 changed += 1
         return OptOutSummary(erased={"newsletter": changed})
-
-    def source_info(self, source: str) -> SourceInfo | None:
-        return _SOURCES.get(source)
-
-
-_SOURCES = {
-    "contacts": SourceInfo("Contacts", columns={"email": "Email address"}),
-    "notes": SourceInfo("Notes about you", columns={"body": "Text"}),
-}
