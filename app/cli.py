@@ -97,7 +97,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     from app.errors import DsrError
 
     try:
-        return asyncio.run(coro)
+        return asyncio.run(_settled(coro))
     except DsrError as exc:
         _fail(exc.detail)
     except DBAPIError as exc:
@@ -105,6 +105,34 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         _fail(f"database error: {exc.orig or exc}")
     except ConnectionError as exc:
         _fail(f"cannot reach the database: {exc}")
+
+
+async def _settled(coro: Coroutine[Any, Any, T]) -> T:
+    """Await `coro`; after a database error, let aiosqlite's threads finish first.
+
+    A SQLite file that cannot be opened leaves aiosqlite's worker thread to post its
+    last result to the loop; once `asyncio.run` has closed the loop that post raises
+    in the thread, which prints a traceback above the CLI's one line.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return await coro
+    except DBAPIError:
+        await asyncio.to_thread(_join_sqlite_threads)
+        raise
+
+
+def _join_sqlite_threads() -> None:
+    import threading
+
+    for thread in threading.enumerate():
+        # Python names a thread after its target: "Thread-3 (_connection_worker_thread)".
+        if (
+            thread is not threading.current_thread()
+            and "_connection_worker_thread" in thread.name
+        ):
+            thread.join(timeout=2)
 
 
 async def _schema_problem(settings: Settings) -> str | None:
