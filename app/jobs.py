@@ -201,8 +201,11 @@ class _Loop:
                     "jobs.failed", job=self.job.name, error=type(exc).__name__
                 )
             await self._set_busy(False)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+            # that lands as the event is set, and the worker then never stops.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.woken.wait(), self.interval)
+                async with asyncio.timeout(self.interval):
+                    await self.woken.wait()
 
     async def _set_busy(self, busy: bool) -> None:
         async with self.changed:

@@ -147,7 +147,8 @@ class Listener:
         self._connected_before = True
         self._listening.set()
         while not lost.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), KEEPALIVE_SECONDS)
+            with contextlib.suppress(TimeoutError):  # not wait_for: see jobs._Loop.run
+                async with asyncio.timeout(KEEPALIVE_SECONDS):
+                    await lost.wait()
             if not lost.is_set():  # a silent half-open link shows itself here
                 await driver.execute("SELECT 1")

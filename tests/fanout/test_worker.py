@@ -4,7 +4,11 @@ The workers here never poll (`poll=False`): only a wake-up or the start-up run c
 a ticket, so a completed ticket proves that nobody waited for a poll.
 """
 
-from app.jobs import JobContext, Worker, load_jobs
+import asyncio
+
+from apscheduler.triggers.interval import IntervalTrigger
+
+from app.jobs import Job, JobContext, Worker, load_jobs
 from app.main import make_app_sessionmaker
 
 
@@ -46,3 +50,29 @@ async def test_a_starting_worker_runs_waiting_work_at_once(fanout, api, settings
     finally:
         await worker.stop()
         await maker.kw["bind"].dispose()
+
+
+async def test_a_worker_stops_when_work_is_announced_as_it_stops(app, settings):
+    # A wake-up set in the same loop step as the stop's cancel: Python 3.11's wait_for
+    # returned the wake-up and dropped the cancel, and `dsr serve` then ignored SIGTERM.
+    async def job(_context: JobContext) -> None:
+        pass
+
+    chosen = {
+        "noop": Job(
+            name="noop",
+            func=job,
+            trigger=lambda _settings: IntervalTrigger(seconds=3600),
+            description="does nothing",
+            wake_on="outbox",
+        )
+    }
+    worker = Worker(JobContext(settings, app.state.sessionmaker), jobs=chosen)
+    await worker.start()
+    await worker.idle()
+
+    worker.signal.wake("outbox")
+    stopping = asyncio.create_task(worker.stop())
+    done, _ = await asyncio.wait([stopping], timeout=5)
+
+    assert done == {stopping}
