@@ -126,6 +126,8 @@ def translated_environment(
         autoescape=autoescape,  # noqa: S701 - every caller chooses it explicitly
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
+        # The templates ship with the code: no stat() of each file on every render.
+        auto_reload=False,
         **options,
     )
     environment.policies["ext.i18n.trimmed"] = True

@@ -6,8 +6,9 @@ Who is counted (an IP, an email address) is stored only as a keyed hash.
 import hashlib
 import hmac
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Index, String, delete, func, insert, literal
+from sqlalchemy import Index, String, bindparam, delete, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
@@ -24,6 +25,31 @@ class RateHit(SQLModel, table=True):
     bucket: str = Field(max_length=40)
     key_hash: str = Field(max_length=64)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def _count_hit() -> Any:
+    """INSERT a hit only while the window holds fewer than the limit: built once, since
+    building the statement cost more than running it on every form post."""
+    bucket = bindparam("bucket", type_=String)
+    key_hash = bindparam("key_hash", type_=String)
+    now = bindparam("now", type_=UTCDateTime)
+    recent = (
+        select(func.count())
+        .select_from(RateHit)
+        .where(
+            col(RateHit.bucket) == bucket,
+            col(RateHit.key_hash) == key_hash,
+            col(RateHit.at) > bindparam("since", type_=UTCDateTime),
+        )
+        .scalar_subquery()
+    )
+    row = select(bucket, key_hash, now).where(recent < bindparam("limit"))
+    # The table, not the entity: an ORM insert would take the parameters as rows.
+    table = RateHit.__table__  # type: ignore[attr-defined]  # set by SQLModel
+    return insert(table).from_select(["bucket", "key_hash", "at"], row)
+
+
+_COUNT_HIT = _count_hit()
 
 
 def _key_hash(secret: bytes, key: str) -> str:
@@ -50,21 +76,16 @@ async def hit(
     if session.get_bind().dialect.name == "postgresql":
         lock_key = func.hashtextextended(f"{bucket}:{key_hash}", 0)
         await session.execute(select(func.pg_advisory_xact_lock(lock_key)))
-    recent = (
-        select(func.count())
-        .select_from(RateHit)
-        .where(
-            col(RateHit.bucket) == bucket,
-            col(RateHit.key_hash) == key_hash,
-            col(RateHit.at) > now - window,
-        )
-        .scalar_subquery()
+    result = await session.execute(
+        _COUNT_HIT,
+        {
+            "bucket": bucket,
+            "key_hash": key_hash,
+            "now": now,
+            "since": now - window,
+            "limit": limit,
+        },
     )
-    row = select(
-        literal(bucket, String), literal(key_hash, String), literal(now, UTCDateTime)
-    ).where(recent < limit)
-    statement = insert(RateHit).from_select(["bucket", "key_hash", "at"], row)
-    result = await session.execute(statement)
     return bool(getattr(result, "rowcount", 0))
 
 

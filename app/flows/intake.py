@@ -237,6 +237,7 @@ async def notify_staff(
     query = select(StaffUser.email).where(
         StaffUser.role == Role.ADMIN, col(StaffUser.active)
     )
+    query = query.execution_options(autoflush=False)  # the ticket's rows flush together
     calendar = deadlines.calendar_for(settings)
     for email in (await session.execute(query)).scalars():
         await outbox.queue(

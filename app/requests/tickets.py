@@ -99,7 +99,8 @@ async def create(
 async def _unused_reference(session: AsyncSession) -> str:
     while True:  # 32^8 references: a collision is rare, but never fatal
         reference = new_reference()
-        if await get(session, reference) is None:
+        taken = select(DsrRequest.id).where(col(DsrRequest.reference) == reference)
+        if (await session.execute(taken)).first() is None:
             return reference
 
 
