@@ -5,8 +5,11 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+
+from app.logging import log
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -118,6 +121,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+BUSY_RETRY_SECONDS = 5
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    """No database connection came free in time: back-pressure the client asks again on."""
+    log.warning("db.pool_exhausted", path=request.url.path)
+    title, detail = "Busy", "Too many requests at once; please try again in a moment."
+    if _is_api(request):
+        response: Response = problem(503, "busy", title, detail)
+    else:
+        response = _error_page(503, title, detail)
+    response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
+
+
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path (Starlette names only the first's)."""
     routes = request.app.router.routes
@@ -154,6 +172,7 @@ _PROBLEM_STATUSES = {
     409: "Not possible in the current state",
     413: "The body is larger than this route accepts",
     422: "Invalid input; `errors` lists each field",
+    503: "Busy: no database connection came free in time (see Retry-After)",
 }
 
 
@@ -183,6 +202,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DsrError, _dsr_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolTimeout, _busy)
     original = app.openapi
 
     def openapi() -> dict[str, Any]:

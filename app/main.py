@@ -53,7 +53,9 @@ def make_app_sessionmaker(
     }
     if runtime is not None:
         info[RUNTIME_KEY] = runtime
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url, pool_timeout=settings.database_pool_timeout
+    )
     return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 

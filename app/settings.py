@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         description="App database (an async SQLAlchemy URL): `sqlite+aiosqlite:///…` for"
         " one process, `postgresql+asyncpg://…` for production and scale-out.",
     )
+    database_pool_timeout: float = Field(
+        30,
+        gt=0,
+        description="Seconds a request waits for a free connection to the app database"
+        " before it is answered 503 with Retry-After (busy: retry), never a 500.",
+    )
     base_url: str = Field(
         "http://127.0.0.1:8000",
         description="Public address of the app, in every emailed link; https:// in"
