@@ -244,8 +244,32 @@ async def authenticate_token(session: AsyncSession, token: str) -> StaffUser | N
         api_token.last_used_at is None
         or now - api_token.last_used_at >= LAST_USED_EVERY
     ):
-        api_token.last_used_at = now
+        await _mark_used(session, api_token, now)
     return staff
+
+
+async def _mark_used(session: AsyncSession, api_token: ApiToken, now: datetime) -> None:
+    """Record the token's use, unless another request is recording it right now.
+
+    Every request of a busy client finds the minute over at once; they would all wait for
+    the first one's row lock. The row is skipped when locked, and the time re-checked in
+    SQL, so one request writes it and the others go on.
+    """
+    stale = or_(
+        col(ApiToken.last_used_at).is_(None),
+        col(ApiToken.last_used_at) <= now - LAST_USED_EVERY,
+    )
+    claim = (
+        select(ApiToken.id)
+        .where(ApiToken.id == api_token.id, stale)
+        .with_for_update(skip_locked=True)
+    )
+    await session.execute(
+        update(ApiToken)
+        .where(col(ApiToken.id).in_(claim.scalar_subquery()))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def list_staff(session: AsyncSession) -> list[StaffUser]:
