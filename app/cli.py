@@ -174,6 +174,10 @@ def serve(
     _require_current_schema(settings)
     _require_privacy(settings)
     runtime = _fanout_runtime(settings)
+    _require_notices_reach(settings, runtime)
+    _require_free_port(host, port, "the web app")
+    if settings.inbound_smtp_port:
+        _require_free_port(host, settings.inbound_smtp_port, "the SMTP receiver")
     app = create_app(
         settings, run_worker=not no_worker, smtp_host=host, runtime=runtime
     )
@@ -213,6 +217,7 @@ def worker(
     configure_logging()
     _require_current_schema(settings)
     _require_privacy(settings)
+    _require_notices_reach(settings, _fanout_runtime(settings))
 
     async def main() -> None:
         maker = _app_sessionmaker(settings)
@@ -532,8 +537,21 @@ def connectors_test(
             typer.echo(f"ok\t{result.name}")
         else:
             typer.echo(f"FAILED\t{result.name}\t{result.error}")
-    if not all(result.ok for result in results):
+    notice = _notice_problem(runtime)
+    if notice is not None:
+        typer.echo(f"FAILED\tprivacy\t{notice}")
+    if notice is not None or not all(result.ok for result in results):
         raise typer.Exit(1)
+
+
+def _notice_problem(runtime: FanoutRuntime) -> str | None:
+    """privacy.yaml's erasure notices against these connectors, once privacy.yaml exists."""
+    from app.privacy import PrivacyFileError
+
+    try:
+        return _unreached_notice(_settings(), runtime)
+    except PrivacyFileError:
+        return None  # not written yet: `dsr serve` says what is wrong with it
 
 
 def _fanout_runtime(settings: Settings | None = None) -> FanoutRuntime:
@@ -552,6 +570,59 @@ def _app_sessionmaker(settings: Settings) -> async_sessionmaker[AsyncSession]:
     from app.main import make_app_sessionmaker
 
     return make_app_sessionmaker(settings, _fanout_runtime(settings))
+
+
+def _require_free_port(host: str, port: int, what: str) -> None:
+    """Say in one line that a port is taken, before uvicorn or aiosmtpd print a traceback."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As asyncio binds its servers: a port left in TIME_WAIT is free, a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                _fail(f"port {port} on {host} ({what}) is in use by another process")
+            _fail(f"cannot listen on {host}:{port} ({what}): {exc.strerror or exc}")
+
+
+def _require_notices_reach(settings: Settings, runtime: FanoutRuntime) -> None:
+    """Production refuses to start when an erasure notice names no configured connector;
+    elsewhere (a demo, a first try) it is one warning line."""
+    from app.settings import Environment
+
+    problem = _unreached_notice(settings, runtime)
+    if problem is None:
+        return
+    if settings.env is Environment.PRODUCTION:
+        _fail(problem)
+    typer.echo(f"dsr: warning: {problem}", err=True)
+
+
+def _unreached_notice(settings: Settings, runtime: FanoutRuntime) -> str | None:
+    """A recipient told of erasures by a connector that connectors.yaml does not have.
+
+    Every erasure would then report that recipient as not told.
+    """
+    from app.privacy import facts_for
+
+    missing = [
+        (recipient.name, recipient.erasure.connector)
+        for recipient in facts_for(settings.privacy_file).recipients
+        if recipient.erasure is not None
+        and recipient.erasure.connector is not None
+        and runtime.get(recipient.erasure.connector) is None
+    ]
+    if not missing:
+        return None
+    name, connector = missing[0]
+    more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+    return (
+        f"{settings.privacy_file}: recipient {name!r} is told of erasures by connector"
+        f" {connector!r}, which {runtime.source} does not configure{more}"
+    )
 
 
 def _require_privacy(settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from app.cli import cli
 from app.db import utcnow
 from app.settings import Settings
 from app.staff import service as staff_service
+from tests.fixtures.app import PRIVACY_EXAMPLE
 
 DSR = Path(sys.executable).parent / "dsr"
 
@@ -384,3 +386,62 @@ async def test_mail_ingest_received_at_overrides_the_headers(
         settings, session, raw, tmp_path, "--received-at", "2026-03-04T10:00:00+0000"
     )
     assert moment == datetime(2026, 3, 4, 10, tzinfo=UTC)
+
+
+def _serve_env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        "DSR_DATABASE_URL": settings.database_url,
+        "DSR_SECRET_KEY": settings.secret(),
+        "DSR_DATA_DIR": str(settings.data_dir),
+        "DSR_PRIVACY_FILE": str(PRIVACY_EXAMPLE),  # names the connector demo_app
+        "DSR_CONNECTORS_FILE": str(settings.connectors_file),  # none
+        **extra,
+    }
+
+
+async def test_serve_refuses_a_busy_smtp_port_in_one_line(settings: Settings) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = await asyncio.to_thread(
+            CliRunner().invoke,
+            cli,
+            ["serve", "--port", "0"],
+            env=_serve_env(settings, DSR_INBOUND_SMTP_PORT=str(port)),
+        )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"dsr: port {port} on 127.0.0.1 (the SMTP receiver) is in use by another process"
+    )
+
+
+async def test_production_refuses_an_erasure_notice_no_connector_gives(
+    settings: Settings,
+) -> None:
+    env = _serve_env(
+        settings,
+        DSR_ENV="production",
+        DSR_SMTP_HOST="127.0.0.1",
+        DSR_BASE_URL="https://privacy.example.com",
+        DSR_SECRET_KEY="production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+    )
+    for command in (["serve"], ["worker"]):
+        result = await asyncio.to_thread(CliRunner().invoke, cli, command, env=env)
+        assert result.exit_code == 1, command
+        last = result.stderr.splitlines()[
+            -1
+        ]  # after the log line of no connectors.yaml
+        assert last.startswith("dsr: ")
+        assert "connector 'demo_app'" in last
+
+
+async def test_connectors_test_fails_on_an_erasure_notice_no_connector_gives(
+    settings: Settings,
+) -> None:
+    result = await asyncio.to_thread(
+        CliRunner().invoke, cli, ["connectors", "test"], env=_serve_env(settings)
+    )
+    assert result.exit_code == 1
+    assert "FAILED\tprivacy\t" in result.stdout
+    assert "recipient 'Helio Cloud Hosting B.V.'" in result.stdout
