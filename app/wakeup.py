@@ -72,12 +72,17 @@ async def notify(session: AsyncSession, channel: str) -> None:
     # Begins the transaction if nothing has yet, so that its end (commit or rollback)
     # is what sends or drops the wake-up.
     connection = await session.connection()
-    transaction_state(session, _PENDING_KEY)[channel] = True
+    pending = transaction_state(session, _PENDING_KEY)
+    if channel in pending:
+        return  # announced already in this transaction
+    pending[channel] = True
     if connection.dialect.name == "postgresql":
         signal = session.info.get(WAKEUP_KEY)
         token = signal.token if isinstance(signal, Wakeup) else ""
         payload = f"{channel} {token}"
-        await session.execute(select(func.pg_notify(PG_CHANNEL, payload)))
+        # On the connection, not the session: nothing pending needs flushing first (the
+        # NOTIFY is delivered at commit), so the ticket's rows still flush together.
+        await connection.execute(select(func.pg_notify(PG_CHANNEL, payload)))
 
 
 @event.listens_for(Session, "after_commit")
