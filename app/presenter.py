@@ -97,6 +97,7 @@ async def detail(
         MessageOut(
             direction=message.direction,
             from_address=message.from_address,
+            to_address=message.to_address,
             subject=message.subject,
             time=message.sent_at or message.created_at,
             text=message.text,

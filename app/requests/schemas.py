@@ -120,6 +120,8 @@ class MessageOut(BaseModel):
 
     direction: str
     from_address: str = Field(serialization_alias="from")
+    # Beyond the contract's fields: outgoing mail goes to the requester or to staff.
+    to_address: str = Field(serialization_alias="to")
     subject: str
     time: datetime
     text: str

@@ -249,6 +249,7 @@ async def test_a_reply_goes_to_the_requester_in_the_thread(
     assert (await _ticket(session, reference)).thread_message_id == reply_id
     assert "replied" in await _kinds(session, reference)
     assert escape(text) in page  # shown in the thread
+    assert "To subject@example.com, from " in page  # whom it went to, not just "out"
 
 
 async def test_mark_verified_by_another_method(
