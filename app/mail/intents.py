@@ -42,7 +42,8 @@ MAX_SENTENCES = 200
 MAX_CHARS = 6_000  # requests say what they want at once; this bounds the work
 # Mail wraps lines inside sentences: a single line break is no boundary, a blank line is.
 # A full stop inside "raj.m@example.net" or "03.07.1988" is no boundary either.
-_SENTENCE = re.compile(r"[.!?;\u3002]+(?=\s|$)|[!?;\u3002]+|\n[ \t>]*\n")
+# "¿" and "¡" open a sentence: "Hola, pero ¿cómo elimino sus datos?" asks at "cómo".
+_SENTENCE = re.compile(r"[.!?;\u3002]+(?=\s|$)|[!?;\u3002\u00bf\u00a1]+|\n[ \t>]*\n")
 _WORD = re.compile(r"[a-z0-9]+")
 # Classes a verb with an attached pronoun may have.
 _ACTIONS = frozenset(
@@ -96,6 +97,8 @@ class Reading:
     organisational: bool
     # It asks how to do something ("How do I delete my account?"): never filed.
     asks_how: bool = False
+    # The writer speaks of their own ("my", "me") or writes for a client.
+    personal: bool = True
 
 
 Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
@@ -235,8 +238,11 @@ class _Sentence:
         self.classes: list[set[str]] = [set() for _ in self.words]
         for language in languages:
             self._mark(language)
+        # Another language's words only for words the mail's own languages do not know:
+        # German "wissen" (to know) is no Dutch "wissen" (to erase).
+        known = [bool(classes) for classes in self.classes]
         for language in others:
-            self._mark(language, _CONTENT)
+            self._mark(language, _CONTENT, known)
         # Typos are guessed in the mail's own language only ("transmettre" is no typo of
         # "transmit"), and only for words that no language knows.
         for index, word in enumerate(self.words):
@@ -266,15 +272,24 @@ class _Sentence:
                 ):
                     self.classes[index] |= _CLITIC_CLASSES[word_class]
 
-    def _mark(self, language: str, only: frozenset[str] | None = None) -> None:
+    def _mark(
+        self,
+        language: str,
+        only: frozenset[str] | None = None,
+        known: Sequence[bool] = (),
+    ) -> None:
         lexicon = _lexicon(language)
         for start, word in enumerate(self.words):
+            if known and known[start]:
+                continue
             # A phrase marks its first word; its words keep their own classes too
             # ("nie chcę więcej" is a stop phrase, and "chcę" still says "I want").
             for words, whole, classes in lexicon.phrases.get(word, ()):
                 if self._phrase_at(start, words, whole):
                     self.classes[start] |= classes if only is None else classes & only
         for index, word in enumerate(self.words):
+            if known and known[index]:
+                continue
             classes = _classes(language, word, guess=False)
             self.classes[index] |= classes if only is None else classes & only
 
@@ -357,6 +372,12 @@ class _Sentence:
     def _someone_elses(self, index: int) -> bool:
         if not self.classes[index] & {"data", "account", "detail"}:
             return False
+        # "Faktureringsadress", "poprawienie adresu w danych rozliczeniowych": the
+        # company's billing details, not a person's.
+        if "detail" in self.classes[index] and any(
+            "billing" in c for c in self.classes[max(0, index - 3) : index + 4]
+        ):
+            return True
         # "Testdaten", "mis datos de prueba": test data are nobody's personal data.
         if any("test" in c for c in self.classes[max(0, index - 1) : index + 3]):
             return True
@@ -373,6 +394,16 @@ class _Sentence:
         # ("Don't use my data for marketing": the "not" is the wish itself.)
         if word_class in ("stop", "neg", "want", "object", "sell", "optout", "use"):
             return False
+        # "Auf keinen Fall mein Konto oder meine Daten löschen": however far before.
+        if any("never" in self.classes[j] for j in range(index)):
+            return True
+        # "Dass mein Konto gelöscht wurde", "ha sido eliminada", "cuenta eliminada",
+        # "Bestätigung der Löschung": what was done is reported, not asked, unless a
+        # wish says it is to be done.
+        near = range(max(0, index - 2), min(len(self.classes), index + 3))
+        reported = any(self.classes[j] & {"done", "confirm"} for j in near)
+        if reported and not self.has("want"):
+            return True
         # Four words back reaches "I don't want it deleted". "Not just unsubscribed",
         # "niet alleen verbergen, echt verwijderen": the "not" takes only the next word.
         for j in range(max(0, index - 4), index):
@@ -393,6 +424,60 @@ class _Sentence:
         before = range(max(0, index - 3), index)
         # "Before I close my account, send me ...": a plan in a side clause, not the ask.
         return any("before" in self.classes[j] for j in before)
+
+    def own_detail(self) -> bool:
+        """A detail (name, address) that is not a company's billing detail."""
+        return any(not self._someone_elses(i) for i in self.at("detail"))
+
+    def updated(self) -> bool:
+        """The writer reports an update done, and asks none here: "ho aggiornato la
+        sezione … con il nuovo fornitore di email" (not "Ho cambiato numero,
+        aggiornatelo")."""
+        changes = self.at("rectify")
+        return (
+            self.has("done")
+            and bool(changes)
+            and all(self._negated(index, "rectify") for index in changes)
+        )
+
+    def conditional(self, index: int) -> bool:
+        """A question opened by an "if" before `index`: "If I cancel, will you delete
+        my data?", "Se un giorno decidessi di chiudere il mio account, …?" (but not "if
+        possible", "si pueden": a polite request)."""
+        # "If you still have my data, delete it" asks all the same.
+        return self.question and self.opens_with_if(index)
+
+    def opens_with_if(self, index: int) -> bool:
+        """An "if" in the sentence's first words, before `index`, not "if possible"."""
+        for j in range(min(index, 4)):
+            if "if" in self.classes[j]:
+                after = self.classes[j + 1 : j + 4]
+                return not any("possible" in classes for classes in after)
+        return False
+
+    def forbids(self, word_class: str) -> bool:
+        """A "not" right before the action, as a wish, not a condition or a report:
+        "NO la borréis", "não me descadastrem", "auf keinen Fall … löschen" (but not
+        "Do not archive it, remove it", nor "if it is not deleted by Friday")."""
+        for index in self.at(word_class):
+            if self.opens_with_if(index):
+                continue
+            if any("never" in self.classes[j] for j in range(index)):
+                return True
+            for j in range(max(0, index - 4), index):
+                between = self.classes[j + 1 : index]
+                # Right before it, or with only a wish between: "NIE chcę się wypisywać".
+                close = index - j <= 2 or any("want" in c for c in between)
+                if (
+                    "neg" in self.classes[j]
+                    and close
+                    and "only" not in self.classes[j + 1]
+                ):
+                    return True
+            for k in range(index + 1, min(len(self.classes), index + 3)):
+                if "negafter" in self.classes[k]:
+                    return True
+        return False
 
     def negated_any(self, word_class: str) -> bool:
         """Whether a word of the class is there with a "not" just before it."""
@@ -474,6 +559,11 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         if asks:  # worth acknowledging, never filing: staff decide
             label = f"{label} (a how-to question)"
         unsub = "unsub" in sentence.classes[pair[0]]
+        if sentence.conditional(min(pair)):
+            strength, label = min(strength, LOOSE), f"{label} (a condition)"
+        elif sentence.has("third") and not sentence.for_someone:
+            # "Que dados vocês têm sobre ele?", "vad han gjort": someone else's.
+            strength, label = min(strength, LOOSE), f"{label} (someone else)"
         found.append(_Found(request_type, strength, label, decisive, asks, unsub))
 
     own = sentence.own_object()
@@ -484,13 +574,19 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         objects += ("pron",)
     # Erasure, or "remove me from your list" (an objection to the mailing).
     if pair := sentence.near("erase", ("list",), NEAR + 2):
-        if sentence.has("me", "mine"):
+        # Not "ich lösche Ihre Kontaktdaten aus meiner Liste" (a recruiter's offer).
+        if sentence.has("me", "mine") and not sentence.of_self(pair):
             fire(RequestType.OBJECTION, FIRM, pair)
     elif (
         own
         and (pair := sentence.near("erase", objects))
         and not sentence.of_self(pair)  # "I deleted my account by mistake"
-    ) or ((pair := sentence.near("erase", ("me",), 2)) and not listed):
+    ) or (
+        (pair := sentence.near("erase", ("me",), 2))
+        and not listed
+        # "Vous pouvez les effacer pour moi": the "me" it is done for, not its object.
+        and "forme" not in sentence.classes[pair[1] - 1]
+    ):
         fire(RequestType.ERASURE, FIRM, pair)
     elif short and (pair := sentence.near("erase", objects)):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
@@ -521,6 +617,10 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         )
         or (
             (pair := sentence.near("want", mail_words, 6))
+            # "Não quero sair da newsletter": the "not" keeps the subscription.
+            and not sentence.negated_any("unsub")
+            # "If you no longer wish to receive our offers, …": a footer's offer.
+            and not sentence.opens_with_if(pair[0])
             # the "not" goes with the wish: "I don't want", "ich will keine Werbung"
             and any(
                 "neg" in c for c in sentence.classes[max(0, pair[0] - 2) : pair[0] + 3]
@@ -718,8 +818,11 @@ def read(
         or (sentence.has("pending") and sentence.has("use"))
         for sentence in main
     )
+    # A new e-mail provider or the company's billing address is no detail of the
+    # writer's: a fresh detail counts when it is their own.
     names_detail = any(
-        (sentence.has("detail") and sentence.has("wrong", "fresh"))
+        (sentence.own_detail() and sentence.has("wrong"))
+        or (sentence.own_detail() and sentence.has("fresh") and not sentence.updated())
         or (sentence.has("data") and sentence.has("wrong"))
         for sentence in main
     )
@@ -790,6 +893,21 @@ def read(
         held = best[request_type]
         if held.strength > LOOSE:
             label = f"{held.label} (the mail asks how)"
+            best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
+    # "Por favor NO la borréis", "NIE chcę się wypisywać": a mail that says not to
+    # delete (or not to unsubscribe) is not filed as the deletion (or objection) another
+    # line seems to ask for; staff read it.
+    for request_type, word_class in (
+        (RequestType.ERASURE, "erase"),
+        (RequestType.OBJECTION, "unsub"),
+    ):
+        held = best.get(request_type)
+        if (
+            held is not None
+            and held.strength > LOOSE
+            and any(sentence.forbids(word_class) for sentence in main)
+        ):
+            label = f"{held.label} (the mail also says not to)"
             best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
     # The data to be kept and its use stopped, said across sentences: "Niet doorgeven,
     # niet gebruiken, maar ook niet wissen", about the writer's own data.
@@ -865,4 +983,7 @@ def read(
     # "my data".
     personal = any(sentence.own() or sentence.for_someone for sentence in main)
     collective = any(sentence.has("we") for sentence in main)
-    return Reading(tuple(best.values()), collective and not personal, asks_how)
+    # "I ask for restriction of processing": the writer, if not "my" data.
+    return Reading(
+        tuple(best.values()), collective and not personal, asks_how, personal
+    )

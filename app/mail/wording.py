@@ -125,7 +125,10 @@ _EN: Words = {
     "self": "i$, i m, i d, i ve, i ll",
     "we": "we$, our$, us$, ours$",
     "theirs": "her$, his$, their$, hers$",
-    "agent": "on behalf of, acting for, my client, our client, power of attorney",
+    "agent": (
+        "on behalf of, acting for, my client, our client, power of attorney, "
+        "authorized agent, authorised agent"
+    ),
     "neg": (
         "don t, do not, dont$, not$, no$, never$, can t, cannot, couldn t, unable, won "
         "t, doesn t, didn t, isn t, wasn t"
@@ -886,14 +889,163 @@ CLITICS: Final[dict[str, dict[str, str]]] = {
     "it": {"mi": "me", "li": "pron", "lo": "pron", "la": "pron", "le": "pron"},
 }
 
+# What makes a look-alike: the words that say an action is reported, not asked ("done":
+# "has been deleted", "wurde gelöscht", "cuenta eliminada"), that it must never happen
+# ("never": "auf keinen Fall", "en ningún caso"), that it is a condition ("if": "if I
+# cancel, will you delete…?", with "possible" for the polite "if possible"), that it is
+# about someone else ("third": "what do you have on him", "sobre ele"), and questions
+# that ask where or how something works (added to "askhow").
+_LOOKALIKES: dict[str, Words] = {
+    "en": {
+        "mayi": "where do i, where can i, where do we, where can we",
+        "confirm": "confirmation",
+        "forme": "for me$",
+        "billing": "billing, invoice, invoicing, vat$",
+        "done": "been$, was deleted, were deleted, was removed",
+        "never": "under no circumstances, in no case, by no means, on no account",
+        "if": "if$, in case, whether$",
+        "possible": "possible$, possibl, you can$, you could$, necessary$, needed$, so$",
+        "third": "he$, she$, him$",
+        "askhow": ("how does it work, how does the, how does your"),
+    },
+    "de": {
+        "mayi": "wo kann ich, wo finde ich, wo stelle ich, wo konnen wir",
+        "confirm": "bestatigung, bestaetigung",
+        "forme": "fur mich, fuer mich",
+        "billing": "rechnung, *rechnung, ust$",
+        "done": "wurde$, wurden$, worden$",
+        "never": "auf keinen fall, unter keinen umstanden, keinesfalls, auf gar keinen",
+        "if": "wenn$, falls$, sofern$, ob$",
+        "possible": "moglich, moeglich, notig, noetig, erforderlich, ja$, dem so",
+        "askhow": ("wie funktioniert, wie lauft, wie ablauft, wie das ablauft"),
+    },
+    "fr": {
+        "mayi": "ou est ce que je, ou puis je, ou est ce qu on, ou peut on",
+        "before": "merci pour",
+        "confirm": "confirmation",
+        "forme": "pour moi",
+        "billing": "factur, tva$",
+        "done": ("ai$, ete$, supprimee$, supprimees$, effacee$, effacees$"),
+        "never": "en aucun cas, sous aucun pretexte, surtout pas",
+        "if": "si$",
+        "possible": "possible$, besoin$, necessaire$, vous pouvez, vous pouviez, oui$, c est",
+        "third": "sur elle, sur lui, d elle$, de lui$",
+        "askhow": ("comment fonctionne, comment ca marche, comment se passe"),
+    },
+    "es": {
+        "mayi": "donde puedo, donde se, donde lo, donde encuentro",
+        "confirm": "confirmacion",
+        "forme": "por mi$, para mi$",
+        "billing": "factur, cif$, fiscal$",
+        "done": (
+            "he$, hemos$, sido$, fue$, fueron$, eliminada$, eliminado$, eliminadas$, eliminados$, "
+            "borrada$, borrado$, borradas$, borrados$, suprimida$, suprimido$, "
+            "suprimidos$, suprimidas$"
+        ),
+        "never": "en ningun caso, de ninguna manera, de ningun modo, bajo ningun",
+        "if": "si$, en caso de",
+        "possible": "posible$, necesario$, pueden$, podeis$, puedes$, es asi, es el caso",
+        "third": "sobre ella, de ella$",
+        "askhow": (
+            "como funciona, como es el proceso, como elimino, como borro, como cambio, "
+            "como hago"
+        ),
+    },
+    "it": {
+        "mayi": "dove posso, dove si, dove trovo, dove lo",
+        "before": "grazie per la, grazie per il",
+        "confirm": "conferma$",
+        "forme": "per me$",
+        "billing": "fattur, partita iva",
+        "done": (
+            "ho$, stato$, stata$, stati$, state$, eliminato$, eliminata$, eliminati$, "
+            "cancellato$, cancellata$, cancellati$"
+        ),
+        "never": "in nessun caso, per nessun motivo, assolutamente non",
+        "if": "se$, qualora, nel caso",
+        "possible": "possibile$, necessario$, potete$, puoi$, si$, e cosi, e il caso",
+        "third": "lui$, su di lui",
+        "askhow": ("come funziona, come avviene"),
+    },
+    "nl": {
+        "mayi": "waar kan ik, waar vind ik, waar stel ik",
+        "before": "bedankt voor",
+        "confirm": "bevestiging",
+        "forme": "voor mij, voor me$",
+        "billing": "factu, btw$",
+        "done": "werd$, werden$, geweest$",
+        "never": "in geen geval, absoluut niet, zeker niet",
+        "if": "als ik, als wij, als we, als jullie, als u$, als het, indien, mocht$",
+        "possible": "mogelijk, nodig$, kunnen$, kan$, zo is, ja$",
+        "third": "hun$",
+        "askhow": ("hoe werkt, hoe gaat dat, hoe verloopt"),
+    },
+    "pt": {
+        "mayi": "onde posso, onde se, onde encontro",
+        "before": "obrigado pela, obrigada pela",
+        "confirm": "confirmacao",
+        "forme": "para mim, por mim",
+        "billing": "fatur, cobranca, cnpj",
+        "done": (
+            "foi$, foram$, sido$, atualizei, alterei, mudei$, corrigi$, recebi$, "
+            "cancelei, removi$, excluida$, excluido$, excluidos$, excluidas$, "
+            "apagada$, apagado$, apagados$, apagadas$, eliminada$, eliminado$, "
+            "eliminados$, eliminadas$, exclui$, apaguei$, eliminei$"
+        ),
+        "never": "de jeito nenhum, de forma alguma, em caso algum, em hipotese alguma",
+        "if": "se$, caso$",
+        "possible": "possivel$, necessario$, puderem$, podem$, sim$, for o caso",
+        "third": "sobre ele, sobre ela, dele$, dela$",
+        "askhow": ("como funciona, como e o processo, como faco, como altero"),
+    },
+    "pl": {
+        "mayi": "gdzie moge, gdzie mozna, gdzie znajde",
+        "before": "dziekuje za",
+        "confirm": "potwierdzenie$, potwierdzenia$",
+        "forme": "dla mnie, za mnie",
+        "billing": "faktur, rozliczen, rozlicze, nip$, firmy$, siedzib",
+        "done": "zostal, zostala, zostalo, zostaly",
+        "never": "w zadnym wypadku, pod zadnym pozorem, absolutnie nie",
+        "if": "jesli, jezeli, gdyby, jakby, jak do",
+        "possible": "mozliwe, mozna$, trzeba$, potrzeb, tak$",
+        "third": "on$",
+        "askhow": "jak dziala, jak to dziala",
+    },
+    "sv": {
+        "mayi": "var kan jag, var hittar jag, var stall",
+        "before": "tack for",
+        "confirm": "bekraftelse",
+        "forme": "for mig, at mig",
+        "billing": "faktur, *faktura",
+        "done": "blev$, blivit$, har raderats, har tagits",
+        "never": "under inga omstandigheter, absolut inte, inte under nagra",
+        "if": "ifall, om jag, om ni, om vi, om man",
+        "possible": "mojligt, mojlig, behov, behovs, kan$, ja$, sa ar",
+        "third": "han$, hon$, honom$, henne$",
+        "askhow": ("hur tar jag, hur tar man, hur fungerar, hur gar det till"),
+    },
+}
+
+
+def _with_lookalikes(code: str, words: Words) -> Words:
+    merged = dict(words)
+    for word_class, stems in _LOOKALIKES[code].items():
+        held = merged.get(word_class)
+        merged[word_class] = stems if held is None else f"{held}, {stems}"
+    return merged
+
+
 WORDS: Final[dict[str, Words]] = {
-    "en": _EN,
-    "de": _DE,
-    "fr": _FR,
-    "es": _ES,
-    "it": _IT,
-    "nl": _NL,
-    "pt": _PT,
-    "pl": _PL,
-    "sv": _SV,
+    code: _with_lookalikes(code, words)
+    for code, words in (
+        ("en", _EN),
+        ("de", _DE),
+        ("fr", _FR),
+        ("es", _ES),
+        ("it", _IT),
+        ("nl", _NL),
+        ("pt", _PT),
+        ("pl", _PL),
+        ("sv", _SV),
+    )
 }
