@@ -35,6 +35,7 @@ FIRM = 3.0
 LOOSE = 2.0
 NEAR = 6  # words between an action and its object (German puts verbs last)
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
+FUZZY_TAIL = 6  # a word this much longer than a stem is not its typo
 FUZZY_CLASSES = frozenset({"erase", "access", "export", "data", "account"})
 MAX_SENTENCE_WORDS = 80
 SHORT = 4  # words: a line this short may leave out the "my"
@@ -172,6 +173,8 @@ def _close(word: str, stem: str) -> bool:
     """One typo (a letter missing, extra, wrong or swapped) off the stem's start."""
     if len(stem) < FUZZY_MIN or len(word) < FUZZY_MIN - 1 or word[0] != stem[0]:
         return False
+    if len(word) > len(stem) + FUZZY_TAIL:
+        return False  # a long compound is no typo: "köparprofiler" is no "kopia"
     return any(
         OSA.distance(word[:size], stem, score_cutoff=1) <= 1
         for size in (len(stem) - 1, len(stem), len(stem) + 1)
@@ -191,10 +194,10 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
         if word.endswith(stem) and len(word) > len(stem):
             found |= classes
     if not found and language in _PARTICIPLE_PREFIX and word.startswith("ge"):
-        # German and Dutch past participles: "geblokkeerd", "gesperrt", "gewist".
-        return (
-            _classes(language, word[2:], guess=guess) if len(word) > 6 else frozenset()
-        )
+        # German and Dutch past participles: "geblokkeerd", "gesperrt", "gewist"; and
+        # if none, a misspelt word that starts with "ge" ("gegevns").
+        if len(word) > 6:
+            found |= _classes(language, word[2:], guess=False)
     if found:
         return frozenset(found)
     # Only an unknown word may be a misspelt one: "delte", "acount", "infomation". Only
@@ -209,6 +212,9 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
         fuzzy = classes & FUZZY_CLASSES and len(exact_word) >= FUZZY_MIN
         if fuzzy and word[0] == exact_word[0] and OSA.distance(word, exact_word) <= 1:
             found |= classes & FUZZY_CLASSES
+    if not found and language in _PARTICIPLE_PREFIX and word.startswith("ge"):
+        if len(word) > 6:  # a misspelt participle: "gelsöcht"
+            return _classes(language, word[2:], guess=True)
     return frozenset(found)
 
 
@@ -352,6 +358,20 @@ class _Sentence:
             ahead = self.classes[index + 1 : index + 3]
             if self.preceded(index, before, 2) and any(after in c for c in ahead):
                 return index, index
+        return None
+
+    def relative(self, index: int) -> bool:
+        """A relative pronoun just before `index`: "… som inte används längre"."""
+        return index > 0 and "which" in self.classes[index - 1]
+
+    def again(self, word_class: str) -> tuple[int, int] | None:
+        """A "not" with "again" before a word of the class: "No me volváis a llamar",
+        "não voltem a ligar"."""
+        for index in self.at("again"):
+            if self.preceded(index, "neg", 3):
+                for j in range(index + 1, min(len(self.classes), index + 4)):
+                    if word_class in self.classes[j]:
+                        return index, j
         return None
 
     def near(
@@ -540,6 +560,7 @@ class _Found:
     decisive: bool  # a restriction that says to keep the data: it outranks the rest
     asks: bool  # a how-to question: never more than LOOSE, wherever it stands
     unsub: bool = False  # an objection read from "unsubscribe", "darme de baja" alone
+    partial: bool = False  # an erasure of one detail only ("de bedrijfsnaam weghalen")
 
 
 def _sentence_intents(sentence: _Sentence) -> list[_Found]:
@@ -554,6 +575,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         strength: float,
         pair: tuple[int, int],
         decisive: bool = False,
+        partial: bool = False,
     ) -> None:
         label = sentence.label(request_type, pair)
         if asks:  # worth acknowledging, never filing: staff decide
@@ -564,7 +586,9 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         elif sentence.has("third") and not sentence.for_someone:
             # "Que dados vocês têm sobre ele?", "vad han gjort": someone else's.
             strength, label = min(strength, LOOSE), f"{label} (someone else)"
-        found.append(_Found(request_type, strength, label, decisive, asks, unsub))
+        found.append(
+            _Found(request_type, strength, label, decisive, asks, unsub, partial)
+        )
 
     own = sentence.own_object()
     short = len(sentence.words) <= SHORT
@@ -573,10 +597,20 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     if sentence.refers_back:
         objects += ("pron",)
     # Erasure, or "remove me from your list" (an objection to the mailing).
-    if pair := sentence.near("erase", ("list",), NEAR + 2):
+    # "Al mijn gegevens wissen, uit alle lijsten" erases the data, not only the address.
+    erased_data = own and sentence.near("erase", ("data", "account"), 3)
+    if (pair := sentence.near("erase", ("list",), NEAR + 2)) and not erased_data:
         # Not "ich lösche Ihre Kontaktdaten aus meiner Liste" (a recruiter's offer).
         if sentence.has("me", "mine") and not sentence.of_self(pair):
             fire(RequestType.OBJECTION, FIRM, pair)
+    elif (
+        own
+        and (pair := sentence.near("erase", objects))
+        and not sentence.of_self(pair)  # "I deleted my account by mistake"
+        and not sentence.classes[pair[1]] & {"data", "account", "everything"}
+        and "detail" in sentence.classes[pair[1]]
+    ):
+        fire(RequestType.ERASURE, FIRM, pair, partial=True)  # one detail removed
     elif (
         own
         and (pair := sentence.near("erase", objects))
@@ -590,6 +624,15 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         fire(RequestType.ERASURE, FIRM, pair)
     elif short and (pair := sentence.near("erase", objects)):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
+    elif (
+        own
+        and sentence.has("want")
+        and (pair := sentence.near("erase", objects, 2 * NEAR))
+        and not sentence.of_self(pair)
+    ):
+        # "Ich will, dass mein Zugang und alles, was zu meiner Person bei Ihnen liegt,
+        # verschwindet": a wish frames the sentence, the verb comes last.
+        fire(RequestType.ERASURE, FIRM, pair)
     elif (both := sentence.together("erase", "me")) is not None and not listed:
         fire(RequestType.ERASURE, FIRM, (both, both))  # "dimenticatemi", "olvidadme"
     elif (
@@ -631,6 +674,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
             and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
         )
         or (pair := sentence.framed("contact", "neg", "more"))
+        or (pair := sentence.again("contact"))
         or (short and (pair := sentence.near("stop", mail_words, 3)))
         or (
             (
@@ -688,7 +732,11 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         own
         and (
             (pair := sentence.near("stop", ("use",), 5))
-            or (pair := sentence.near("neg", ("use",), 4))
+            or (
+                (pair := sentence.near("neg", ("use",), 4))
+                # "min gamla adress som inte används längre": a relative clause
+                and not sentence.relative(pair[0])
+            )
             # "Ich will nicht, dass Sie meine Daten weiter nutzen"
             or (sentence.has("want") and (pair := sentence.near("neg", ("use",), 6)))
         )
@@ -749,6 +797,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
                 # "Which data do you hold?", not "two records, which I've since deleted".
                 (sentence.question or short or sentence.has("want", "aboutme"))
                 and (pair := sentence.near("question", ("data",), 3))
+                # "com as quais os dados foram compartilhados": a relative pronoun
+                and not (pair[0] > 0 and "relative" in sentence.classes[pair[0] - 1])
             )
             or (pair := sentence.near("access", ("question",), 3))
         )
@@ -851,6 +901,8 @@ def read(
             sentence.own() and sentence.has("data", "account", "detail", "everything")
         )
     best: dict[RequestType, Intent] = {}
+    read_in: dict[RequestType, _Sentence] = {}  # the sentence each was read in
+    partial = False  # the erasure kept removes one detail only
     decisive: set[RequestType] = set()
     unsubscribing = False  # the objection kept was read from an unsubscribe word
     has_format = any(sentence.has("format") for sentence in main)
@@ -872,6 +924,9 @@ def read(
                     best[item.request_type] = Intent(
                         item.request_type, strength, label, sentence.text
                     )
+                    read_in[item.request_type] = sentence
+                    if item.request_type is RequestType.ERASURE:
+                        partial = item.partial
                     if item.request_type is RequestType.OBJECTION:
                         unsubscribing = item.unsub
                 if item.decisive and factor >= 1 and not item.asks:
@@ -916,6 +971,8 @@ def read(
             pair = sentence.near("stop", ("use",), 5) or sentence.near(
                 "neg", ("use",), 4
             )
+            if pair is not None and sentence.relative(pair[0]):
+                pair = None
             if pair is not None and not asks_how and not sentence.of_self(pair):
                 label = f"{sentence.label(RequestType.RESTRICTION, pair)} (kept)"
                 best[RequestType.RESTRICTION] = Intent(
@@ -956,12 +1013,43 @@ def read(
         # "Darme de baja de todo y que eliminen mi cuenta": signing off everything, with
         # no newsletter named, is part of the deletion.
         outranked = (RequestType.OBJECTION,)
+    elif (
+        RequestType.ERASURE in best
+        and RequestType.OBJECTION in best
+        and best[RequestType.OBJECTION].strength > LOOSE
+        and not read_in[RequestType.OBJECTION].has("list", "marketing", "object")
+    ):
+        # "Merci d'effacer mes coordonnées, je ne veux plus être contactée": no mail
+        # reaches who is erased; the deletion is the request.
+        outranked = (RequestType.OBJECTION,)
     elif RequestType.OPT_OUT in best:
         # "Opt out of the sale and sharing": the specific right, not a general objection
         # to marketing, and "sharing" there is no request to see the data.
         outranked = (RequestType.OBJECTION, RequestType.ACCESS)
     for request_type in outranked:
         best.pop(request_type, None)
+    # "De bedrijfsnaam weghalen" beside "mijn naam wijzigen": one detail removed is
+    # part of the correction.
+    corrected = read_in.get(RequestType.RECTIFICATION)
+    if (
+        partial
+        and corrected is not None
+        and corrected is read_in.get(RequestType.ERASURE)
+        and corrected.has("rectify")
+        and RequestType.RECTIFICATION in best
+    ):
+        best.pop(RequestType.ERASURE, None)
+    # "Nunca autoricé que compartieran mi información … eliminen toda mi información":
+    # sharing complained of beside a deletion is no opt-out of a sale.
+    sharing = read_in.get(RequestType.OPT_OUT)
+    if (
+        sharing is not None
+        and RequestType.ERASURE in best
+        and RequestType.OPT_OUT in best
+        and all("sharing" in c for c in sharing.classes if "sell" in c)
+        and not sharing.has("optout")
+    ):
+        del best[RequestType.OPT_OUT]
     # "A copy of my data as CSV, to move to another provider" asks for portability;
     # without a file format or a new provider, "send me and pass on my data" is access.
     access = best.get(RequestType.ACCESS)

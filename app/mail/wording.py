@@ -897,11 +897,17 @@ CLITICS: Final[dict[str, dict[str, str]]] = {
 # that ask where or how something works (added to "askhow").
 _LOOKALIKES: dict[str, Words] = {
     "en": {
+        "which": "which$",
+        "relative": "with which, to which, of which",
+        "sharing": "share, sharing, shared",
+        "agent": "executor, estate of, my late, deceased",
+        "pron": "these$",
+        "erase": "disappear",
         "mayi": "where do i, where can i, where do we, where can we",
         "confirm": "confirmation",
         "forme": "for me$",
         "billing": "billing, invoice, invoicing, vat$",
-        "done": "been$, was deleted, were deleted, was removed",
+        "done": "been$, was deleted, were deleted, was removed, found out, i noticed",
         "never": "under no circumstances, in no case, by no means, on no account",
         "if": "if$, in case, whether$",
         "possible": "possible$, possibl, you can$, you could$, necessary$, needed$, so$",
@@ -909,17 +915,28 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("how does it work, how does the, how does your"),
     },
     "de": {
+        "which": "die$, der$",
+        "sharing": "teilen, weitergeb, weitergab",
+        "agent": "nachlass, erbin$, erbe$, verstorben",
+        "erase": "verschwind",
         "mayi": "wo kann ich, wo finde ich, wo stelle ich, wo konnen wir",
         "confirm": "bestatigung, bestaetigung",
         "forme": "fur mich, fuer mich",
         "billing": "rechnung, *rechnung, ust$",
-        "done": "wurde$, wurden$, worden$",
+        "done": "wurde$, wurden$, worden$, habe erfahren, erfahren habe",
         "never": "auf keinen fall, unter keinen umstanden, keinesfalls, auf gar keinen",
         "if": "wenn$, falls$, sofern$, ob$",
         "possible": "moglich, moeglich, notig, noetig, erforderlich, ja$, dem so",
         "askhow": ("wie funktioniert, wie lauft, wie ablauft, wie das ablauft"),
     },
     "fr": {
+        "which": "qui$",
+        "relative": "lesquel, auxquel, desquel",
+        "sharing": "partag",
+        "agent": "succession, defunt, decede",
+        "pron": "ces$",
+        "data": "fiche$, fiches$",
+        "erase": "disparai",
         "mayi": "ou est ce que je, ou puis je, ou est ce qu on, ou peut on",
         "before": "merci pour",
         "confirm": "confirmation",
@@ -933,6 +950,13 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("comment fonctionne, comment ca marche, comment se passe"),
     },
     "es": {
+        "relative": "los cuales, las cuales, la cual, el cual, lo cual",
+        "sharing": "compart",
+        "agent": "fallecid, albacea, heredero, heredera",
+        "again": "volvais, vuelvan, vuelvas, vuelva, volver$",
+        "wrong": "mal$",
+        "use": "useis, usais, usasen, usaran, usemos",
+        "erase": "desaparec",
         "mayi": "donde puedo, donde se, donde lo, donde encuentro",
         "confirm": "confirmacion",
         "forme": "por mi$, para mi$",
@@ -941,6 +965,8 @@ _LOOKALIKES: dict[str, Words] = {
             "he$, hemos$, sido$, fue$, fueron$, eliminada$, eliminado$, eliminadas$, eliminados$, "
             "borrada$, borrado$, borradas$, borrados$, suprimida$, suprimido$, "
             "suprimidos$, suprimidas$"
+            ", j ai appris, ai decouvert, j ai remarque"
+            ", me he enterado, me entere, descubri$"
         ),
         "never": "en ningun caso, de ninguna manera, de ningun modo, bajo ningun",
         "if": "si$, en caso de",
@@ -952,6 +978,11 @@ _LOOKALIKES: dict[str, Words] = {
         ),
     },
     "it": {
+        "relative": "i quali, le quali, il quale, la quale",
+        "sharing": "condivi",
+        "agent": "defunt, decedut, erede$",
+        "again": "tornate a, torniate a",
+        "erase": "scompa",
         "mayi": "dove posso, dove si, dove trovo, dove lo",
         "before": "grazie per la, grazie per il",
         "confirm": "conferma$",
@@ -960,6 +991,7 @@ _LOOKALIKES: dict[str, Words] = {
         "done": (
             "ho$, stato$, stata$, stati$, state$, eliminato$, eliminata$, eliminati$, "
             "cancellato$, cancellata$, cancellati$"
+            ", ho scoperto, sono venuto a sapere, sono venuta a sapere"
         ),
         "never": "in nessun caso, per nessun motivo, assolutamente non",
         "if": "se$, qualora, nel caso",
@@ -968,12 +1000,16 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("come funziona, come avviene"),
     },
     "nl": {
+        "which": "die$",
+        "sharing": "delen, gedeeld, deel$, deelt$",
+        "agent": "overleden, executeur, erfgenam",
+        "erase": "verdwijn",
         "mayi": "waar kan ik, waar vind ik, waar stel ik",
         "before": "bedankt voor",
         "confirm": "bevestiging",
         "forme": "voor mij, voor me$",
         "billing": "factu, btw$",
-        "done": "werd$, werden$, geweest$",
+        "done": "werd$, werden$, geweest$, ben erachter gekomen, heb ontdekt",
         "never": "in geen geval, absoluut niet, zeker niet",
         "if": "als ik, als wij, als we, als jullie, als u$, als het, indien, mocht$",
         "possible": "mogelijk, nodig$, kunnen$, kan$, zo is, ja$",
@@ -981,6 +1017,11 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("hoe werkt, hoe gaat dat, hoe verloopt"),
     },
     "pt": {
+        "relative": "as quais, os quais, a qual, o qual",
+        "sharing": "compartilh, partilh",
+        "agent": "falecid, herdeir, inventariante",
+        "again": "voltem, voltar a, volte$",
+        "erase": "desaparec",
         "mayi": "onde posso, onde se, onde encontro",
         "before": "obrigado pela, obrigada pela",
         "confirm": "confirmacao",
@@ -991,6 +1032,7 @@ _LOOKALIKES: dict[str, Words] = {
             "cancelei, removi$, excluida$, excluido$, excluidos$, excluidas$, "
             "apagada$, apagado$, apagados$, apagadas$, eliminada$, eliminado$, "
             "eliminados$, eliminadas$, exclui$, apaguei$, eliminei$"
+            ", descobri$, fiquei sabendo"
         ),
         "never": "de jeito nenhum, de forma alguma, em caso algum, em hipotese alguma",
         "if": "se$, caso$",
@@ -999,12 +1041,17 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("como funciona, como e o processo, como faco, como altero"),
     },
     "pl": {
+        "which": "ktory, ktora, ktore, ktorych",
+        "sharing": "udostepni",
+        "agent": "zmarl, spadkobier",
+        "pron": "tych$, tego$, te$",
+        "erase": "znikn",
         "mayi": "gdzie moge, gdzie mozna, gdzie znajde",
         "before": "dziekuje za",
         "confirm": "potwierdzenie$, potwierdzenia$",
         "forme": "dla mnie, za mnie",
         "billing": "faktur, rozliczen, rozlicze, nip$, firmy$, siedzib",
-        "done": "zostal, zostala, zostalo, zostaly",
+        "done": "zostal, zostala, zostalo, zostaly, dowiedzialem, dowiedzialam",
         "never": "w zadnym wypadku, pod zadnym pozorem, absolutnie nie",
         "if": "jesli, jezeli, gdyby, jakby, jak do",
         "possible": "mozliwe, mozna$, trzeba$, potrzeb, tak$",
@@ -1012,12 +1059,16 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": "jak dziala, jak to dziala",
     },
     "sv": {
+        "which": "som$",
+        "sharing": "dela$, delar$, delas$, delat$",
+        "agent": "dodsbo, avliden, gatt bort",
+        "erase": "forsvinn",
         "mayi": "var kan jag, var hittar jag, var stall",
         "before": "tack for",
         "confirm": "bekraftelse",
         "forme": "for mig, at mig",
         "billing": "faktur, *faktura",
-        "done": "blev$, blivit$, har raderats, har tagits",
+        "done": "blev$, blivit$, har raderats, har tagits, fatt reda, fick reda, upptackt",
         "never": "under inga omstandigheter, absolut inte, inte under nagra",
         "if": "ifall, om jag, om ni, om vi, om man",
         "possible": "mojligt, mojlig, behov, behovs, kan$, ja$, sa ar",
