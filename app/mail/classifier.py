@@ -23,12 +23,12 @@ MAX_NOISE = 3.0
 CLOSE_SECOND = 0.7  # a runner-up at 70 % of the winner's score or more: "ask staff"
 SUBJECT_FACTOR = 1.5  # people name the right in the subject line
 QUOTED_FACTOR = 0.25  # quoted replies (lines starting ">") are mostly our own words
-REPLY_SUBJECT_FACTOR = 1.0  # "Re: …": the subject of the mail replied to
+REPLY_SUBJECT_FACTOR = 0.9  # "Re: …": the subject replied to never files alone
 MAX_SCAN_CHARS = 20_000  # requests are short; this bounds the work on huge mail
 LOOKS_LIKE = 2.0  # one CLEAR cue or a loose intent: worth telling the sender we have it
 # "Re: Cuenta eliminada", "AW: Bestätigung der Löschung": a reply's subject is often
-# ours, so it counts as the writer's lines do, no more (a reminder "Re: Delete my
-# account" still counts).
+# ours, so it counts a little less than the writer's lines: alone it is acknowledged,
+# not filed, and a reminder "Re: Delete my account" files by what its body says.
 _REPLY_SUBJECT = re.compile(
     r"^\W*(?:re|aw|sv|odp|antw|r|res|vs|ynt)\s*(?:\[\d+\])?\s*:", re.IGNORECASE
 )

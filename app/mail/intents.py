@@ -36,6 +36,7 @@ LOOSE = 2.0
 NEAR = 6  # words between an action and its object (German puts verbs last)
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
 FUZZY_TAIL = 6  # a word this much longer than a stem is not its typo
+OWN_FACTOR = 0.5  # pieces weighed at least this are the writer's own (not quoted)
 FUZZY_CLASSES = frozenset({"erase", "access", "export", "data", "account"})
 MAX_SENTENCE_WORDS = 80
 SHORT = 4  # words: a line this short may leave out the "my"
@@ -453,7 +454,9 @@ class _Sentence:
         """The writer reports an update done, and asks none here: "ho aggiornato la
         sezione … con il nuovo fornitore di email" (not "Ho cambiato numero,
         aggiornatelo")."""
-        changes = self.at("rectify")
+        # "He cambiado de apellido", "alterei o nome": a change of the writer's own is
+        # the fresh detail, not an update of our records.
+        changes = [i for i in self.at("rectify") if "fresh" not in self.classes[i]]
         return (
             self.has("done")
             and bool(changes)
@@ -464,8 +467,12 @@ class _Sentence:
         """A question opened by an "if" before `index`: "If I cancel, will you delete
         my data?", "Se un giorno decidessi di chiudere il mio account, …?" (but not "if
         possible", "si pueden": a polite request)."""
-        # "If you still have my data, delete it" asks all the same.
-        return self.question and self.opens_with_if(index)
+        # "If you still have my data, can you send it?" asks all the same: the
+        # condition is the writer's ("if I", "si algún día quisiera").
+        if not (self.question and self.opens_with_if(index)):
+            return False
+        clause = self.classes[:index]
+        return any(c & {"self", "someday"} for c in clause)
 
     def opens_with_if(self, index: int) -> bool:
         """An "if" in the sentence's first words, before `index`, not "if possible"."""
@@ -622,7 +629,11 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         and "forme" not in sentence.classes[pair[1] - 1]
     ):
         fire(RequestType.ERASURE, FIRM, pair)
-    elif short and (pair := sentence.near("erase", objects)):
+    elif (
+        short
+        and (pair := sentence.near("erase", objects))
+        and not sentence.has("yours")  # "Ditt konto raderas": a notice, or phishing
+    ):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
     elif (
         own
@@ -850,7 +861,8 @@ def read(
     too, for mail whose language was guessed wrong.
     An intent's strength is its rule's times its piece's factor. What the writer says
     in one sentence (the data to keep, the detail that is wrong, "my data" that a later
-    "it" points to) is shared by the sentences of the pieces with a factor of 1 or more;
+    "it" points to) is shared by the sentences of the pieces with a factor of
+    `OWN_FACTOR` or more (the subject, a reply's too, and the writer's lines);
     quoted lines, mostly our own words, neither give nor take it.
     """
     known = [language for language in languages if language in wording.WORDS]
@@ -858,7 +870,12 @@ def read(
     pieces_read = [
         (_sentences(text, known, factor, more), factor) for text, factor in pieces
     ]
-    main = [s for sentences, factor in pieces_read if factor >= 1 for s in sentences]
+    main = [
+        s
+        for sentences, factor in pieces_read
+        if factor >= OWN_FACTOR
+        for s in sentences
+    ]
     # An agent writes of "her data": then the third person is the data subject's own.
     if any(sentence.has("agent") for sentence in main):
         for sentence in main:
@@ -887,7 +904,9 @@ def read(
     # mail asks how, whatever else it says; staff decide.
     # A lone "como", "come", "jak" also means "as": only at the start of the subject or
     # of the mail's first lines does it ask how.
-    opening = [s for sentences, f in pieces_read if f >= 1 for s in sentences[:2]]
+    opening = [
+        s for sentences, f in pieces_read if f >= OWN_FACTOR for s in sentences[:2]
+    ]
     asks_how = any(sentence.asks_how() for sentence in main) or any(
         sentence.question and sentence.howto() for sentence in opening
     )
@@ -929,7 +948,7 @@ def read(
                         partial = item.partial
                     if item.request_type is RequestType.OBJECTION:
                         unsubscribing = item.unsub
-                if item.decisive and factor >= 1 and not item.asks:
+                if item.decisive and factor >= OWN_FACTOR and not item.asks:
                     decisive.add(item.request_type)
     # "You have my old address, I moved to 5 High St.": no "please update", but worth
     # acknowledging; staff decide.

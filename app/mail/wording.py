@@ -897,6 +897,8 @@ CLITICS: Final[dict[str, dict[str, str]]] = {
 # that ask where or how something works (added to "askhow").
 _LOOKALIKES: dict[str, Words] = {
     "en": {
+        "yours": "your$, yours$",
+        "someday": "one day, some day, someday, ever$",
         "which": "which$",
         "relative": "with which, to which, of which",
         "sharing": "share, sharing, shared",
@@ -915,6 +917,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("how does it work, how does the, how does your"),
     },
     "de": {
+        "yours": "ihr$, ihre$, ihres$, dein, euer$, eure$",
+        "someday": "eines tages, irgendwann",
         "which": "die$, der$",
         "sharing": "teilen, weitergeb, weitergab",
         "agent": "nachlass, erbin$, erbe$, verstorben",
@@ -930,6 +934,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("wie funktioniert, wie lauft, wie ablauft, wie das ablauft"),
     },
     "fr": {
+        "yours": "votre$, vos$, ton$, tes$",
+        "someday": "un jour",
         "which": "qui$",
         "relative": "lesquel, auxquel, desquel",
         "sharing": "partag",
@@ -950,6 +956,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("comment fonctionne, comment ca marche, comment se passe"),
     },
     "es": {
+        "yours": "tu$, tus$, vuestr",
+        "someday": "algun dia, algun momento",
         "relative": "los cuales, las cuales, la cual, el cual, lo cual",
         "sharing": "compart",
         "agent": "fallecid, albacea, heredero, heredera",
@@ -978,6 +986,8 @@ _LOOKALIKES: dict[str, Words] = {
         ),
     },
     "it": {
+        "yours": "tuo$, tua$, tuoi$, vostr",
+        "someday": "un giorno, prima o poi",
         "relative": "i quali, le quali, il quale, la quale",
         "sharing": "condivi",
         "agent": "defunt, decedut, erede$",
@@ -1000,6 +1010,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("come funziona, come avviene"),
     },
     "nl": {
+        "yours": "uw$, jouw$",
+        "someday": "ooit, op een dag",
         "which": "die$",
         "sharing": "delen, gedeeld, deel$, deelt$",
         "agent": "overleden, executeur, erfgenam",
@@ -1017,6 +1029,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("hoe werkt, hoe gaat dat, hoe verloopt"),
     },
     "pt": {
+        "yours": "teu$, tua$, vosso, vossa",
+        "someday": "um dia, algum dia",
         "relative": "as quais, os quais, a qual, o qual",
         "sharing": "compartilh, partilh",
         "agent": "falecid, herdeir, inventariante",
@@ -1028,7 +1042,7 @@ _LOOKALIKES: dict[str, Words] = {
         "forme": "para mim, por mim",
         "billing": "fatur, cobranca, cnpj",
         "done": (
-            "foi$, foram$, sido$, atualizei, alterei, mudei$, corrigi$, recebi$, "
+            "foi$, foram$, sido$, atualizei, corrigi$, recebi$, "
             "cancelei, removi$, excluida$, excluido$, excluidos$, excluidas$, "
             "apagada$, apagado$, apagados$, apagadas$, eliminada$, eliminado$, "
             "eliminados$, eliminadas$, exclui$, apaguei$, eliminei$"
@@ -1041,6 +1055,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("como funciona, como e o processo, como faco, como altero"),
     },
     "pl": {
+        "yours": "twoj, twoje, wasz, wasze",
+        "someday": "kiedys",
         "which": "ktory, ktora, ktore, ktorych",
         "sharing": "udostepni",
         "agent": "zmarl, spadkobier",
@@ -1059,6 +1075,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": "jak dziala, jak to dziala",
     },
     "sv": {
+        "yours": "ditt$, din$, dina$, ert$, era$",
+        "someday": "en dag, nagon gang",
         "which": "som$",
         "sharing": "dela$, delar$, delas$, delat$",
         "agent": "dodsbo, avliden, gatt bort",
