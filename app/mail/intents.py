@@ -469,8 +469,8 @@ class _Sentence:
         possible", "si pueden": a polite request)."""
         # "If you still have my data, can you send it?" asks all the same: the
         # condition is the writer's ("if I", "si algún día quisiera").
-        if not (self.question and self.opens_with_if(index)):
-            return False
+        if not (self.question and self.opens_with_if(index)) or self.has("please"):
+            return False  # "If I send my ID, can you delete my account?" asks
         clause = self.classes[:index]
         return any(c & {"self", "someday"} for c in clause)
 
@@ -1037,6 +1037,7 @@ def read(
         and RequestType.OBJECTION in best
         and best[RequestType.OBJECTION].strength > LOOSE
         and not read_in[RequestType.OBJECTION].has("list", "marketing", "object")
+        and not partial  # "stop emailing me and delete my email address" objects
     ):
         # "Merci d'effacer mes coordonnées, je ne veux plus être contactée": no mail
         # reaches who is erased; the deletion is the request.

@@ -897,6 +897,7 @@ CLITICS: Final[dict[str, dict[str, str]]] = {
 # that ask where or how something works (added to "askhow").
 _LOOKALIKES: dict[str, Words] = {
     "en": {
+        "please": "can you$, could you$, would you please, please$",
         "yours": "your$, yours$",
         "someday": "one day, some day, someday, ever$",
         "which": "which$",
@@ -917,6 +918,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("how does it work, how does the, how does your"),
     },
     "de": {
+        "please": "konnen sie, konnt ihr, bitte$",
         "yours": "ihr$, ihre$, ihres$, dein, euer$, eure$",
         "someday": "eines tages, irgendwann",
         "which": "die$, der$",
@@ -934,6 +936,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("wie funktioniert, wie lauft, wie ablauft, wie das ablauft"),
     },
     "fr": {
+        "please": "pouvez vous, pourriez vous, merci de, s il vous plait",
         "yours": "votre$, vos$, ton$, tes$",
         "someday": "un jour",
         "which": "qui$",
@@ -956,6 +959,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("comment fonctionne, comment ca marche, comment se passe"),
     },
     "es": {
+        "please": "pueden, podeis, podrian, podriais, por favor",
         "yours": "tu$, tus$, vuestr",
         "someday": "algun dia, algun momento",
         "relative": "los cuales, las cuales, la cual, el cual, lo cual",
@@ -986,6 +990,7 @@ _LOOKALIKES: dict[str, Words] = {
         ),
     },
     "it": {
+        "please": "potete, potreste, per favore, per cortesia",
         "yours": "tuo$, tua$, tuoi$, vostr",
         "someday": "un giorno, prima o poi",
         "relative": "i quali, le quali, il quale, la quale",
@@ -1010,6 +1015,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("come funziona, come avviene"),
     },
     "nl": {
+        "please": "kunnen jullie, kunt u, graag$, alsjeblieft, alstublieft",
         "yours": "uw$, jouw$",
         "someday": "ooit, op een dag",
         "which": "die$",
@@ -1029,6 +1035,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("hoe werkt, hoe gaat dat, hoe verloopt"),
     },
     "pt": {
+        "please": "podem, poderiam, por favor",
         "yours": "teu$, tua$, vosso, vossa",
         "someday": "um dia, algum dia",
         "relative": "as quais, os quais, a qual, o qual",
@@ -1055,6 +1062,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("como funciona, como e o processo, como faco, como altero"),
     },
     "pl": {
+        "please": "prosze, czy mozecie, czy moglibyscie",
         "yours": "twoj, twoje, wasz, wasze",
         "someday": "kiedys",
         "which": "ktory, ktora, ktore, ktorych",
@@ -1075,6 +1083,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": "jak dziala, jak to dziala",
     },
     "sv": {
+        "please": "kan ni, kan du, skulle ni kunna, snalla",
         "yours": "ditt$, din$, dina$, ert$, era$",
         "someday": "en dag, nagon gang",
         "which": "som$",
