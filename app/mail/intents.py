@@ -194,11 +194,11 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
     for stem, classes in lexicon.suffixes:
         if word.endswith(stem) and len(word) > len(stem):
             found |= classes
-    if not found and language in _PARTICIPLE_PREFIX and word.startswith("ge"):
+    participle = language in _PARTICIPLE_PREFIX and word[:2] == "ge" and len(word) > 6
+    if not found and participle:
         # German and Dutch past participles: "geblokkeerd", "gesperrt", "gewist"; and
         # if none, a misspelt word that starts with "ge" ("gegevns").
-        if len(word) > 6:
-            found |= _classes(language, word[2:], guess=False)
+        found |= _classes(language, word[2:], guess=False)
     if found:
         return frozenset(found)
     # Only an unknown word may be a misspelt one: "delte", "acount", "infomation". Only
@@ -213,9 +213,8 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
         fuzzy = classes & FUZZY_CLASSES and len(exact_word) >= FUZZY_MIN
         if fuzzy and word[0] == exact_word[0] and OSA.distance(word, exact_word) <= 1:
             found |= classes & FUZZY_CLASSES
-    if not found and language in _PARTICIPLE_PREFIX and word.startswith("ge"):
-        if len(word) > 6:  # a misspelt participle: "gelsöcht"
-            return _classes(language, word[2:], guess=True)
+    if not found and participle:  # a misspelt participle: "gelsöcht"
+        return _classes(language, word[2:], guess=True)
     return frozenset(found)
 
 

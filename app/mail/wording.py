@@ -38,6 +38,13 @@ The classes:
   complains, it does not ask how).
 - boilerplate: a disclaimer's words ("intended recipient", "notify the sender"): such a
   sentence says nothing about what the writer wants.
+- look-alikes (`_LOOKALIKES`, added to each language's classes): done and confirm (a
+  deletion reported: "wurde", "ha sido", "cuenta eliminada", "Bestätigung"), never ("auf
+  keinen Fall"), if, someday and possible ("if I ever…?", but "if possible", "if so"),
+  please ("can you": a condition that still asks), third (he, she: someone else's data),
+  yours ("ditt konto": a notice), billing (a company's billing details), which and
+  relative (relative pronouns), sharing (the "share" of sell), again ("no me volváis a
+  llamar"), forme ("pour moi"), and where-questions added to mayi.
 """
 
 from typing import Final
