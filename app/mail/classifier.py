@@ -23,12 +23,12 @@ MAX_NOISE = 3.0
 CLOSE_SECOND = 0.7  # a runner-up at 70 % of the winner's score or more: "ask staff"
 SUBJECT_FACTOR = 1.5  # people name the right in the subject line
 QUOTED_FACTOR = 0.25  # quoted replies (lines starting ">") are mostly our own words
-REPLY_SUBJECT_FACTOR = 0.9  # "Re: …": the subject replied to never files alone
+REPLY_SUBJECT_FACTOR = 1.0  # "Re: …": the subject replied to, as the writer's lines
 MAX_SCAN_CHARS = 20_000  # requests are short; this bounds the work on huge mail
 LOOKS_LIKE = 2.0  # one CLEAR cue or a loose intent: worth telling the sender we have it
 # "Re: Cuenta eliminada", "AW: Bestätigung der Löschung": a reply's subject is often
-# ours, so it counts a little less than the writer's lines: alone it is acknowledged,
-# not filed, and a reminder "Re: Delete my account" files by what its body says.
+# ours, so it counts no more than the writer's lines, and alone it never files: the
+# mail is acknowledged, and a reminder "Re: Delete my account" files by its body.
 _REPLY_SUBJECT = re.compile(
     r"^\W*(?:re|aw|sv|odp|antw|r|res|vs|ynt)\s*(?:\[\d+\])?\s*:", re.IGNORECASE
 )
@@ -182,18 +182,41 @@ def classify(subject: str, text: str) -> Classification:
     impersonal = cue_only and not reading.personal and best > 0
     if impersonal:
         matched.append("noise: names a right, not the writer's own")
+    confident = (
+        best >= threshold
+        and second < best * CLOSE_SECOND
+        and not reading.asks_how
+        and not (impersonal and (reading.organisational or bool(noise)))
+    )
+    if confident and reply and not _said_in_body(best_type, reading, segments):
+        confident = False
+        matched.append("noise: only the subject of a reply says it")
     return Classification(
         request_type=best_type if best > 0 else None,
         regulation=regulation,
-        confident=best >= threshold
-        and second < best * CLOSE_SECOND
-        and not reading.asks_how
-        and not (impersonal and (reading.organisational or bool(noise))),
+        confident=confident,
         language=language,
         scores=MappingProxyType(scores),
         matched=tuple(matched),
         looks_like_request=best >= LOOKS_LIKE,
     )
+
+
+def _said_in_body(
+    request_type: RequestType,
+    reading: intents.Reading,
+    segments: tuple[tuple[str, float], ...],
+) -> bool:
+    """Whether the writer's own lines say it too, not only the subject replied to."""
+    if request_type in reading.in_body:
+        return True
+    own = segments[1][0]
+    weight = sum(
+        cue.weight
+        for cue in _CUES
+        if cue.request_type is request_type and cue.pattern.search(own)
+    )
+    return weight >= THRESHOLD
 
 
 def _segments(

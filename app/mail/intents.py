@@ -37,6 +37,7 @@ NEAR = 6  # words between an action and its object (German puts verbs last)
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
 FUZZY_TAIL = 6  # a word this much longer than a stem is not its typo
 OWN_FACTOR = 0.5  # pieces weighed at least this are the writer's own (not quoted)
+BODY = 1  # the pieces are the subject, the writer's own lines, the quoted lines
 FUZZY_CLASSES = frozenset({"erase", "access", "export", "data", "account"})
 MAX_SENTENCE_WORDS = 80
 SHORT = 4  # words: a line this short may leave out the "my"
@@ -101,6 +102,8 @@ class Reading:
     asks_how: bool = False
     # The writer speaks of their own ("my", "me") or writes for a client.
     personal: bool = True
+    # The types a rule read firmly in the writer's own lines (not the subject alone).
+    in_body: frozenset[RequestType] = frozenset()
 
 
 Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
@@ -524,6 +527,11 @@ class _Sentence:
             return False  # "Hoe kan het dat jullie nog mijn gegevens hebben?" complains
         if any("howto" in classes for classes in opening):
             return True
+        # "Dove si modifica?" asks how; "Where can I see my data?" asks for it.
+        if any("where" in classes for classes in opening) and not self.has(
+            "access", "receive", "export"
+        ):
+            return True
         # "Czy da się pobrać wszystkie moje dane w jednym zipie?" asks for a file too.
         given = self.has("receive") or (self.has("export") and self.has("format"))
         return any("mayi" in classes for classes in opening) and not given
@@ -920,19 +928,23 @@ def read(
         )
     best: dict[RequestType, Intent] = {}
     read_in: dict[RequestType, _Sentence] = {}  # the sentence each was read in
+    in_body: set[RequestType] = set()
     partial = False  # the erasure kept removes one detail only
     decisive: set[RequestType] = set()
     unsubscribing = False  # the objection kept was read from an unsubscribe word
     has_format = any(sentence.has("format") for sentence in main)
     asked: set[RequestType] = set()  # types the body asks how to do
     wished: set[RequestType] = set()  # types the body asks for
-    for sentences, factor in pieces_read:
+    for piece, (sentences, factor) in enumerate(pieces_read):
+        body = piece == BODY  # the writer's own lines
         for sentence in sentences:
             for item in _sentence_intents(sentence):
-                if factor == 1.0:
+                if body:
                     (asked if item.asks else wished).add(item.request_type)
                 strength = item.strength * factor
                 label = item.label
+                if body and strength >= FIRM and not (item.asks or asks_how):
+                    in_body.add(item.request_type)
                 if item.asks or asks_how:
                     strength = min(strength, LOOSE)
                     if not item.asks:
@@ -1092,5 +1104,9 @@ def read(
     collective = any(sentence.has("we") for sentence in main)
     # "I ask for restriction of processing": the writer, if not "my" data.
     return Reading(
-        tuple(best.values()), collective and not personal, asks_how, personal
+        tuple(best.values()),
+        collective and not personal,
+        asks_how,
+        personal,
+        frozenset(in_body),
     )

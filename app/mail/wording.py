@@ -44,7 +44,8 @@ The classes:
   please ("can you": a condition that still asks), third (he, she: someone else's data),
   yours ("ditt konto": a notice), billing (a company's billing details), which and
   relative (relative pronouns), sharing (the "share" of sell), again ("no me volváis a
-  llamar"), forme ("pour moi"), and where-questions added to mayi.
+  llamar"), forme ("pour moi"), where ("Dove si modifica?": a how-to, unless it asks
+  to see or get the writer's data).
 """
 
 from typing import Final
@@ -913,7 +914,7 @@ _LOOKALIKES: dict[str, Words] = {
         "agent": "executor, estate of, my late, deceased",
         "pron": "these$",
         "erase": "disappear",
-        "mayi": "where do i, where can i, where do we, where can we",
+        "where": "where do i, where can i, where do we, where can we",
         "confirm": "confirmation",
         "forme": "for me$",
         "billing": "billing, invoice, invoicing, vat$",
@@ -932,7 +933,7 @@ _LOOKALIKES: dict[str, Words] = {
         "sharing": "teilen, weitergeb, weitergab",
         "agent": "nachlass, erbin$, erbe$, verstorben",
         "erase": "verschwind",
-        "mayi": "wo kann ich, wo finde ich, wo stelle ich, wo konnen wir",
+        "where": "wo kann ich, wo finde ich, wo stelle ich, wo konnen wir",
         "confirm": "bestatigung, bestaetigung",
         "forme": "fur mich, fuer mich",
         "billing": "rechnung, *rechnung, ust$",
@@ -953,7 +954,7 @@ _LOOKALIKES: dict[str, Words] = {
         "pron": "ces$",
         "data": "fiche$, fiches$",
         "erase": "disparai",
-        "mayi": "ou est ce que je, ou puis je, ou est ce qu on, ou peut on",
+        "where": "ou est ce que je, ou puis je, ou est ce qu on, ou peut on",
         "before": "merci pour",
         "confirm": "confirmation",
         "forme": "pour moi",
@@ -976,7 +977,7 @@ _LOOKALIKES: dict[str, Words] = {
         "wrong": "mal$",
         "use": "useis, usais, usasen, usaran, usemos",
         "erase": "desaparec",
-        "mayi": "donde puedo, donde se, donde lo, donde encuentro",
+        "where": "donde puedo, donde se, donde lo, donde encuentro",
         "confirm": "confirmacion",
         "forme": "por mi$, para mi$",
         "billing": "factur, cif$, fiscal$",
@@ -1005,7 +1006,7 @@ _LOOKALIKES: dict[str, Words] = {
         "agent": "defunt, decedut, erede$",
         "again": "tornate a, torniate a",
         "erase": "scompa",
-        "mayi": "dove posso, dove si, dove trovo, dove lo",
+        "where": "dove posso, dove si, dove trovo, dove lo",
         "before": "grazie per la, grazie per il",
         "confirm": "conferma$",
         "forme": "per me$",
@@ -1029,7 +1030,7 @@ _LOOKALIKES: dict[str, Words] = {
         "sharing": "delen, gedeeld, deel$, deelt$",
         "agent": "overleden, executeur, erfgenam",
         "erase": "verdwijn",
-        "mayi": "waar kan ik, waar vind ik, waar stel ik",
+        "where": "waar kan ik, waar vind ik, waar stel ik",
         "before": "bedankt voor",
         "confirm": "bevestiging",
         "forme": "voor mij, voor me$",
@@ -1050,7 +1051,7 @@ _LOOKALIKES: dict[str, Words] = {
         "agent": "falecid, herdeir, inventariante",
         "again": "voltem, voltar a, volte$",
         "erase": "desaparec",
-        "mayi": "onde posso, onde se, onde encontro",
+        "where": "onde posso, onde se, onde encontro",
         "before": "obrigado pela, obrigada pela",
         "confirm": "confirmacao",
         "forme": "para mim, por mim",
@@ -1077,7 +1078,7 @@ _LOOKALIKES: dict[str, Words] = {
         "agent": "zmarl, spadkobier",
         "pron": "tych$, tego$, te$",
         "erase": "znikn",
-        "mayi": "gdzie moge, gdzie mozna, gdzie znajde",
+        "where": "gdzie moge, gdzie mozna, gdzie znajde",
         "before": "dziekuje za",
         "confirm": "potwierdzenie$, potwierdzenia$",
         "forme": "dla mnie, za mnie",
@@ -1097,7 +1098,7 @@ _LOOKALIKES: dict[str, Words] = {
         "sharing": "dela$, delar$, delas$, delat$",
         "agent": "dodsbo, avliden, gatt bort",
         "erase": "forsvinn",
-        "mayi": "var kan jag, var hittar jag, var stall",
+        "where": "var kan jag, var hittar jag, var stall",
         "before": "tack for",
         "confirm": "bekraftelse",
         "forme": "for mig, at mig",
