@@ -235,6 +235,7 @@ class _Sentence:
         self.words = list(words)
         self.factor = factor
         self.question = question  # it ended with "?"
+        self.lead: _Sentence | None = None  # the clause before its "¿", if any
         self.for_someone = False
         # An earlier sentence spoke of the writer's own data: "it", "them" may point to it.
         self.refers_back = False
@@ -404,6 +405,10 @@ class _Sentence:
         # "Testdaten", "mis datos de prueba": test data are nobody's personal data.
         if any("test" in c for c in self.classes[max(0, index - 1) : index + 3]):
             return True
+        # "¿Qué datos tienen de mi exmarido?", "sobre o meu vizinho": a relative's or a
+        # neighbour's, not the writer's (unless an agent writes).
+        if not self.for_someone and self.relative_of(index):
+            return True
         # "My colleague wants his data deleted", "my colleague's account": his, not mine
         # (unless an agent writes).
         return (
@@ -411,6 +416,13 @@ class _Sentence:
             and index > 0
             and ("theirs" in self.classes[index - 1] or self.words[index - 1] == "s")
         )
+
+    def relative_of(self, index: int) -> bool:
+        """A relative or neighbour of the writer's within a few words after `index`."""
+        for j in range(index + 1, min(len(self.classes), index + 7)):
+            if "relation" in self.classes[j] and "mine" in self.classes[j - 1]:
+                return True
+        return False
 
     def _negated(self, index: int, word_class: str) -> bool:
         # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
@@ -471,9 +483,15 @@ class _Sentence:
         possible", "si pueden": a polite request)."""
         # "If you still have my data, can you send it?" asks all the same: the
         # condition is the writer's ("if I", "si algún día quisiera").
-        if not (self.question and self.opens_with_if(index)) or self.has("please"):
+        if not self.question or self.has("please"):
             return False  # "If I send my ID, can you delete my account?" asks
-        clause = self.classes[:index]
+        lead = self.lead
+        if lead is not None and lead.opens_with_if(len(lead.words)):
+            clause = lead.classes + self.classes[:index]
+        elif self.opens_with_if(index):
+            clause = self.classes[:index]
+        else:
+            return False
         return any(c & {"self", "someday"} for c in clause)
 
     def opens_with_if(self, index: int) -> bool:
@@ -824,7 +842,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         fire(RequestType.ACCESS, FIRM, pair)
     elif sentence.has("aboutme") and not found:
         spot = sentence.at("aboutme")[0]
-        if sentence.has("question", "data", "access"):
+        someone = not sentence.for_someone and sentence.relative_of(spot - 1)
+        if sentence.has("question", "data", "access") and not someone:
             fire(RequestType.ACCESS, FIRM, (spot, spot))
     return found
 
@@ -832,7 +851,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
 def _sentences(
     text: str, languages: Sequence[str], factor: float, others: Sequence[str] = ()
 ) -> list[_Sentence]:
-    found = []
+    found: list[_Sentence] = []
+    lead: _Sentence | None = None
     text = text[:MAX_CHARS]
     start = 0
     ends = [*_SENTENCE.finditer(text), None]
@@ -848,9 +868,15 @@ def _sentences(
             continue  # "Art. 17", "ul. Długa": the sentence goes on
         if words:
             asked = end is not None and "?" in end.group()
-            found.append(
-                _Sentence(words[:MAX_SENTENCE_WORDS], languages, factor, asked, others)
+            sentence = _Sentence(
+                words[:MAX_SENTENCE_WORDS], languages, factor, asked, others
             )
+            sentence.lead = lead
+            found.append(sentence)
+        # "Si cancelo la suscripción, ¿se borran mis datos?": what comes before a "¿"
+        # leads into the question.
+        opens = end is not None and set(end.group()) <= {"\u00bf", "\u00a1"}
+        lead = found[-1] if opens and words and found else None
         if end is not None:
             start = end.end()
     return found

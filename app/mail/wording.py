@@ -44,7 +44,7 @@ The classes:
   please ("can you": a condition that still asks), third (he, she: someone else's data),
   yours ("ditt konto": a notice), billing (a company's billing details), which and
   relative (relative pronouns), sharing (the "share" of sell), again ("no me volváis a
-  llamar"), forme ("pour moi"), where ("Dove si modifica?": a how-to, unless it asks
+  llamar"), forme ("pour moi"), relation ("de mi exmarido": someone else), where ("Dove si modifica?": a how-to, unless it asks
   to see or get the writer's data).
 """
 
@@ -905,6 +905,7 @@ CLITICS: Final[dict[str, dict[str, str]]] = {
 # that ask where or how something works (added to "askhow").
 _LOOKALIKES: dict[str, Words] = {
     "en": {
+        "relation": "husband, wife, neighbour, neighbor, son$, daughter, mother, father, boss$, employee, colleague, ex$, ex wife, ex husband, partner$, boyfriend, girlfriend, competitor",
         "please": "can you$, could you$, would you please, please$",
         "yours": "your$, yours$",
         "someday": "one day, some day, someday, ever$",
@@ -926,6 +927,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("how does it work, how does the, how does your"),
     },
     "de": {
+        "relation": "nachbar, mannes$, ehemann, ehefrau, sohn, sohnes, tochter, mutter, vater, vaters, chef$, chefs$, mitarbeiter, kolleg, ex mann, ex frau, exfrau, exmann, konkurrent",
         "please": "konnen sie, konnt ihr, bitte$",
         "yours": "ihr$, ihre$, ihres$, dein, euer$, eure$",
         "someday": "eines tages, irgendwann",
@@ -944,6 +946,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("wie funktioniert, wie lauft, wie ablauft, wie das ablauft"),
     },
     "fr": {
+        "relation": "voisin, mari$, femme$, fils$, fille$, mere$, pere$, patron, employe, collegue, ex$, concurrent",
         "please": "pouvez vous, pourriez vous, merci de, s il vous plait",
         "yours": "votre$, vos$, ton$, tes$",
         "someday": "un jour",
@@ -967,6 +970,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("comment fonctionne, comment ca marche, comment se passe"),
     },
     "es": {
+        "self": "cancelo$, cierro$, doy de baja",
+        "relation": "exmarido, marido, esposa, exesposa, mujer$, vecin, hijo$, hija$, madre$, padre$, jefe$, emplead, companer, socio$, expareja, novio$, novia$, competencia$",
         "please": "pueden, podeis, podrian, podriais, por favor",
         "yours": "tu$, tus$, vuestr",
         "someday": "algun dia, algun momento",
@@ -998,6 +1003,8 @@ _LOOKALIKES: dict[str, Words] = {
         ),
     },
     "it": {
+        "self": "chiudo$, disdico$",
+        "relation": "vicin, marito, moglie, figlio, figlia, madre$, padre$, capo$, dipendente, collega, ex$, concorrente",
         "please": "potete, potreste, per favore, per cortesia",
         "yours": "tuo$, tua$, tuoi$, vostr",
         "someday": "un giorno, prima o poi",
@@ -1023,6 +1030,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("come funziona, come avviene"),
     },
     "nl": {
+        "relation": "buurman, buurvrouw, man$, vrouw$, zoon, dochter, moeder, vader, baas$, werknemer, collega, ex$, concurrent",
         "please": "kunnen jullie, kunt u, graag$, alsjeblieft, alstublieft",
         "yours": "uw$, jouw$",
         "someday": "ooit, op een dag",
@@ -1043,6 +1051,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("hoe werkt, hoe gaat dat, hoe verloopt"),
     },
     "pt": {
+        "self": "cancelo$, fecho$, encerro$",
+        "relation": "vizinh, marido, esposa, filho$, filha$, mae$, pai$, chefe$, funcionari, socio$, namorad, ex socio, concorrente",
         "please": "podem, poderiam, por favor",
         "yours": "teu$, tua$, vosso, vossa",
         "someday": "um dia, algum dia",
@@ -1070,6 +1080,8 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": ("como funciona, como e o processo, como faco, como altero"),
     },
     "pl": {
+        "self": "zamkne$, zrezygnuje$, anuluje$, wypowiem$",
+        "relation": "sasiad, meza$, zony$, syna$, corki$, matki$, ojca$, szefa$, pracownik, kolegi, bylego, bylej, konkurenc",
         "please": "prosze, czy mozecie, czy moglibyscie",
         "yours": "twoj, twoje, wasz, wasze",
         "someday": "kiedys",
@@ -1091,6 +1103,7 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": "jak dziala, jak to dziala",
     },
     "sv": {
+        "relation": "granne, grannes, man$, mans$, fru$, frus$, son$, sons$, dotter, mamma, pappa, chef$, anstalld, kollega, ex$, konkurrent",
         "please": "kan ni, kan du, skulle ni kunna, snalla",
         "yours": "ditt$, din$, dina$, ert$, era$",
         "someday": "en dag, nagon gang",

@@ -366,6 +366,11 @@ def test_requests_read_from_the_whole_mail(
             "Ditt konto raderas",
             "Ditt konto raderas enligt GDPR artikel 17. Verifiera nu.",
         ),
+        # A condition before a Spanish "¿", a relative's or neighbour's data.
+        ("", "Si cancelo la suscripción, ¿se borran mis datos automáticamente?"),
+        ("", "Jeśli zamknę konto, czy moje dane zostaną usunięte?"),
+        ("", "¿Qué datos tienen de mi exmarido? Se llama Juan Pérez."),
+        ("", "Podem dizer-me que dados têm sobre o meu vizinho?"),
         # A product's test dashboards are no personal data.
         ("", "Vous pouvez effacer ces tableaux de test pour moi ?"),
     ],
