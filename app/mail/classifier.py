@@ -23,8 +23,24 @@ MAX_NOISE = 3.0
 CLOSE_SECOND = 0.7  # a runner-up at 70 % of the winner's score or more: "ask staff"
 SUBJECT_FACTOR = 1.5  # people name the right in the subject line
 QUOTED_FACTOR = 0.25  # quoted replies (lines starting ">") are mostly our own words
+REPLY_SUBJECT_FACTOR = 1.0  # "Re: …": the subject replied to, as the writer's lines
 MAX_SCAN_CHARS = 20_000  # requests are short; this bounds the work on huge mail
 LOOKS_LIKE = 2.0  # one CLEAR cue or a loose intent: worth telling the sender we have it
+# "Re: Cuenta eliminada", "AW: Bestätigung der Löschung": a reply's subject is often
+# ours, so it counts no more than the writer's lines, and alone it never files: the
+# mail is acknowledged, and a reminder "Re: Delete my account" files by its body.
+_REPLY_SUBJECT = re.compile(
+    r"^\W*(?:re|aw|sv|odp|antw|r|res|vs|ynt)\s*(?:\[\d+\])?\s*:", re.IGNORECASE
+)
+# In a reply, what follows "-----Original Message-----" or "On … wrote:" is quoted.
+_REPLY_HEADER = re.compile(
+    r"^[ \t]*(?:-{3,} ?(?:original message|urspr[uü]ngliche nachricht"
+    r"|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht"
+    r"|mensagem original|oryginalna wiadomo\w*|ursprungligt meddelande) ?-{3,}"
+    r"|.{0,300}(?:wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|scrisse|escreveu"
+    r"|schreef|skrev|napisa[łl]\w*(?: ?\(a\))?) ?:)[ \t]*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +131,8 @@ _LGPD_ITEM = re.compile(
 
 def classify(subject: str, text: str) -> Classification:
     """Score `subject` and `text` against the cue table and give a triage verdict."""
-    segments = _segments(subject, text)
+    reply = _REPLY_SUBJECT.match(subject) is not None
+    segments = _segments(subject, text, reply)
     scores = dict.fromkeys(RequestType, 0.0)
     matched: list[str] = []
     for cue in _CUES:
@@ -124,7 +141,7 @@ def classify(subject: str, text: str) -> Classification:
             scores[cue.request_type] += cue.weight * factor
             matched.append(cue.label)
     language = detect_language(subject, text)
-    reading = _score_intents(subject, text, language, scores, matched)
+    reading = _score_intents(subject, text, language, scores, matched, reply)
     regulation, law_labels = _regulation(segments)
     matched.extend(law_labels)
     _score_articles(segments, regulation, scores, matched)
@@ -157,12 +174,27 @@ def classify(subject: str, text: str) -> Classification:
         doubts += 1
     threshold = THRESHOLD + min(MAX_NOISE, NOISE_STEP * doubts)
     matched.extend(f"noise: {phrase}" for phrase in noise)
+    # Only the rights' names, and never "my" or "me": a newsletter, a survey, a phishing
+    # notice ("ditt konto raderas enligt GDPR artikel 17") name the rights too.
+    cue_only = winner is None and not any(
+        i.request_type is best_type and i.strength >= THRESHOLD for i in reading.intents
+    )
+    impersonal = cue_only and not reading.personal and best > 0
+    if impersonal:
+        matched.append("noise: names a right, not the writer's own")
+    confident = (
+        best >= threshold
+        and second < best * CLOSE_SECOND
+        and not reading.asks_how
+        and not (impersonal and (reading.organisational or bool(noise)))
+    )
+    if confident and reply and not _said_in_body(best_type, reading, segments):
+        confident = False
+        matched.append("noise: only the subject of a reply says it")
     return Classification(
         request_type=best_type if best > 0 else None,
         regulation=regulation,
-        confident=best >= threshold
-        and second < best * CLOSE_SECOND
-        and not reading.asks_how,
+        confident=confident,
         language=language,
         scores=MappingProxyType(scores),
         matched=tuple(matched),
@@ -170,11 +202,30 @@ def classify(subject: str, text: str) -> Classification:
     )
 
 
-def _segments(subject: str, text: str) -> tuple[tuple[str, float], ...]:
+def _said_in_body(
+    request_type: RequestType,
+    reading: intents.Reading,
+    segments: tuple[tuple[str, float], ...],
+) -> bool:
+    """Whether the writer's own lines say it too, not only the subject replied to."""
+    if request_type in reading.in_body:
+        return True
+    own = segments[1][0]
+    weight = sum(
+        cue.weight
+        for cue in _CUES
+        if cue.request_type is request_type and cue.pattern.search(own)
+    )
+    return weight >= THRESHOLD
+
+
+def _segments(
+    subject: str, text: str, reply: bool = False
+) -> tuple[tuple[str, float], ...]:
     """Normalised (text, weight) pieces: subject, own lines, quoted lines."""
-    own, quoted = _split_quoted(text)
+    own, quoted = _split_quoted(text, reply)
     return (
-        (normalise(subject), SUBJECT_FACTOR),
+        (normalise(subject), _subject_factor(reply)),
         (normalise(own), 1.0),
         (normalise(quoted), QUOTED_FACTOR),
     )
@@ -254,11 +305,18 @@ def detect_language(subject: str, text: str) -> str | None:
     return detection.detect(subject + "\n" + own)
 
 
-def _split_quoted(text: str) -> tuple[str, str]:
+def _subject_factor(reply: bool) -> float:
+    return REPLY_SUBJECT_FACTOR if reply else SUBJECT_FACTOR
+
+
+def _split_quoted(text: str, reply: bool = False) -> tuple[str, str]:
     own: list[str] = []
     quoted: list[str] = []
+    below = False  # in a reply, under "-----Original Message-----" or "… wrote:"
     for line in text[:MAX_SCAN_CHARS].splitlines():
-        (quoted if line.lstrip().startswith(">") else own).append(line.lstrip(" >"))
+        below = below or (reply and _REPLY_HEADER.match(line) is not None)
+        is_quoted = below or line.lstrip().startswith(">")
+        (quoted if is_quoted else own).append(line.lstrip(" >"))
     return "\n".join(own), "\n".join(quoted)
 
 
@@ -268,6 +326,7 @@ def _score_intents(
     language: str | None,
     scores: dict[RequestType, float],
     matched: list[str],
+    reply: bool = False,
 ) -> intents.Reading:
     """Add the intent rules' findings to `scores` and `matched`; the reading."""
     # English is read too: people mix it in ("bitte mein Account deleten").
@@ -275,8 +334,8 @@ def _score_intents(
         read_with = [language] if language == "en" else [language, "en"]
     else:
         read_with = list(wording.WORDS)
-    own, quoted = _split_quoted(text)
-    pieces = ((subject, SUBJECT_FACTOR), (own, 1.0), (quoted, QUOTED_FACTOR))
+    own, quoted = _split_quoted(text, reply)
+    pieces = ((subject, _subject_factor(reply)), (own, 1.0), (quoted, QUOTED_FACTOR))
     reading = intents.read(pieces, read_with)
     if len(read_with) < len(wording.WORDS) and not any(
         intent.strength >= THRESHOLD for intent in reading.intents

@@ -35,6 +35,9 @@ FIRM = 3.0
 LOOSE = 2.0
 NEAR = 6  # words between an action and its object (German puts verbs last)
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
+FUZZY_TAIL = 6  # a word this much longer than a stem is not its typo
+OWN_FACTOR = 0.5  # pieces weighed at least this are the writer's own (not quoted)
+BODY = 1  # the pieces are the subject, the writer's own lines, the quoted lines
 FUZZY_CLASSES = frozenset({"erase", "access", "export", "data", "account"})
 MAX_SENTENCE_WORDS = 80
 SHORT = 4  # words: a line this short may leave out the "my"
@@ -42,7 +45,8 @@ MAX_SENTENCES = 200
 MAX_CHARS = 6_000  # requests say what they want at once; this bounds the work
 # Mail wraps lines inside sentences: a single line break is no boundary, a blank line is.
 # A full stop inside "raj.m@example.net" or "03.07.1988" is no boundary either.
-_SENTENCE = re.compile(r"[.!?;\u3002]+(?=\s|$)|[!?;\u3002]+|\n[ \t>]*\n")
+# "¿" and "¡" open a sentence: "Hola, pero ¿cómo elimino sus datos?" asks at "cómo".
+_SENTENCE = re.compile(r"[.!?;\u3002]+(?=\s|$)|[!?;\u3002\u00bf\u00a1]+|\n[ \t>]*\n")
 _WORD = re.compile(r"[a-z0-9]+")
 # Classes a verb with an attached pronoun may have.
 _ACTIONS = frozenset(
@@ -96,6 +100,10 @@ class Reading:
     organisational: bool
     # It asks how to do something ("How do I delete my account?"): never filed.
     asks_how: bool = False
+    # The writer speaks of their own ("my", "me") or writes for a client.
+    personal: bool = True
+    # The types a rule read firmly in the writer's own lines (not the subject alone).
+    in_body: frozenset[RequestType] = frozenset()
 
 
 Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
@@ -169,6 +177,8 @@ def _close(word: str, stem: str) -> bool:
     """One typo (a letter missing, extra, wrong or swapped) off the stem's start."""
     if len(stem) < FUZZY_MIN or len(word) < FUZZY_MIN - 1 or word[0] != stem[0]:
         return False
+    if len(word) > len(stem) + FUZZY_TAIL:
+        return False  # a long compound is no typo: "köparprofiler" is no "kopia"
     return any(
         OSA.distance(word[:size], stem, score_cutoff=1) <= 1
         for size in (len(stem) - 1, len(stem), len(stem) + 1)
@@ -187,11 +197,11 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
     for stem, classes in lexicon.suffixes:
         if word.endswith(stem) and len(word) > len(stem):
             found |= classes
-    if not found and language in _PARTICIPLE_PREFIX and word.startswith("ge"):
-        # German and Dutch past participles: "geblokkeerd", "gesperrt", "gewist".
-        return (
-            _classes(language, word[2:], guess=guess) if len(word) > 6 else frozenset()
-        )
+    participle = language in _PARTICIPLE_PREFIX and word[:2] == "ge" and len(word) > 6
+    if not found and participle:
+        # German and Dutch past participles: "geblokkeerd", "gesperrt", "gewist"; and
+        # if none, a misspelt word that starts with "ge" ("gegevns").
+        found |= _classes(language, word[2:], guess=False)
     if found:
         return frozenset(found)
     # Only an unknown word may be a misspelt one: "delte", "acount", "infomation". Only
@@ -206,6 +216,8 @@ def _classes(language: str, word: str, *, guess: bool) -> frozenset[str]:
         fuzzy = classes & FUZZY_CLASSES and len(exact_word) >= FUZZY_MIN
         if fuzzy and word[0] == exact_word[0] and OSA.distance(word, exact_word) <= 1:
             found |= classes & FUZZY_CLASSES
+    if not found and participle:  # a misspelt participle: "gelsöcht"
+        return _classes(language, word[2:], guess=True)
     return frozenset(found)
 
 
@@ -223,6 +235,7 @@ class _Sentence:
         self.words = list(words)
         self.factor = factor
         self.question = question  # it ended with "?"
+        self.lead: _Sentence | None = None  # the clause before its "¿", if any
         self.for_someone = False
         # An earlier sentence spoke of the writer's own data: "it", "them" may point to it.
         self.refers_back = False
@@ -235,8 +248,11 @@ class _Sentence:
         self.classes: list[set[str]] = [set() for _ in self.words]
         for language in languages:
             self._mark(language)
+        # Another language's words only for words the mail's own languages do not know:
+        # German "wissen" (to know) is no Dutch "wissen" (to erase).
+        known = [bool(classes) for classes in self.classes]
         for language in others:
-            self._mark(language, _CONTENT)
+            self._mark(language, _CONTENT, known)
         # Typos are guessed in the mail's own language only ("transmettre" is no typo of
         # "transmit"), and only for words that no language knows.
         for index, word in enumerate(self.words):
@@ -266,15 +282,24 @@ class _Sentence:
                 ):
                     self.classes[index] |= _CLITIC_CLASSES[word_class]
 
-    def _mark(self, language: str, only: frozenset[str] | None = None) -> None:
+    def _mark(
+        self,
+        language: str,
+        only: frozenset[str] | None = None,
+        known: Sequence[bool] = (),
+    ) -> None:
         lexicon = _lexicon(language)
         for start, word in enumerate(self.words):
+            if known and known[start]:
+                continue
             # A phrase marks its first word; its words keep their own classes too
             # ("nie chcę więcej" is a stop phrase, and "chcę" still says "I want").
             for words, whole, classes in lexicon.phrases.get(word, ()):
                 if self._phrase_at(start, words, whole):
                     self.classes[start] |= classes if only is None else classes & only
         for index, word in enumerate(self.words):
+            if known and known[index]:
+                continue
             classes = _classes(language, word, guess=False)
             self.classes[index] |= classes if only is None else classes & only
 
@@ -339,6 +364,20 @@ class _Sentence:
                 return index, index
         return None
 
+    def relative(self, index: int) -> bool:
+        """A relative pronoun just before `index`: "… som inte används längre"."""
+        return index > 0 and "which" in self.classes[index - 1]
+
+    def again(self, word_class: str) -> tuple[int, int] | None:
+        """A "not" with "again" before a word of the class: "No me volváis a llamar",
+        "não voltem a ligar"."""
+        for index in self.at("again"):
+            if self.preceded(index, "neg", 3):
+                for j in range(index + 1, min(len(self.classes), index + 4)):
+                    if word_class in self.classes[j]:
+                        return index, j
+        return None
+
     def near(
         self, first: str, others: Iterable[str], reach: int = NEAR
     ) -> tuple[int, int] | None:
@@ -357,8 +396,18 @@ class _Sentence:
     def _someone_elses(self, index: int) -> bool:
         if not self.classes[index] & {"data", "account", "detail"}:
             return False
+        # "Faktureringsadress", "poprawienie adresu w danych rozliczeniowych": the
+        # company's billing details, not a person's.
+        if "detail" in self.classes[index] and any(
+            "billing" in c for c in self.classes[max(0, index - 3) : index + 4]
+        ):
+            return True
         # "Testdaten", "mis datos de prueba": test data are nobody's personal data.
         if any("test" in c for c in self.classes[max(0, index - 1) : index + 3]):
+            return True
+        # "¿Qué datos tienen de mi exmarido?", "sobre o meu vizinho": a relative's or a
+        # neighbour's, not the writer's (unless an agent writes).
+        if not self.for_someone and self.relative_of(index):
             return True
         # "My colleague wants his data deleted", "my colleague's account": his, not mine
         # (unless an agent writes).
@@ -368,11 +417,28 @@ class _Sentence:
             and ("theirs" in self.classes[index - 1] or self.words[index - 1] == "s")
         )
 
+    def relative_of(self, index: int) -> bool:
+        """A relative or neighbour of the writer's within a few words after `index`."""
+        for j in range(index + 1, min(len(self.classes), index + 7)):
+            if "relation" in self.classes[j] and "mine" in self.classes[j - 1]:
+                return True
+        return False
+
     def _negated(self, index: int, word_class: str) -> bool:
         # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
         # ("Don't use my data for marketing": the "not" is the wish itself.)
         if word_class in ("stop", "neg", "want", "object", "sell", "optout", "use"):
             return False
+        # "Auf keinen Fall mein Konto oder meine Daten löschen": however far before.
+        if any("never" in self.classes[j] for j in range(index)):
+            return True
+        # "Dass mein Konto gelöscht wurde", "ha sido eliminada", "cuenta eliminada",
+        # "Bestätigung der Löschung": what was done is reported, not asked, unless a
+        # wish says it is to be done.
+        near = range(max(0, index - 2), min(len(self.classes), index + 3))
+        reported = any(self.classes[j] & {"done", "confirm"} for j in near)
+        if reported and not self.has("want"):
+            return True
         # Four words back reaches "I don't want it deleted". "Not just unsubscribed",
         # "niet alleen verbergen, echt verwijderen": the "not" takes only the next word.
         for j in range(max(0, index - 4), index):
@@ -394,6 +460,72 @@ class _Sentence:
         # "Before I close my account, send me ...": a plan in a side clause, not the ask.
         return any("before" in self.classes[j] for j in before)
 
+    def own_detail(self) -> bool:
+        """A detail (name, address) that is not a company's billing detail."""
+        return any(not self._someone_elses(i) for i in self.at("detail"))
+
+    def updated(self) -> bool:
+        """The writer reports an update done, and asks none here: "ho aggiornato la
+        sezione … con il nuovo fornitore di email" (not "Ho cambiato numero,
+        aggiornatelo")."""
+        # "He cambiado de apellido", "alterei o nome": a change of the writer's own is
+        # the fresh detail, not an update of our records.
+        changes = [i for i in self.at("rectify") if "fresh" not in self.classes[i]]
+        return (
+            self.has("done")
+            and bool(changes)
+            and all(self._negated(index, "rectify") for index in changes)
+        )
+
+    def conditional(self, index: int) -> bool:
+        """A question opened by an "if" before `index`: "If I cancel, will you delete
+        my data?", "Se un giorno decidessi di chiudere il mio account, …?" (but not "if
+        possible", "si pueden": a polite request)."""
+        # "If you still have my data, can you send it?" asks all the same: the
+        # condition is the writer's ("if I", "si algún día quisiera").
+        if not self.question or self.has("please"):
+            return False  # "If I send my ID, can you delete my account?" asks
+        lead = self.lead
+        if lead is not None and lead.opens_with_if(len(lead.words)):
+            clause = lead.classes + self.classes[:index]
+        elif self.opens_with_if(index):
+            clause = self.classes[:index]
+        else:
+            return False
+        return any(c & {"self", "someday"} for c in clause)
+
+    def opens_with_if(self, index: int) -> bool:
+        """An "if" in the sentence's first words, before `index`, not "if possible"."""
+        for j in range(min(index, 4)):
+            if "if" in self.classes[j]:
+                after = self.classes[j + 1 : j + 4]
+                return not any("possible" in classes for classes in after)
+        return False
+
+    def forbids(self, word_class: str) -> bool:
+        """A "not" right before the action, as a wish, not a condition or a report:
+        "NO la borréis", "não me descadastrem", "auf keinen Fall … löschen" (but not
+        "Do not archive it, remove it", nor "if it is not deleted by Friday")."""
+        for index in self.at(word_class):
+            if self.opens_with_if(index):
+                continue
+            if any("never" in self.classes[j] for j in range(index)):
+                return True
+            for j in range(max(0, index - 4), index):
+                between = self.classes[j + 1 : index]
+                # Right before it, or with only a wish between: "NIE chcę się wypisywać".
+                close = index - j <= 2 or any("want" in c for c in between)
+                if (
+                    "neg" in self.classes[j]
+                    and close
+                    and "only" not in self.classes[j + 1]
+                ):
+                    return True
+            for k in range(index + 1, min(len(self.classes), index + 3)):
+                if "negafter" in self.classes[k]:
+                    return True
+        return False
+
     def negated_any(self, word_class: str) -> bool:
         """Whether a word of the class is there with a "not" just before it."""
         return any(self._negated(index, word_class) for index in self.at(word_class))
@@ -412,6 +544,11 @@ class _Sentence:
         if any("howcome" in classes for classes in opening):
             return False  # "Hoe kan het dat jullie nog mijn gegevens hebben?" complains
         if any("howto" in classes for classes in opening):
+            return True
+        # "Dove si modifica?" asks how; "Where can I see my data?" asks for it.
+        if any("where" in classes for classes in opening) and not self.has(
+            "access", "receive", "export"
+        ):
             return True
         # "Czy da się pobrać wszystkie moje dane w jednym zipie?" asks for a file too.
         given = self.has("receive") or (self.has("export") and self.has("format"))
@@ -455,6 +592,7 @@ class _Found:
     decisive: bool  # a restriction that says to keep the data: it outranks the rest
     asks: bool  # a how-to question: never more than LOOSE, wherever it stands
     unsub: bool = False  # an objection read from "unsubscribe", "darme de baja" alone
+    partial: bool = False  # an erasure of one detail only ("de bedrijfsnaam weghalen")
 
 
 def _sentence_intents(sentence: _Sentence) -> list[_Found]:
@@ -469,12 +607,20 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         strength: float,
         pair: tuple[int, int],
         decisive: bool = False,
+        partial: bool = False,
     ) -> None:
         label = sentence.label(request_type, pair)
         if asks:  # worth acknowledging, never filing: staff decide
             label = f"{label} (a how-to question)"
         unsub = "unsub" in sentence.classes[pair[0]]
-        found.append(_Found(request_type, strength, label, decisive, asks, unsub))
+        if sentence.conditional(min(pair)):
+            strength, label = min(strength, LOOSE), f"{label} (a condition)"
+        elif sentence.has("third") and not sentence.for_someone:
+            # "Que dados vocês têm sobre ele?", "vad han gjort": someone else's.
+            strength, label = min(strength, LOOSE), f"{label} (someone else)"
+        found.append(
+            _Found(request_type, strength, label, decisive, asks, unsub, partial)
+        )
 
     own = sentence.own_object()
     short = len(sentence.words) <= SHORT
@@ -483,17 +629,46 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     if sentence.refers_back:
         objects += ("pron",)
     # Erasure, or "remove me from your list" (an objection to the mailing).
-    if pair := sentence.near("erase", ("list",), NEAR + 2):
-        if sentence.has("me", "mine"):
+    # "Al mijn gegevens wissen, uit alle lijsten" erases the data, not only the address.
+    erased_data = own and sentence.near("erase", ("data", "account"), 3)
+    if (pair := sentence.near("erase", ("list",), NEAR + 2)) and not erased_data:
+        # Not "ich lösche Ihre Kontaktdaten aus meiner Liste" (a recruiter's offer).
+        if sentence.has("me", "mine") and not sentence.of_self(pair):
             fire(RequestType.OBJECTION, FIRM, pair)
     elif (
         own
         and (pair := sentence.near("erase", objects))
         and not sentence.of_self(pair)  # "I deleted my account by mistake"
-    ) or ((pair := sentence.near("erase", ("me",), 2)) and not listed):
+        and not sentence.classes[pair[1]] & {"data", "account", "everything"}
+        and "detail" in sentence.classes[pair[1]]
+    ):
+        fire(RequestType.ERASURE, FIRM, pair, partial=True)  # one detail removed
+    elif (
+        own
+        and (pair := sentence.near("erase", objects))
+        and not sentence.of_self(pair)  # "I deleted my account by mistake"
+    ) or (
+        (pair := sentence.near("erase", ("me",), 2))
+        and not listed
+        # "Vous pouvez les effacer pour moi": the "me" it is done for, not its object.
+        and "forme" not in sentence.classes[pair[1] - 1]
+    ):
         fire(RequestType.ERASURE, FIRM, pair)
-    elif short and (pair := sentence.near("erase", objects)):
+    elif (
+        short
+        and (pair := sentence.near("erase", objects))
+        and not sentence.has("yours")  # "Ditt konto raderas": a notice, or phishing
+    ):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
+    elif (
+        own
+        and sentence.has("want")
+        and (pair := sentence.near("erase", objects, 2 * NEAR))
+        and not sentence.of_self(pair)
+    ):
+        # "Ich will, dass mein Zugang und alles, was zu meiner Person bei Ihnen liegt,
+        # verschwindet": a wish frames the sentence, the verb comes last.
+        fire(RequestType.ERASURE, FIRM, pair)
     elif (both := sentence.together("erase", "me")) is not None and not listed:
         fire(RequestType.ERASURE, FIRM, (both, both))  # "dimenticatemi", "olvidadme"
     elif (
@@ -521,6 +696,10 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         )
         or (
             (pair := sentence.near("want", mail_words, 6))
+            # "Não quero sair da newsletter": the "not" keeps the subscription.
+            and not sentence.negated_any("unsub")
+            # "If you no longer wish to receive our offers, …": a footer's offer.
+            and not sentence.opens_with_if(pair[0])
             # the "not" goes with the wish: "I don't want", "ich will keine Werbung"
             and any(
                 "neg" in c for c in sentence.classes[max(0, pair[0] - 2) : pair[0] + 3]
@@ -531,6 +710,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
             and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
         )
         or (pair := sentence.framed("contact", "neg", "more"))
+        or (pair := sentence.again("contact"))
         or (short and (pair := sentence.near("stop", mail_words, 3)))
         or (
             (
@@ -588,7 +768,11 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         own
         and (
             (pair := sentence.near("stop", ("use",), 5))
-            or (pair := sentence.near("neg", ("use",), 4))
+            or (
+                (pair := sentence.near("neg", ("use",), 4))
+                # "min gamla adress som inte används längre": a relative clause
+                and not sentence.relative(pair[0])
+            )
             # "Ich will nicht, dass Sie meine Daten weiter nutzen"
             or (sentence.has("want") and (pair := sentence.near("neg", ("use",), 6)))
         )
@@ -649,6 +833,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
                 # "Which data do you hold?", not "two records, which I've since deleted".
                 (sentence.question or short or sentence.has("want", "aboutme"))
                 and (pair := sentence.near("question", ("data",), 3))
+                # "com as quais os dados foram compartilhados": a relative pronoun
+                and not (pair[0] > 0 and "relative" in sentence.classes[pair[0] - 1])
             )
             or (pair := sentence.near("access", ("question",), 3))
         )
@@ -656,7 +842,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         fire(RequestType.ACCESS, FIRM, pair)
     elif sentence.has("aboutme") and not found:
         spot = sentence.at("aboutme")[0]
-        if sentence.has("question", "data", "access"):
+        someone = not sentence.for_someone and sentence.relative_of(spot - 1)
+        if sentence.has("question", "data", "access") and not someone:
             fire(RequestType.ACCESS, FIRM, (spot, spot))
     return found
 
@@ -664,7 +851,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
 def _sentences(
     text: str, languages: Sequence[str], factor: float, others: Sequence[str] = ()
 ) -> list[_Sentence]:
-    found = []
+    found: list[_Sentence] = []
+    lead: _Sentence | None = None
     text = text[:MAX_CHARS]
     start = 0
     ends = [*_SENTENCE.finditer(text), None]
@@ -680,9 +868,15 @@ def _sentences(
             continue  # "Art. 17", "ul. Długa": the sentence goes on
         if words:
             asked = end is not None and "?" in end.group()
-            found.append(
-                _Sentence(words[:MAX_SENTENCE_WORDS], languages, factor, asked, others)
+            sentence = _Sentence(
+                words[:MAX_SENTENCE_WORDS], languages, factor, asked, others
             )
+            sentence.lead = lead
+            found.append(sentence)
+        # "Si cancelo la suscripción, ¿se borran mis datos?": what comes before a "¿"
+        # leads into the question.
+        opens = end is not None and set(end.group()) <= {"\u00bf", "\u00a1"}
+        lead = found[-1] if opens and words and found else None
         if end is not None:
             start = end.end()
     return found
@@ -700,7 +894,8 @@ def read(
     too, for mail whose language was guessed wrong.
     An intent's strength is its rule's times its piece's factor. What the writer says
     in one sentence (the data to keep, the detail that is wrong, "my data" that a later
-    "it" points to) is shared by the sentences of the pieces with a factor of 1 or more;
+    "it" points to) is shared by the sentences of the pieces with a factor of
+    `OWN_FACTOR` or more (the subject, a reply's too, and the writer's lines);
     quoted lines, mostly our own words, neither give nor take it.
     """
     known = [language for language in languages if language in wording.WORDS]
@@ -708,7 +903,12 @@ def read(
     pieces_read = [
         (_sentences(text, known, factor, more), factor) for text, factor in pieces
     ]
-    main = [s for sentences, factor in pieces_read if factor >= 1 for s in sentences]
+    main = [
+        s
+        for sentences, factor in pieces_read
+        if factor >= OWN_FACTOR
+        for s in sentences
+    ]
     # An agent writes of "her data": then the third person is the data subject's own.
     if any(sentence.has("agent") for sentence in main):
         for sentence in main:
@@ -718,8 +918,11 @@ def read(
         or (sentence.has("pending") and sentence.has("use"))
         for sentence in main
     )
+    # A new e-mail provider or the company's billing address is no detail of the
+    # writer's: a fresh detail counts when it is their own.
     names_detail = any(
-        (sentence.has("detail") and sentence.has("wrong", "fresh"))
+        (sentence.own_detail() and sentence.has("wrong"))
+        or (sentence.own_detail() and sentence.has("fresh") and not sentence.updated())
         or (sentence.has("data") and sentence.has("wrong"))
         for sentence in main
     )
@@ -734,7 +937,9 @@ def read(
     # mail asks how, whatever else it says; staff decide.
     # A lone "como", "come", "jak" also means "as": only at the start of the subject or
     # of the mail's first lines does it ask how.
-    opening = [s for sentences, f in pieces_read if f >= 1 for s in sentences[:2]]
+    opening = [
+        s for sentences, f in pieces_read if f >= OWN_FACTOR for s in sentences[:2]
+    ]
     asks_how = any(sentence.asks_how() for sentence in main) or any(
         sentence.question and sentence.howto() for sentence in opening
     )
@@ -748,18 +953,24 @@ def read(
             sentence.own() and sentence.has("data", "account", "detail", "everything")
         )
     best: dict[RequestType, Intent] = {}
+    read_in: dict[RequestType, _Sentence] = {}  # the sentence each was read in
+    in_body: set[RequestType] = set()
+    partial = False  # the erasure kept removes one detail only
     decisive: set[RequestType] = set()
     unsubscribing = False  # the objection kept was read from an unsubscribe word
     has_format = any(sentence.has("format") for sentence in main)
     asked: set[RequestType] = set()  # types the body asks how to do
     wished: set[RequestType] = set()  # types the body asks for
-    for sentences, factor in pieces_read:
+    for piece, (sentences, factor) in enumerate(pieces_read):
+        body = piece == BODY  # the writer's own lines
         for sentence in sentences:
             for item in _sentence_intents(sentence):
-                if factor == 1.0:
+                if body:
                     (asked if item.asks else wished).add(item.request_type)
                 strength = item.strength * factor
                 label = item.label
+                if body and strength >= FIRM and not (item.asks or asks_how):
+                    in_body.add(item.request_type)
                 if item.asks or asks_how:
                     strength = min(strength, LOOSE)
                     if not item.asks:
@@ -769,9 +980,12 @@ def read(
                     best[item.request_type] = Intent(
                         item.request_type, strength, label, sentence.text
                     )
+                    read_in[item.request_type] = sentence
+                    if item.request_type is RequestType.ERASURE:
+                        partial = item.partial
                     if item.request_type is RequestType.OBJECTION:
                         unsubscribing = item.unsub
-                if item.decisive and factor >= 1 and not item.asks:
+                if item.decisive and factor >= OWN_FACTOR and not item.asks:
                     decisive.add(item.request_type)
     # "You have my old address, I moved to 5 High St.": no "please update", but worth
     # acknowledging; staff decide.
@@ -791,6 +1005,21 @@ def read(
         if held.strength > LOOSE:
             label = f"{held.label} (the mail asks how)"
             best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
+    # "Por favor NO la borréis", "NIE chcę się wypisywać": a mail that says not to
+    # delete (or not to unsubscribe) is not filed as the deletion (or objection) another
+    # line seems to ask for; staff read it.
+    for request_type, word_class in (
+        (RequestType.ERASURE, "erase"),
+        (RequestType.OBJECTION, "unsub"),
+    ):
+        held = best.get(request_type)
+        if (
+            held is not None
+            and held.strength > LOOSE
+            and any(sentence.forbids(word_class) for sentence in main)
+        ):
+            label = f"{held.label} (the mail also says not to)"
+            best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
     # The data to be kept and its use stopped, said across sentences: "Niet doorgeven,
     # niet gebruiken, maar ook niet wissen", about the writer's own data.
     if keeps_data and spoke_of_own and RequestType.RESTRICTION not in best:
@@ -798,6 +1027,8 @@ def read(
             pair = sentence.near("stop", ("use",), 5) or sentence.near(
                 "neg", ("use",), 4
             )
+            if pair is not None and sentence.relative(pair[0]):
+                pair = None
             if pair is not None and not asks_how and not sentence.of_self(pair):
                 label = f"{sentence.label(RequestType.RESTRICTION, pair)} (kept)"
                 best[RequestType.RESTRICTION] = Intent(
@@ -838,12 +1069,44 @@ def read(
         # "Darme de baja de todo y que eliminen mi cuenta": signing off everything, with
         # no newsletter named, is part of the deletion.
         outranked = (RequestType.OBJECTION,)
+    elif (
+        RequestType.ERASURE in best
+        and RequestType.OBJECTION in best
+        and best[RequestType.OBJECTION].strength > LOOSE
+        and not read_in[RequestType.OBJECTION].has("list", "marketing", "object")
+        and not partial  # "stop emailing me and delete my email address" objects
+    ):
+        # "Merci d'effacer mes coordonnées, je ne veux plus être contactée": no mail
+        # reaches who is erased; the deletion is the request.
+        outranked = (RequestType.OBJECTION,)
     elif RequestType.OPT_OUT in best:
         # "Opt out of the sale and sharing": the specific right, not a general objection
         # to marketing, and "sharing" there is no request to see the data.
         outranked = (RequestType.OBJECTION, RequestType.ACCESS)
     for request_type in outranked:
         best.pop(request_type, None)
+    # "De bedrijfsnaam weghalen" beside "mijn naam wijzigen": one detail removed is
+    # part of the correction.
+    corrected = read_in.get(RequestType.RECTIFICATION)
+    if (
+        partial
+        and corrected is not None
+        and corrected is read_in.get(RequestType.ERASURE)
+        and corrected.has("rectify")
+        and RequestType.RECTIFICATION in best
+    ):
+        best.pop(RequestType.ERASURE, None)
+    # "Nunca autoricé que compartieran mi información … eliminen toda mi información":
+    # sharing complained of beside a deletion is no opt-out of a sale.
+    sharing = read_in.get(RequestType.OPT_OUT)
+    if (
+        sharing is not None
+        and RequestType.ERASURE in best
+        and RequestType.OPT_OUT in best
+        and all("sharing" in c for c in sharing.classes if "sell" in c)
+        and not sharing.has("optout")
+    ):
+        del best[RequestType.OPT_OUT]
     # "A copy of my data as CSV, to move to another provider" asks for portability;
     # without a file format or a new provider, "send me and pass on my data" is access.
     access = best.get(RequestType.ACCESS)
@@ -865,4 +1128,11 @@ def read(
     # "my data".
     personal = any(sentence.own() or sentence.for_someone for sentence in main)
     collective = any(sentence.has("we") for sentence in main)
-    return Reading(tuple(best.values()), collective and not personal, asks_how)
+    # "I ask for restriction of processing": the writer, if not "my" data.
+    return Reading(
+        tuple(best.values()),
+        collective and not personal,
+        asks_how,
+        personal,
+        frozenset(in_body),
+    )

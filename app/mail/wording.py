@@ -38,6 +38,14 @@ The classes:
   complains, it does not ask how).
 - boilerplate: a disclaimer's words ("intended recipient", "notify the sender"): such a
   sentence says nothing about what the writer wants.
+- look-alikes (`_LOOKALIKES`, added to each language's classes): done and confirm (a
+  deletion reported: "wurde", "ha sido", "cuenta eliminada", "Bestätigung"), never ("auf
+  keinen Fall"), if, someday and possible ("if I ever…?", but "if possible", "if so"),
+  please ("can you": a condition that still asks), third (he, she: someone else's data),
+  yours ("ditt konto": a notice), billing (a company's billing details), which and
+  relative (relative pronouns), sharing (the "share" of sell), again ("no me volváis a
+  llamar"), forme ("pour moi"), relation ("de mi exmarido": someone else), where ("Dove si modifica?": a how-to, unless it asks
+  to see or get the writer's data).
 """
 
 from typing import Final
@@ -125,7 +133,10 @@ _EN: Words = {
     "self": "i$, i m, i d, i ve, i ll",
     "we": "we$, our$, us$, ours$",
     "theirs": "her$, his$, their$, hers$",
-    "agent": "on behalf of, acting for, my client, our client, power of attorney",
+    "agent": (
+        "on behalf of, acting for, my client, our client, power of attorney, "
+        "authorized agent, authorised agent"
+    ),
     "neg": (
         "don t, do not, dont$, not$, no$, never$, can t, cannot, couldn t, unable, won "
         "t, doesn t, didn t, isn t, wasn t"
@@ -886,14 +897,254 @@ CLITICS: Final[dict[str, dict[str, str]]] = {
     "it": {"mi": "me", "li": "pron", "lo": "pron", "la": "pron", "le": "pron"},
 }
 
+# What makes a look-alike: the words that say an action is reported, not asked ("done":
+# "has been deleted", "wurde gelöscht", "cuenta eliminada"), that it must never happen
+# ("never": "auf keinen Fall", "en ningún caso"), that it is a condition ("if": "if I
+# cancel, will you delete…?", with "possible" for the polite "if possible"), that it is
+# about someone else ("third": "what do you have on him", "sobre ele"), and questions
+# that ask where or how something works (added to "askhow").
+_LOOKALIKES: dict[str, Words] = {
+    "en": {
+        "relation": "husband, wife, neighbour, neighbor, son$, daughter, mother, father, boss$, employee, colleague, ex$, ex wife, ex husband, partner$, boyfriend, girlfriend, competitor",
+        "please": "can you$, could you$, would you please, please$",
+        "yours": "your$, yours$",
+        "someday": "one day, some day, someday, ever$",
+        "which": "which$",
+        "relative": "with which, to which, of which",
+        "sharing": "share, sharing, shared",
+        "agent": "executor, estate of, my late, deceased",
+        "pron": "these$",
+        "erase": "disappear",
+        "where": "where do i, where can i, where do we, where can we",
+        "confirm": "confirmation",
+        "forme": "for me$",
+        "billing": "billing, invoice, invoicing, vat$",
+        "done": "been$, was deleted, were deleted, was removed, found out, i noticed",
+        "never": "under no circumstances, in no case, by no means, on no account",
+        "if": "if$, in case, whether$",
+        "possible": "possible$, possibl, you can$, you could$, necessary$, needed$, so$",
+        "third": "he$, she$, him$",
+        "askhow": ("how does it work, how does the, how does your"),
+    },
+    "de": {
+        "relation": "nachbar, mannes$, ehemann, ehefrau, sohn, sohnes, tochter, mutter, vater, vaters, chef$, chefs$, mitarbeiter, kolleg, ex mann, ex frau, exfrau, exmann, konkurrent",
+        "please": "konnen sie, konnt ihr, bitte$",
+        "yours": "ihr$, ihre$, ihres$, dein, euer$, eure$",
+        "someday": "eines tages, irgendwann",
+        "which": "die$, der$",
+        "sharing": "teilen, weitergeb, weitergab",
+        "agent": "nachlass, erbin$, erbe$, verstorben",
+        "erase": "verschwind",
+        "where": "wo kann ich, wo finde ich, wo stelle ich, wo konnen wir",
+        "confirm": "bestatigung, bestaetigung",
+        "forme": "fur mich, fuer mich",
+        "billing": "rechnung, *rechnung, ust$",
+        "done": "wurde$, wurden$, worden$, habe erfahren, erfahren habe",
+        "never": "auf keinen fall, unter keinen umstanden, keinesfalls, auf gar keinen",
+        "if": "wenn$, falls$, sofern$, ob$",
+        "possible": "moglich, moeglich, notig, noetig, erforderlich, ja$, dem so",
+        "askhow": ("wie funktioniert, wie lauft, wie ablauft, wie das ablauft"),
+    },
+    "fr": {
+        "relation": "voisin, mari$, femme$, fils$, fille$, mere$, pere$, patron, employe, collegue, ex$, concurrent",
+        "please": "pouvez vous, pourriez vous, merci de, s il vous plait",
+        "yours": "votre$, vos$, ton$, tes$",
+        "someday": "un jour",
+        "which": "qui$",
+        "relative": "lesquel, auxquel, desquel",
+        "sharing": "partag",
+        "agent": "succession, defunt, decede",
+        "pron": "ces$",
+        "data": "fiche$, fiches$",
+        "erase": "disparai",
+        "where": "ou est ce que je, ou puis je, ou est ce qu on, ou peut on",
+        "before": "merci pour",
+        "confirm": "confirmation",
+        "forme": "pour moi",
+        "billing": "factur, tva$",
+        "done": ("ai$, ete$, supprimee$, supprimees$, effacee$, effacees$"),
+        "never": "en aucun cas, sous aucun pretexte, surtout pas",
+        "if": "si$",
+        "possible": "possible$, besoin$, necessaire$, vous pouvez, vous pouviez, oui$, c est",
+        "third": "sur elle, sur lui, d elle$, de lui$",
+        "askhow": ("comment fonctionne, comment ca marche, comment se passe"),
+    },
+    "es": {
+        "self": "cancelo$, cierro$, doy de baja",
+        "relation": "exmarido, marido, esposa, exesposa, mujer$, vecin, hijo$, hija$, madre$, padre$, jefe$, emplead, companer, socio$, expareja, novio$, novia$, competencia$",
+        "please": "pueden, podeis, podrian, podriais, por favor",
+        "yours": "tu$, tus$, vuestr",
+        "someday": "algun dia, algun momento",
+        "relative": "los cuales, las cuales, la cual, el cual, lo cual",
+        "sharing": "compart",
+        "agent": "fallecid, albacea, heredero, heredera",
+        "again": "volvais, vuelvan, vuelvas, vuelva, volver$",
+        "wrong": "mal$",
+        "use": "useis, usais, usasen, usaran, usemos",
+        "erase": "desaparec",
+        "where": "donde puedo, donde se, donde lo, donde encuentro",
+        "confirm": "confirmacion",
+        "forme": "por mi$, para mi$",
+        "billing": "factur, cif$, fiscal$",
+        "done": (
+            "he$, hemos$, sido$, fue$, fueron$, eliminada$, eliminado$, eliminadas$, eliminados$, "
+            "borrada$, borrado$, borradas$, borrados$, suprimida$, suprimido$, "
+            "suprimidos$, suprimidas$"
+            ", j ai appris, ai decouvert, j ai remarque"
+            ", me he enterado, me entere, descubri$"
+        ),
+        "never": "en ningun caso, de ninguna manera, de ningun modo, bajo ningun",
+        "if": "si$, en caso de",
+        "possible": "posible$, necesario$, pueden$, podeis$, puedes$, es asi, es el caso",
+        "third": "sobre ella, de ella$",
+        "askhow": (
+            "como funciona, como es el proceso, como elimino, como borro, como cambio, "
+            "como hago"
+        ),
+    },
+    "it": {
+        "self": "chiudo$, disdico$",
+        "relation": "vicin, marito, moglie, figlio, figlia, madre$, padre$, capo$, dipendente, collega, ex$, concorrente",
+        "please": "potete, potreste, per favore, per cortesia",
+        "yours": "tuo$, tua$, tuoi$, vostr",
+        "someday": "un giorno, prima o poi",
+        "relative": "i quali, le quali, il quale, la quale",
+        "sharing": "condivi",
+        "agent": "defunt, decedut, erede$",
+        "again": "tornate a, torniate a",
+        "erase": "scompa",
+        "where": "dove posso, dove si, dove trovo, dove lo",
+        "before": "grazie per la, grazie per il",
+        "confirm": "conferma$",
+        "forme": "per me$",
+        "billing": "fattur, partita iva",
+        "done": (
+            "ho$, stato$, stata$, stati$, state$, eliminato$, eliminata$, eliminati$, "
+            "cancellato$, cancellata$, cancellati$"
+            ", ho scoperto, sono venuto a sapere, sono venuta a sapere"
+        ),
+        "never": "in nessun caso, per nessun motivo, assolutamente non",
+        "if": "se$, qualora, nel caso",
+        "possible": "possibile$, necessario$, potete$, puoi$, si$, e cosi, e il caso",
+        "third": "lui$, su di lui",
+        "askhow": ("come funziona, come avviene"),
+    },
+    "nl": {
+        "relation": "buurman, buurvrouw, man$, vrouw$, zoon, dochter, moeder, vader, baas$, werknemer, collega, ex$, concurrent",
+        "please": "kunnen jullie, kunt u, graag$, alsjeblieft, alstublieft",
+        "yours": "uw$, jouw$",
+        "someday": "ooit, op een dag",
+        "which": "die$",
+        "sharing": "delen, gedeeld, deel$, deelt$",
+        "agent": "overleden, executeur, erfgenam",
+        "erase": "verdwijn",
+        "where": "waar kan ik, waar vind ik, waar stel ik",
+        "before": "bedankt voor",
+        "confirm": "bevestiging",
+        "forme": "voor mij, voor me$",
+        "billing": "factu, btw$",
+        "done": "werd$, werden$, geweest$, ben erachter gekomen, heb ontdekt",
+        "never": "in geen geval, absoluut niet, zeker niet",
+        "if": "als ik, als wij, als we, als jullie, als u$, als het, indien, mocht$",
+        "possible": "mogelijk, nodig$, kunnen$, kan$, zo is, ja$",
+        "third": "hun$",
+        "askhow": ("hoe werkt, hoe gaat dat, hoe verloopt"),
+    },
+    "pt": {
+        "self": "cancelo$, fecho$, encerro$",
+        "relation": "vizinh, marido, esposa, filho$, filha$, mae$, pai$, chefe$, funcionari, socio$, namorad, ex socio, concorrente",
+        "please": "podem, poderiam, por favor",
+        "yours": "teu$, tua$, vosso, vossa",
+        "someday": "um dia, algum dia",
+        "relative": "as quais, os quais, a qual, o qual",
+        "sharing": "compartilh, partilh",
+        "agent": "falecid, herdeir, inventariante",
+        "again": "voltem, voltar a, volte$",
+        "erase": "desaparec",
+        "where": "onde posso, onde se, onde encontro",
+        "before": "obrigado pela, obrigada pela",
+        "confirm": "confirmacao",
+        "forme": "para mim, por mim",
+        "billing": "fatur, cobranca, cnpj",
+        "done": (
+            "foi$, foram$, sido$, atualizei, corrigi$, recebi$, "
+            "cancelei, removi$, excluida$, excluido$, excluidos$, excluidas$, "
+            "apagada$, apagado$, apagados$, apagadas$, eliminada$, eliminado$, "
+            "eliminados$, eliminadas$, exclui$, apaguei$, eliminei$"
+            ", descobri$, fiquei sabendo"
+        ),
+        "never": "de jeito nenhum, de forma alguma, em caso algum, em hipotese alguma",
+        "if": "se$, caso$",
+        "possible": "possivel$, necessario$, puderem$, podem$, sim$, for o caso",
+        "third": "sobre ele, sobre ela, dele$, dela$",
+        "askhow": ("como funciona, como e o processo, como faco, como altero"),
+    },
+    "pl": {
+        "self": "zamkne$, zrezygnuje$, anuluje$, wypowiem$",
+        "relation": "sasiad, meza$, zony$, syna$, corki$, matki$, ojca$, szefa$, pracownik, kolegi, bylego, bylej, konkurenc",
+        "please": "prosze, czy mozecie, czy moglibyscie",
+        "yours": "twoj, twoje, wasz, wasze",
+        "someday": "kiedys",
+        "which": "ktory, ktora, ktore, ktorych",
+        "sharing": "udostepni",
+        "agent": "zmarl, spadkobier",
+        "pron": "tych$, tego$, te$",
+        "erase": "znikn",
+        "where": "gdzie moge, gdzie mozna, gdzie znajde",
+        "before": "dziekuje za",
+        "confirm": "potwierdzenie$, potwierdzenia$",
+        "forme": "dla mnie, za mnie",
+        "billing": "faktur, rozliczen, rozlicze, nip$, firmy$, siedzib",
+        "done": "zostal, zostala, zostalo, zostaly, dowiedzialem, dowiedzialam",
+        "never": "w zadnym wypadku, pod zadnym pozorem, absolutnie nie",
+        "if": "jesli, jezeli, gdyby, jakby, jak do",
+        "possible": "mozliwe, mozna$, trzeba$, potrzeb, tak$",
+        "third": "on$",
+        "askhow": "jak dziala, jak to dziala",
+    },
+    "sv": {
+        "relation": "granne, grannes, man$, mans$, fru$, frus$, son$, sons$, dotter, mamma, pappa, chef$, anstalld, kollega, ex$, konkurrent",
+        "please": "kan ni, kan du, skulle ni kunna, snalla",
+        "yours": "ditt$, din$, dina$, ert$, era$",
+        "someday": "en dag, nagon gang",
+        "which": "som$",
+        "sharing": "dela$, delar$, delas$, delat$",
+        "agent": "dodsbo, avliden, gatt bort",
+        "erase": "forsvinn",
+        "where": "var kan jag, var hittar jag, var stall",
+        "before": "tack for",
+        "confirm": "bekraftelse",
+        "forme": "for mig, at mig",
+        "billing": "faktur, *faktura",
+        "done": "blev$, blivit$, har raderats, har tagits, fatt reda, fick reda, upptackt",
+        "never": "under inga omstandigheter, absolut inte, inte under nagra",
+        "if": "ifall, om jag, om ni, om vi, om man",
+        "possible": "mojligt, mojlig, behov, behovs, kan$, ja$, sa ar",
+        "third": "han$, hon$, honom$, henne$",
+        "askhow": ("hur tar jag, hur tar man, hur fungerar, hur gar det till"),
+    },
+}
+
+
+def _with_lookalikes(code: str, words: Words) -> Words:
+    merged = dict(words)
+    for word_class, stems in _LOOKALIKES[code].items():
+        held = merged.get(word_class)
+        merged[word_class] = stems if held is None else f"{held}, {stems}"
+    return merged
+
+
 WORDS: Final[dict[str, Words]] = {
-    "en": _EN,
-    "de": _DE,
-    "fr": _FR,
-    "es": _ES,
-    "it": _IT,
-    "nl": _NL,
-    "pt": _PT,
-    "pl": _PL,
-    "sv": _SV,
+    code: _with_lookalikes(code, words)
+    for code, words in (
+        ("en", _EN),
+        ("de", _DE),
+        ("fr", _FR),
+        ("es", _ES),
+        ("it", _IT),
+        ("nl", _NL),
+        ("pt", _PT),
+        ("pl", _PL),
+        ("sv", _SV),
+    )
 }

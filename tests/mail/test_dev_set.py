@@ -2,7 +2,9 @@
 
 `dev/` is what the intent words were first built from; `dev2/` and `dev3/` were written
 later by other authors who had not read the classifier, and were measured blind as they
-arrived (docs/mail.md) before the misses were read. The held-out evaluation set is never
+arrived (docs/mail.md) before the misses were read; so were `dev4/` (en, de, es, it, pt)
+and `dev5/` (fr, nl, pl, sv, es, pt), both mostly look-alike non-requests, whose false
+alarms (24 and 25 blind) taught the look-alike rules. The held-out evaluation set is never
 read here: `bench/bench_classifier.py` measures it.
 
 Each set must keep what it has reached (with a message or two of slack, not 100 % where it
@@ -23,6 +25,8 @@ GOALS = {
     "dev": (90, 0.97, 0.97),
     "dev2": (120, 0.97, 0.97),
     "dev3": (140, 0.95, 0.97),
+    "dev4": (55, 0.96, 0.96),  # 58 of 58, all of the right type
+    "dev5": (60, 0.95, 0.96),  # 62 of 63, all of the right type
 }
 
 

@@ -234,6 +234,30 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
             "Get me out of your system. I want my details gone, not just unsubscribed.",
             E,
         ),
+        # Still requests: a polite or answered condition, a reminder in a reply, a
+        # typo after "ge", a verb-final wish, "no me volváis a llamar".
+        ("", "If possible, please delete my account and all my data.", E),
+        ("", "Czy macie moje dane? Jeśli tak, proszę o kopię moich danych.", A),
+        ("Re: Delete my account", "Please delete my account, I asked a week ago.", E),
+        ("verwijderen", "Wil je al mijn gegevns verwijderen aub.", E),
+        (
+            "",
+            "Ich will, dass mein Zugang und alles, was zu meiner Person bei Ihnen "
+            "gespeichert ist, verschwindet.",
+            E,
+        ),
+        ("", "No me volváis a llamar ni a escribir con publicidad.", OBJ),
+        # The deletion is the request; no mail reaches whom it erases.
+        ("", "Merci d'effacer mes coordonnées, je ne veux plus être contactée.", E),
+        # "Uit alle lijsten" beside "al mijn gegevens": the data go, not only the mail.
+        ("", "Ik verwacht dat jullie al mijn gegevens wissen, uit alle lijsten.", E),
+        # An heir writes for the deceased.
+        (
+            "",
+            "Min mamma har gått bort. Jag är dödsbodelägare och vill att ni tar bort "
+            "alla hennes uppgifter.",
+            E,
+        ),
     ],
 )
 def test_requests_read_from_the_whole_mail(
@@ -306,6 +330,49 @@ def test_requests_read_from_the_whole_mail(
             "eksport CSV jest pusty",
             "Kiedy eksportuję raport do CSV, plik ma tylko nagłówki, bez danych.",
         ),
+        # A deletion reported done, or a reply to our confirmation of it.
+        ("Re: Konto gelöscht", "Danke, alles erledigt. Wann kommt die Gutschrift?"),
+        ("", "Mein Konto wurde gestern gelöscht, danke schön."),
+        ("Sv: Bekräftelse", "Tack, det ser bra ut."),
+        ("RE: Conferma eliminazione account", "Ricevuto, grazie mille."),
+        # A condition of the writer's, asked as a question, is no request yet.
+        ("", "If I ever close my account, will you delete my data too?"),
+        ("", "Se un giorno chiudessi l'account, i miei dati verrebbero cancellati?"),
+        # Not to delete, not to unsubscribe.
+        ("", "Por favor, no borréis mi cuenta, solo quiero cambiar de plan."),
+        ("", "Não me descadastrem, só quero trocar o e-mail da newsletter."),
+        ("", "Bitte auf keinen Fall mein Konto oder meine Daten löschen."),
+        # Someone else's data, asked for by a third person.
+        ("", "Kan ni skicka mig vad han har gjort i ert verktyg?"),
+        ("", "Podem dizer-me que dados vocês têm sobre ele?"),
+        # A footer's offer and a recruiter's.
+        ("", "Jeśli nie chcesz otrzymywać od nas ofert, daj znać."),
+        (
+            "",
+            "Wenn Sie kein Interesse haben, lösche ich Ihre Kontaktdaten aus meiner Liste.",
+        ),
+        # A company's billing address, a colleague's records of processing, a survey
+        # that names a right, phishing that names an article.
+        ("", "Uppdatera gärna vår faktureringsadress till Storgatan 1."),
+        (
+            "Registro dei trattamenti",
+            "Ho aggiornato il registro con il nuovo fornitore di email.",
+        ),
+        (
+            "Encuesta sobre el derecho de acceso",
+            "Estamos preparando una encuesta sobre el derecho de acceso (art. 15 RGPD).",
+        ),
+        (
+            "Ditt konto raderas",
+            "Ditt konto raderas enligt GDPR artikel 17. Verifiera nu.",
+        ),
+        # A condition before a Spanish "¿", a relative's or neighbour's data.
+        ("", "Si cancelo la suscripción, ¿se borran mis datos automáticamente?"),
+        ("", "Jeśli zamknę konto, czy moje dane zostaną usunięte?"),
+        ("", "¿Qué datos tienen de mi exmarido? Se llama Juan Pérez."),
+        ("", "Podem dizer-me que dados têm sobre o meu vizinho?"),
+        # A product's test dashboards are no personal data.
+        ("", "Vous pouvez effacer ces tableaux de test pour moi ?"),
     ],
 )
 def test_look_alikes_read_from_the_whole_mail_are_not_filed(
