@@ -296,6 +296,15 @@ async def test_the_web_app_stays_responsive_while_a_25_mb_message_is_received(
     running = await start_receiver(maker, settings, ingest=ingest, port=0)
     done = asyncio.Event()
     try:
+        # A first message compiles the mail templates and reads privacy.yaml, once per
+        # process, on the loop (~0.1 s): what is measured here is a big message's reading.
+        small = tmp_path / "small.eml"
+        small.write_bytes(
+            b"From: Bo <bo@example.org>\r\nTo: support@example.com\r\n"
+            b"Subject: Delete my account\r\nMessage-ID: <warm-up@example.org>\r\n"
+            b"\r\nPlease delete my account and all my data.\r\n"
+        )
+        assert await _deliver_from_mta(running.port, small) == 250
         lag = asyncio.create_task(_worst_lag(done))
         health = asyncio.create_task(_slowest_health_check(client, done))
         code = await _deliver_from_mta(running.port, raw)
@@ -305,7 +314,7 @@ async def test_the_web_app_stays_responsive_while_a_25_mb_message_is_received(
         await running.stop()
 
     assert code == 250
-    [stored] = await _inbound(maker)
+    stored = next(m for m in await _inbound(maker) if m.attachments)
     assert stored.attachments[0]["filename"] == "id-front.jpg"
     # Parsing this message takes ~0.3-0.5 s of CPU on a quiet machine; on the loop it froze
     # both for as long. A busy machine slows the parse and the loop's own share of reading
