@@ -602,19 +602,11 @@ def _require_notices_reach(settings: Settings, runtime: FanoutRuntime) -> None:
 
 
 def _unreached_notice(settings: Settings, runtime: FanoutRuntime) -> str | None:
-    """A recipient told of erasures by a connector that connectors.yaml does not have.
-
-    Every erasure would then report that recipient as not told.
-    """
+    """One line on the erasure notices that name a connector connectors.yaml lacks."""
     from app.privacy import facts_for
 
-    missing = [
-        (recipient.name, recipient.erasure.connector)
-        for recipient in facts_for(settings.privacy_file).recipients
-        if recipient.erasure is not None
-        and recipient.erasure.connector is not None
-        and runtime.get(recipient.erasure.connector) is None
-    ]
+    facts = facts_for(settings.privacy_file)
+    missing = facts.notices_without_connector(runtime.connectors.keys())
     if not missing:
         return None
     name, connector = missing[0]

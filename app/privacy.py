@@ -10,6 +10,7 @@ reports every problem as one line naming the file and the key, e.g.
 `privacy.yaml: purposes[2].legal_basis: must be one of …`.
 """
 
+from collections.abc import Collection
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -267,6 +268,21 @@ class PrivacyFacts(_Facts):
                 message = f"unknown purpose {rule.purpose!r}"
                 problems.append((("retention", index, "purpose"), message))
         return problems
+
+    def notices_without_connector(
+        self, configured: Collection[str]
+    ) -> list[tuple[str, str]]:
+        """(recipient, connector) for each erasure notice naming no configured connector.
+
+        Each erasure would report such a recipient as not told.
+        """
+        return [
+            (recipient.name, recipient.erasure.connector)
+            for recipient in self.recipients
+            if recipient.erasure is not None
+            and recipient.erasure.connector is not None
+            and recipient.erasure.connector not in configured
+        ]
 
     @property
     def uses_consent(self) -> bool:

@@ -181,3 +181,18 @@ def test_a_document_that_is_not_a_mapping_is_refused(tmp_path, content):
     path.write_text(content)
     [line] = problems_of(path)
     assert line.startswith(f"{path}: expected a mapping of keys")
+
+
+def test_erasure_notices_name_the_connectors_they_need() -> None:
+    facts = load_privacy(EXAMPLE)
+    connectors = {
+        recipient.erasure.connector
+        for recipient in facts.recipients
+        if recipient.erasure is not None and recipient.erasure.connector is not None
+    }
+    assert connectors  # the example tells one recipient through a connector
+
+    assert facts.notices_without_connector(connectors) == []
+    missing = facts.notices_without_connector(set())
+    assert sorted(connector for _, connector in missing) == sorted(connectors)
+    assert all(name for name, _ in missing)
