@@ -190,6 +190,7 @@ class _Loop:
         return not self.busy and not self.woken.is_set()
 
     async def run(self) -> None:
+        task = asyncio.current_task()
         while True:
             # Cleared before the run: work announced during it makes it run again.
             self.woken.clear()
@@ -201,6 +202,10 @@ class _Loop:
                     "jobs.failed", job=self.job.name, error=type(exc).__name__
                 )
             await self._set_busy(False)
+            if task is not None and task.cancelling():
+                # Stopped while the job ran, and something in it swallowed the cancel
+                # (a library's cleanup, say): stop anyway, or `Worker.stop` waits forever.
+                raise asyncio.CancelledError
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
             # that lands as the event is set, and the worker then never stops.
             with contextlib.suppress(TimeoutError):

@@ -5,6 +5,7 @@ a ticket, so a completed ticket proves that nobody waited for a poll.
 """
 
 import asyncio
+import contextlib
 
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -72,6 +73,33 @@ async def test_a_worker_stops_when_work_is_announced_as_it_stops(app, settings):
     await worker.idle()
 
     worker.signal.wake("outbox")
+    stopping = asyncio.create_task(worker.stop())
+    done, _ = await asyncio.wait([stopping], timeout=5)
+
+    assert done == {stopping}
+
+
+async def test_a_worker_stops_even_when_a_job_swallows_the_cancel(app, settings):
+    started = asyncio.Event()
+
+    async def stubborn(_context: JobContext) -> None:
+        started.set()
+        with contextlib.suppress(asyncio.CancelledError):  # as a careless library might
+            await asyncio.sleep(3600)
+
+    chosen = {
+        "stubborn": Job(
+            name="stubborn",
+            func=stubborn,
+            trigger=lambda _settings: IntervalTrigger(seconds=3600),
+            description="ignores being cancelled",
+            wake_on="outbox",
+        )
+    }
+    worker = Worker(JobContext(settings, app.state.sessionmaker), jobs=chosen)
+    await worker.start()
+    await started.wait()
+
     stopping = asyncio.create_task(worker.stop())
     done, _ = await asyncio.wait([stopping], timeout=5)
 
