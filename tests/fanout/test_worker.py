@@ -53,30 +53,33 @@ async def test_a_starting_worker_runs_waiting_work_at_once(fanout, api, settings
         await maker.kw["bind"].dispose()
 
 
+def _worker_of(app, settings, job) -> Worker:
+    """A worker running `job` alone, woken on the outbox's channel, polling hourly."""
+    trigger = lambda _settings: IntervalTrigger(seconds=3600)  # noqa: E731
+    wakeable = Job(job.__name__, job, trigger, "a test's job", wake_on="outbox")
+    context = JobContext(settings, app.state.sessionmaker)
+    return Worker(context, jobs={wakeable.name: wakeable})
+
+
+async def _stops(worker: Worker) -> bool:
+    stopping = asyncio.create_task(worker.stop())
+    done, _ = await asyncio.wait([stopping], timeout=5)
+    return done == {stopping}
+
+
 async def test_a_worker_stops_when_work_is_announced_as_it_stops(app, settings):
     # A wake-up set in the same loop step as the stop's cancel: Python 3.11's wait_for
     # returned the wake-up and dropped the cancel, and `dsr serve` then ignored SIGTERM.
-    async def job(_context: JobContext) -> None:
+    async def noop(_context: JobContext) -> None:
         pass
 
-    chosen = {
-        "noop": Job(
-            name="noop",
-            func=job,
-            trigger=lambda _settings: IntervalTrigger(seconds=3600),
-            description="does nothing",
-            wake_on="outbox",
-        )
-    }
-    worker = Worker(JobContext(settings, app.state.sessionmaker), jobs=chosen)
+    worker = _worker_of(app, settings, noop)
     await worker.start()
     await worker.idle()
 
     worker.signal.wake("outbox")
-    stopping = asyncio.create_task(worker.stop())
-    done, _ = await asyncio.wait([stopping], timeout=5)
 
-    assert done == {stopping}
+    assert await _stops(worker)
 
 
 async def test_a_worker_stops_even_when_a_job_swallows_the_cancel(app, settings):
@@ -87,20 +90,8 @@ async def test_a_worker_stops_even_when_a_job_swallows_the_cancel(app, settings)
         with contextlib.suppress(asyncio.CancelledError):  # as a careless library might
             await asyncio.sleep(3600)
 
-    chosen = {
-        "stubborn": Job(
-            name="stubborn",
-            func=stubborn,
-            trigger=lambda _settings: IntervalTrigger(seconds=3600),
-            description="ignores being cancelled",
-            wake_on="outbox",
-        )
-    }
-    worker = Worker(JobContext(settings, app.state.sessionmaker), jobs=chosen)
+    worker = _worker_of(app, settings, stubborn)
     await worker.start()
     await started.wait()
 
-    stopping = asyncio.create_task(worker.stop())
-    done, _ = await asyncio.wait([stopping], timeout=5)
-
-    assert done == {stopping}
+    assert await _stops(worker)
