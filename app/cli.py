@@ -217,10 +217,11 @@ def worker(
     configure_logging()
     _require_current_schema(settings)
     _require_privacy(settings)
-    _require_notices_reach(settings, _fanout_runtime(settings))
+    runtime = _fanout_runtime(settings)
+    _require_notices_reach(settings, runtime)
 
     async def main() -> None:
-        maker = _app_sessionmaker(settings)
+        maker = _app_sessionmaker(settings, runtime)
         runner = Worker(
             JobContext(settings, maker),
             heartbeat_file=heartbeat_file(settings),
@@ -522,8 +523,10 @@ def connectors_test(
 ) -> None:
     """Check connectors' credentials and reachability; exit 1 if any check fails."""
     from app.fanout.checks import check_connectors
+    from app.privacy import PrivacyFileError
 
-    runtime = _fanout_runtime()
+    settings = _settings()
+    runtime = _fanout_runtime(settings)
     if name is not None and runtime.get(name) is None:
         known = ", ".join(runtime.connectors) or "none"
         _fail(f"no connector {name!r} in {runtime.source} (configured: {known})")
@@ -537,21 +540,14 @@ def connectors_test(
             typer.echo(f"ok\t{result.name}")
         else:
             typer.echo(f"FAILED\t{result.name}\t{result.error}")
-    notice = _notice_problem(runtime)
+    try:
+        notice = _unreached_notice(settings, runtime)
+    except PrivacyFileError:
+        notice = None  # not written yet: `dsr serve` says what is wrong with it
     if notice is not None:
         typer.echo(f"FAILED\tprivacy\t{notice}")
     if notice is not None or not all(result.ok for result in results):
         raise typer.Exit(1)
-
-
-def _notice_problem(runtime: FanoutRuntime) -> str | None:
-    """privacy.yaml's erasure notices against these connectors, once privacy.yaml exists."""
-    from app.privacy import PrivacyFileError
-
-    try:
-        return _unreached_notice(_settings(), runtime)
-    except PrivacyFileError:
-        return None  # not written yet: `dsr serve` says what is wrong with it
 
 
 def _fanout_runtime(settings: Settings | None = None) -> FanoutRuntime:
@@ -566,10 +562,14 @@ def _fanout_runtime(settings: Settings | None = None) -> FanoutRuntime:
         _fail(str(exc))
 
 
-def _app_sessionmaker(settings: Settings) -> async_sessionmaker[AsyncSession]:
+def _app_sessionmaker(
+    settings: Settings, runtime: FanoutRuntime | None = None
+) -> async_sessionmaker[AsyncSession]:
     from app.main import make_app_sessionmaker
 
-    return make_app_sessionmaker(settings, _fanout_runtime(settings))
+    if runtime is None:
+        runtime = _fanout_runtime(settings)
+    return make_app_sessionmaker(settings, runtime)
 
 
 def _require_free_port(host: str, port: int, what: str) -> None:

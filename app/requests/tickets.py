@@ -99,7 +99,7 @@ async def create(
 async def _unused_reference(session: AsyncSession) -> str:
     while True:  # 32^8 references: a collision is rare, but never fatal
         reference = new_reference()
-        taken = select(DsrRequest.id).where(col(DsrRequest.reference) == reference)
+        taken = select(DsrRequest.id).where(_id_query(reference))
         if (await session.execute(taken)).first() is None:
             return reference
 
