@@ -19,7 +19,7 @@ from app.cli import cli
 from app.db import utcnow
 from app.settings import Settings
 from app.staff import service as staff_service
-from tests.fixtures.app import PRIVACY_EXAMPLE
+from tests.fixtures.app import cli_env
 
 DSR = Path(sys.executable).parent / "dsr"
 
@@ -388,17 +388,6 @@ async def test_mail_ingest_received_at_overrides_the_headers(
     assert moment == datetime(2026, 3, 4, 10, tzinfo=UTC)
 
 
-def _serve_env(settings: Settings, **extra: str) -> dict[str, str]:
-    return {
-        "DSR_DATABASE_URL": settings.database_url,
-        "DSR_SECRET_KEY": settings.secret(),
-        "DSR_DATA_DIR": str(settings.data_dir),
-        "DSR_PRIVACY_FILE": str(PRIVACY_EXAMPLE),  # names the connector demo_app
-        "DSR_CONNECTORS_FILE": str(settings.connectors_file),  # none
-        **extra,
-    }
-
-
 async def test_serve_refuses_a_busy_smtp_port_in_one_line(settings: Settings) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -408,7 +397,7 @@ async def test_serve_refuses_a_busy_smtp_port_in_one_line(settings: Settings) ->
             CliRunner().invoke,
             cli,
             ["serve", "--port", "0"],
-            env=_serve_env(settings, DSR_INBOUND_SMTP_PORT=str(port)),
+            env=cli_env(settings, DSR_INBOUND_SMTP_PORT=str(port)),
         )
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
@@ -419,7 +408,8 @@ async def test_serve_refuses_a_busy_smtp_port_in_one_line(settings: Settings) ->
 async def test_production_refuses_an_erasure_notice_no_connector_gives(
     settings: Settings,
 ) -> None:
-    env = _serve_env(
+    # The settings' privacy file is privacy.example.yaml: it names the connector demo_app.
+    env = cli_env(
         settings,
         DSR_ENV="production",
         DSR_SMTP_HOST="127.0.0.1",
@@ -429,9 +419,8 @@ async def test_production_refuses_an_erasure_notice_no_connector_gives(
     for command in (["serve"], ["worker"]):
         result = await asyncio.to_thread(CliRunner().invoke, cli, command, env=env)
         assert result.exit_code == 1, command
-        last = result.stderr.splitlines()[
-            -1
-        ]  # after the log line of no connectors.yaml
+        # The last line, after the log line saying there is no connectors.yaml.
+        last = result.stderr.splitlines()[-1]
         assert last.startswith("dsr: ")
         assert "connector 'demo_app'" in last
 
@@ -440,7 +429,7 @@ async def test_connectors_test_fails_on_an_erasure_notice_no_connector_gives(
     settings: Settings,
 ) -> None:
     result = await asyncio.to_thread(
-        CliRunner().invoke, cli, ["connectors", "test"], env=_serve_env(settings)
+        CliRunner().invoke, cli, ["connectors", "test"], env=cli_env(settings)
     )
     assert result.exit_code == 1
     assert "FAILED\tprivacy\t" in result.stdout

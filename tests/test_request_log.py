@@ -6,7 +6,6 @@ reads everything the process wrote.
 """
 
 import asyncio
-import os
 import re
 import socket
 import subprocess
@@ -23,9 +22,9 @@ from app.access import redacted_path, redacted_query
 from app.cli import cli
 from app.mail.models import Message
 from app.settings import Settings
+from tests.fixtures.app import cli_env
 
 DSR = Path(sys.executable).parent / "dsr"
-PRIVACY = Path(__file__).parents[1] / "privacy.example.yaml"
 EMAIL, NAME = "grace@example.org", "Grace Hopper"  # a customer of the demo shop
 
 pytestmark = pytest.mark.slow
@@ -40,21 +39,10 @@ def test_secret_links_and_personal_query_values_are_redacted() -> None:
     )
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DSR_DATABASE_URL": settings.database_url,
-        "DSR_SECRET_KEY": settings.secret(),
-        "DSR_DATA_DIR": str(settings.data_dir),
-        "DSR_CONNECTORS_FILE": str(settings.connectors_file),
-        "DSR_PRIVACY_FILE": str(PRIVACY),
-    }
-
-
 async def _run(settings: Settings, *args: str) -> str:
     """Run a CLI command in-process (in a thread: it starts its own event loop); only
     `dsr serve`, whose log is under test, runs as a process of its own."""
-    env = {k: v for k, v in _env(settings).items() if k.startswith("DSR_")}
+    env = {k: v for k, v in cli_env(settings).items() if k.startswith("DSR_")}
     done = await asyncio.to_thread(CliRunner().invoke, cli, list(args), env=env)
     assert done.exit_code == 0, done.output
     return done.stdout
@@ -64,7 +52,7 @@ def _serve(settings: Settings, port: int, logged: Path) -> subprocess.Popen[byte
     with logged.open("w") as sink:
         return subprocess.Popen(  # noqa: S603 - our own CLI
             [str(DSR), "serve", "--port", str(port)],
-            env=_env(settings),
+            env=cli_env(settings),
             stdout=sink,
             stderr=subprocess.STDOUT,
         )

@@ -12,7 +12,6 @@ SQLite would swallow fails here.
 """
 
 import asyncio
-import os
 import sys
 from collections.abc import Sequence
 from email import message_from_bytes, policy
@@ -36,6 +35,7 @@ from app.mail.smtpd import (
 )
 from app.requests.models import DsrRequest
 from app.settings import Settings
+from tests.fixtures.app import cli_env
 from tests.hostile.corpus import FAST, SOAK, Case, well_formed_request
 
 Maker = async_sessionmaker[AsyncSession]
@@ -74,17 +74,6 @@ def _write(cases: Sequence[Case], folder: Path) -> list[Path]:
     return paths
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DSR_")},
-        "DSR_DATABASE_URL": settings.database_url,
-        "DSR_SECRET_KEY": settings.secret(),
-        "DSR_DATA_DIR": str(settings.data_dir),
-        "DSR_PRIVACY_FILE": str(settings.privacy_file),
-        "DSR_CONNECTORS_FILE": str(settings.connectors_file),
-    }
-
-
 def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-3000:]
 
@@ -99,7 +88,7 @@ async def _cli_ingest(
             "mail",
             "ingest",
             *map(str, paths),
-            env=_env(settings),
+            env=cli_env(settings),
             stdout=asyncio.subprocess.PIPE,
             stderr=stderr,
         )
