@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -92,6 +93,36 @@ def app_env(folder: Path, database_url: str, **settings: str) -> dict[str, str]:
     }
     env |= {f"DSR_{key.upper()}": value for key, value in settings.items()}
     return env
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """Where one run's processes meet on loopback: the mail relay's and the web's ports."""
+
+    relay_port: int
+    web_port: int
+
+    @classmethod
+    def fresh(cls) -> "Wiring":
+        """Two free ports."""
+        return cls(free_port(), free_port())
+
+    @property
+    def base(self) -> str:
+        """The web process's address, in every emailed link."""
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def env(self, folder: Path, database_url: str, **settings: str) -> dict[str, str]:
+        """`app_env` with mail sent to the relay and links naming the web process."""
+        return app_env(
+            folder,
+            database_url,
+            smtp_host="127.0.0.1",
+            smtp_port=str(self.relay_port),
+            smtp_security="none",
+            base_url=self.base,
+            **settings,
+        )
 
 
 def run_dsr(args: Sequence[str], env: dict[str, str], stdin: str = "") -> str:

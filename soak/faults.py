@@ -247,17 +247,9 @@ async def staged(
 ) -> AsyncIterator[Stage]:
     """The fakes, the web process and the workers, wired to kill after effects."""
     options = run.options
-    relay_port, web_port = common.free_port(), common.free_port()
-    base = f"http://127.0.0.1:{web_port}"
-    env = common.app_env(
-        folder,
-        app_url,
-        smtp_host="127.0.0.1",
-        smtp_port=str(relay_port),
-        smtp_security="none",
-        base_url=base,
-        privacy_file=str(folder / "privacy.yaml"),
-    )
+    wiring = common.Wiring.fresh()
+    relay_port, web_port, base = wiring.relay_port, wiring.web_port, wiring.base
+    env = wiring.env(folder, app_url, privacy_file=str(folder / "privacy.yaml"))
     fleet_ref: list[Fleet] = []
 
     def owner(port: int) -> int | None:

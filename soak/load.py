@@ -430,16 +430,9 @@ async def one_database(kind: str, options: Options) -> tuple[list[str], Outcome]
 async def _serve_and_load(
     folder: Path, url: str, kind: str, options: Options
 ) -> tuple[list[str], Outcome]:
-    relay_port, web_port = common.free_port(), common.free_port()
-    base = f"http://127.0.0.1:{web_port}"
-    env = common.app_env(
-        folder,
-        url,
-        smtp_host="127.0.0.1",
-        smtp_port=str(relay_port),
-        smtp_security="none",
-        base_url=base,
-    )
+    wiring = common.Wiring.fresh()
+    relay_port, web_port, base = wiring.relay_port, wiring.web_port, wiring.base
+    env = wiring.env(folder, url)
     (folder / "var").mkdir()
     token = await common.prepare(env)
     relay_log = folder / "relay.jsonl"
