@@ -168,6 +168,11 @@ def classify(subject: str, text: str) -> Classification:
         # Names and addresses are printed on invoices: a wrong one there is still ours.
         noise = [phrase for phrase in noise if phrase not in cues.RECORDS]
     doubts = len(noise)
+    if doubts and winner is not None and winner.complete:
+        # "Refund both payments, then delete my account and all my data": a request
+        # said in full outweighs one customer-service word beside it.
+        matched.append("noise: one word outweighed by the request said in full")
+        doubts -= 1
     if reading.organisational:
         # "We", never "my" or "I": a controller, vendor or journalist naming the rights.
         matched.append("noise: written for an organisation, not about the writer")

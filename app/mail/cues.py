@@ -400,6 +400,7 @@ DATA_PROTECTION_WORDS: Final = (
 # Everyday customer-service words: each distinct one raises the bar for confidence.
 # They count in the subject and near the request itself ("refund me or delete my
 # account"), not in a complaint a few sentences before "stop sending me marketing".
+# Merging two accounts is account administration: "then you can delete the old one".
 NOISE: Final[dict[str, tuple[str, ...]]] = {
     "en": (
         "invoice",
@@ -416,12 +417,38 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "not working",
         "doesn t work",
         "error message",
+        "merge*",
+        "merging",
     ),
-    "de": ("rechnung", "erstattung", "abbuchung", "zahlung", "bestellnummer"),
-    "fr": ("facture", "remboursement", "paiement", "commande"),
-    "es": ("factura", "reembolso", "pago", "mi pedido", "número de pedido"),
-    "it": ("fattura", "rimborso", "pagamento", "il mio ordine", "numero d'ordine"),
-    "nl": ("factuur", "terugbetaling", "betaling", "bestelling"),
+    "de": (
+        "rechnung",
+        "erstattung",
+        "abbuchung",
+        "zahlung",
+        "bestellnummer",
+        "zusammenführ*",
+        "zusammenleg*",
+    ),
+    "fr": ("facture", "remboursement", "paiement", "commande", "fusionn*"),
+    "es": (
+        "factura",
+        "reembolso",
+        "pago",
+        "mi pedido",
+        "número de pedido",
+        "fusionar*",
+        "unificar*",
+    ),
+    "it": (
+        "fattura",
+        "rimborso",
+        "pagamento",
+        "il mio ordine",
+        "numero d'ordine",
+        "unificare",
+        "accorpa*",
+    ),
+    "nl": ("factuur", "terugbetaling", "betaling", "bestelling", "samenvoeg*"),
     "pt": (
         "fatura",
         "reembolso",
@@ -429,9 +456,20 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "pagamento",
         "encomenda",
         "número do pedido",
+        "mesclar",
+        "unificar*",
     ),
-    "pl": ("faktur*", "płatność", "płatności", "zwrot pieniędzy", "zamówieni*"),
-    "sv": ("betalning*", "återbetalning", "beställning*"),  # "faktur*" is above
+    "pl": (
+        "faktur*",
+        "płatność",
+        "płatności",
+        "zwrot pieniędzy",
+        "zamówieni*",
+        "połączyć konta",
+        "scalić",
+    ),
+    # "faktur*" is above
+    "sv": ("betalning*", "återbetalning", "beställning*", "slå ihop", "sammanfoga"),
 }
 
 # What makes a whole mail a newsletter, a business or a sales mail: these count wherever
@@ -512,6 +550,23 @@ BUSINESS: Final = (
     "doutorado",
     "ankieta",
     "enkät",
+    # Students write a thesis about how requests are handled in general.
+    "thesis",
+    "dissertation",
+    "scriptie",
+    "masterarbeit",
+    "bachelorarbeit",
+    "abschlussarbeit",
+    "mémoire de master",
+    "trabajo de fin de",
+    "tesi di laurea",
+    "dissertação",
+    "tese de mestrado",
+    "praca magisterska",
+    "pracy magisterskiej",
+    "pracy licencjackiej",
+    "uppsats",
+    "examensarbete",
     # Newsletters of associations and regulators: an issue's table of contents.
     "in this issue",
     "in dieser ausgabe",

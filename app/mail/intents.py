@@ -87,6 +87,8 @@ class Intent:
     strength: float
     label: str
     sentence: str = ""  # the normalised words of the sentence it was read in
+    # "Delete my account and all my data": the request said in full.
+    complete: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +260,12 @@ class _Sentence:
         for index, word in enumerate(self.words):
             if not self.classes[index] and languages:
                 self.classes[index] |= _classes(languages[0], word, guess=True)
-        for language in (*languages, *others):
+        for language in languages:
             self._clitics(language)
+        # Another language's endings only on its own verbs: French "supprime" is no
+        # Spanish verb with "me" attached.
+        for language in others:
+            self._clitics(language, own_verbs=True)
         # "Dat klopt gewoon niet", "stimmt so nicht": a "right" with a "not" is wrong.
         for index in self.at("right"):
             around = self.classes[max(0, index - 2) : index + 4]
@@ -270,15 +276,20 @@ class _Sentence:
         if self.has("boilerplate"):
             self.classes = [set() for _ in self.words]
 
-    def _clitics(self, language: str) -> None:
+    def _clitics(self, language: str, own_verbs: bool = False) -> None:
         # Spanish and Italian attach pronouns to verbs: "mandarme", "borradlos",
         # "cancellatemi". A known action ending in one also has its object.
         for suffix, word_class in wording.CLITICS.get(language, {}).items():
             for index, word in enumerate(self.words):
+                verb = (
+                    _classes(language, word, guess=False)
+                    if own_verbs
+                    else self.classes[index]
+                )
                 if (
                     word.endswith(suffix)
                     and len(word) >= len(suffix) + 4
-                    and self.classes[index] & _ACTIONS
+                    and verb & _ACTIONS
                 ):
                     self.classes[index] |= _CLITIC_CLASSES[word_class]
 
@@ -400,6 +411,14 @@ class _Sentence:
         # company's billing details, not a person's.
         if "detail" in self.classes[index] and any(
             "billing" in c for c in self.classes[max(0, index - 3) : index + 4]
+        ):
+            return True
+        # "Change my login email", "l'indirizzo email del mio login": the account's
+        # sign-in, which the writer administers, not a record about them; and "our
+        # company" is the organisation's detail, not the writer's.
+        if "detail" in self.classes[index] and (
+            any("login" in c for c in self.classes[max(0, index - 3) : index + 5])
+            or (index > 0 and "we" in self.classes[index - 1])
         ):
             return True
         # "Testdaten", "mis datos de prueba": test data are nobody's personal data.
@@ -575,6 +594,31 @@ class _Sentence:
         """Own, or a pronoun ("delete it") after a sentence about the writer's data."""
         return self.own() or (self.refers_back and self.has("pron"))
 
+    def own_thing(self) -> bool:
+        """The writer's own data, account or detail, not "my dad's account"."""
+        things = {"data", "account", "detail", "everything"}
+        return self.own() and any(
+            classes & things and not self._someone_elses(index)
+            for index, classes in enumerate(self.classes)
+        )
+
+    def complete(self) -> bool:
+        """The writer's account and, in other words, their data or everything."""
+        accounts = set(self.at("account"))
+        rest = {"data", "everything"}
+        return (
+            self.own_thing()
+            and bool(accounts)
+            and any(
+                classes & rest and index not in accounts
+                for index, classes in enumerate(self.classes)
+            )
+        )
+
+    def idiom(self, index: int) -> bool:
+        """A "use" that is a noun: "a PDF isn't much use to me" says nothing of use."""
+        return index > 0 and "useless" in self.classes[index - 1]
+
     def label(self, request_type: RequestType, pair: tuple[int, int]) -> str:
         first, second = sorted(pair)
         if first == second:  # "about me": show the words around it
@@ -593,6 +637,8 @@ class _Found:
     asks: bool  # a how-to question: never more than LOOSE, wherever it stands
     unsub: bool = False  # an objection read from "unsubscribe", "darme de baja" alone
     partial: bool = False  # an erasure of one detail only ("de bedrijfsnaam weghalen")
+    bare: bool = False  # an erasure of "me" or "it", no data or account named
+    complete: bool = False  # the account and the data: "my account and all my data"
 
 
 def _sentence_intents(sentence: _Sentence) -> list[_Found]:
@@ -608,18 +654,31 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         pair: tuple[int, int],
         decisive: bool = False,
         partial: bool = False,
+        complete: bool = False,
     ) -> None:
         label = sentence.label(request_type, pair)
         if asks:  # worth acknowledging, never filing: staff decide
             label = f"{label} (a how-to question)"
         unsub = "unsub" in sentence.classes[pair[0]]
+        things = {"data", "account", "everything", "detail"}
+        bare = not any(sentence.classes[index] & things for index in pair)
         if sentence.conditional(min(pair)):
             strength, label = min(strength, LOOSE), f"{label} (a condition)"
         elif sentence.has("third") and not sentence.for_someone:
             # "Que dados vocês têm sobre ele?", "vad han gjort": someone else's.
             strength, label = min(strength, LOOSE), f"{label} (someone else)"
         found.append(
-            _Found(request_type, strength, label, decisive, asks, unsub, partial)
+            _Found(
+                request_type,
+                strength,
+                label,
+                decisive,
+                asks,
+                unsub,
+                partial,
+                bare,
+                complete,
+            )
         )
 
     own = sentence.own_object()
@@ -653,7 +712,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         # "Vous pouvez les effacer pour moi": the "me" it is done for, not its object.
         and "forme" not in sentence.classes[pair[1] - 1]
     ):
-        fire(RequestType.ERASURE, FIRM, pair)
+        fire(RequestType.ERASURE, FIRM, pair, complete=sentence.complete())
     elif (
         short
         and (pair := sentence.near("erase", objects))
@@ -772,6 +831,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
                 (pair := sentence.near("neg", ("use",), 4))
                 # "min gamla adress som inte används längre": a relative clause
                 and not sentence.relative(pair[0])
+                and not sentence.idiom(pair[1])
             )
             # "Ich will nicht, dass Sie meine Daten weiter nutzen"
             or (sentence.has("want") and (pair := sentence.near("neg", ("use",), 6)))
@@ -801,6 +861,9 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         sentence.names_detail
         and (where := sentence.at("rectify"))
         and not sentence.negated_any("rectify")
+        # "Alterar e-mail das faturas": the detail this sentence names is the one to
+        # change, and it is not the writer's.
+        and not (sentence.has("detail") and not sentence.own_detail())
     ):
         # The mail said which detail is wrong; this sentence asks to put it right
         # ("Merci de corriger rapidement", "Graag aanpassen", "Can you fix both?").
@@ -812,9 +875,11 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     ) or (pair := sentence.near("optout", ("sell",), 5)):
         fire(RequestType.OPT_OUT, FIRM, pair)
     # Portability: export one's data, or ask for it as a file ("as a JSON dump").
+    # The data or the account, not one detail: "l'export brut de mon poste".
+    carried = tuple(thing for thing in objects if thing != "detail")
     if own and (
-        (pair := sentence.near("export", objects))
-        or (pair := sentence.near("format", objects, NEAR + 2))
+        (pair := sentence.near("export", carried))
+        or (pair := sentence.near("format", carried, NEAR + 2))
     ):
         fire(RequestType.PORTABILITY, FIRM, pair)
     # Access: a copy of one's data, "what do you have on me", "tell me what you hold".
@@ -877,6 +942,11 @@ def _sentences(
         # leads into the question.
         opens = end is not None and set(end.group()) <= {"\u00bf", "\u00a1"}
         lead = found[-1] if opens and words and found else None
+        # "Se disdico, cosa succede ai miei dati? Li cancellate subito?": a question
+        # after a conditional question goes on with its condition.
+        last = found[-1] if words and found else None
+        if lead is None and last is not None and last.question:
+            lead = last if last.opens_with_if(len(last.words)) else last.lead
         if end is not None:
             start = end.end()
     return found
@@ -949,13 +1019,12 @@ def read(
         sentence.names_detail = names_detail
         sentence.detail_context = detail_context
         sentence.refers_back = spoke_of_own
-        spoke_of_own = spoke_of_own or (
-            sentence.own() and sentence.has("data", "account", "detail", "everything")
-        )
+        spoke_of_own = spoke_of_own or sentence.own_thing()
     best: dict[RequestType, Intent] = {}
     read_in: dict[RequestType, _Sentence] = {}  # the sentence each was read in
     in_body: set[RequestType] = set()
     partial = False  # the erasure kept removes one detail only
+    bare = False  # the erasure kept names no data or account: "remove me from there"
     decisive: set[RequestType] = set()
     unsubscribing = False  # the objection kept was read from an unsubscribe word
     has_format = any(sentence.has("format") for sentence in main)
@@ -978,11 +1047,15 @@ def read(
                 held = best.get(item.request_type)
                 if held is None or held.strength < strength:
                     best[item.request_type] = Intent(
-                        item.request_type, strength, label, sentence.text
+                        item.request_type,
+                        strength,
+                        label,
+                        sentence.text,
+                        item.complete and strength >= FIRM,
                     )
                     read_in[item.request_type] = sentence
                     if item.request_type is RequestType.ERASURE:
-                        partial = item.partial
+                        partial, bare = item.partial, item.bare
                     if item.request_type is RequestType.OBJECTION:
                         unsubscribing = item.unsub
                 if item.decisive and factor >= OWN_FACTOR and not item.asks:
@@ -1020,6 +1093,13 @@ def read(
         ):
             label = f"{held.label} (the mail also says not to)"
             best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
+    # "Ignore my last mail, my account stays", "ich habe es mir anders überlegt": the
+    # writer takes an earlier request back; whatever else it names, staff read it.
+    if any(sentence.has("recant") for sentence in main):
+        for request_type, held in list(best.items()):
+            if held.strength > LOOSE:
+                label = f"{held.label} (the writer takes it back)"
+                best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
     # The data to be kept and its use stopped, said across sentences: "Niet doorgeven,
     # niet gebruiken, maar ook niet wissen", about the writer's own data.
     if keeps_data and spoke_of_own and RequestType.RESTRICTION not in best:
@@ -1069,6 +1149,16 @@ def read(
         # "Darme de baja de todo y que eliminen mi cuenta": signing off everything, with
         # no newsletter named, is part of the deletion.
         outranked = (RequestType.OBJECTION,)
+    elif (
+        RequestType.ERASURE in best
+        and RequestType.OBJECTION in best
+        and best[RequestType.OBJECTION].strength > LOOSE
+        and bare
+        and any(sentence.has("list") for sentence in main)
+    ):
+        # "Sono ancora in qualche lista. Toglietemi da lì e smettetela di scrivermi":
+        # "remove me", with a list named and no data, is taken off the list.
+        outranked = (RequestType.ERASURE,)
     elif (
         RequestType.ERASURE in best
         and RequestType.OBJECTION in best

@@ -314,7 +314,7 @@ _FR: Words = {
     "optout": "opt out",
     "object": "m oppose, opposition, oppose",
     "withdraw": "retir, revoqu",
-    "consent": "consentement",
+    "consent": "consentement, accord$, autorisation",
     "unsub": "desabonn, desinscri",
     "alone": "laissez moi tranquille, fichez moi la paix",
     "data": (
@@ -408,7 +408,7 @@ _ES: Words = {
     "optout": "opt out, exclusion voluntaria",
     "object": "me opongo, oposicion, oponerme",
     "withdraw": "retir, revoc, revoqu",
-    "consent": "consentimiento",
+    "consent": "consentimiento, autorizacion",
     "unsub": "darme de baja, desuscrib, desinscrib",
     "alone": "dejenme en paz, dejadme en paz",
     "data": "datos, informacion, info$, historial, perfil, base de datos",
@@ -427,7 +427,7 @@ _ES: Words = {
     "marketing": (
         "marketing, publicidad, mercadotecnia, perfilado, comercial, promocion"
     ),
-    "subscription": "suscripcion, registro",
+    "subscription": "suscripcion, registro, renov",
     "test": "prueba, pruebas, test$, ficticio, demo",
     "me": "ser olvidad, me$",
     "mine": "mi$, mis$, me$, mio$, mia$, mios$, mias$",
@@ -497,7 +497,7 @@ _IT: Words = {
     "optout": "opt out",
     "object": "mi oppongo, opposizione, oppormi",
     "withdraw": "revoc, ritir",
-    "consent": "consenso",
+    "consent": "consenso, autorizzazione",
     "unsub": "disiscriv, disiscrizion",
     "alone": "lasciatemi in pace, lasciatemi stare",
     "data": "dati$, dato$, informazioni, info$, profilo, cronologia, database",
@@ -511,7 +511,7 @@ _IT: Words = {
     ),
     "list": "lista, elenco, mailing, newsletter",
     "marketing": "marketing, pubblicit, profilazione, commercial, promozion",
-    "subscription": "iscrizione, abbonamento",
+    "subscription": "iscrizione, abbonamento, rinnov",
     "test": "test$, prova, prove$, fittizi, demo",
     "me": "essere dimenticat, me$, mi$",
     "mine": "mio$, mia$, miei$, mie$, me$, mi$",
@@ -668,7 +668,7 @@ _PT: Words = {
     "optout": "opt out",
     "object": "oponho, oposicao, opor me, me oponho",
     "withdraw": "retir, revog",
-    "consent": "consentimento",
+    "consent": "consentimento, autorizacao",
     "unsub": "descadastr, desinscrev, cancelar a subscricao",
     "alone": "deixem me em paz",
     "data": "dados, informac, info$, cadastro, perfil, historico, base de dados",
@@ -685,7 +685,7 @@ _PT: Words = {
     ),
     "list": "lista, mailing, newsletter, cadastro",
     "marketing": "marketing, publicidade, propaganda, perfilamento, comercia, promoc",
-    "subscription": "assinatura, registo, registro",
+    "subscription": "assinatura, registo, registro, renov",
     "test": "teste, testes, ficticio, demo",
     "me": "ser esquecid, me$, mim$",
     "mine": "meu$, meus$, minha$, minhas$, me$, mim$",
@@ -699,7 +699,10 @@ _PT: Words = {
     "only": "apenas$, so$",
     "more": "mais$",
     "nolonger": "nao mais, nunca mais",
-    "want": "solicito, peco$, preciso, pretendo, quero, desejo, gostaria, queria",
+    "want": (
+        "solicito, peco$, preciso, pretendo, quero, desejo, gostaria, queria, pfv$, "
+        "pfvr$"
+    ),
     "question": "quais, qual$, quanto, que dados, que informacoes",
     "pending": (
         "por agora, por enquanto, temporariamente, enquanto, ate$, entretanto, sem "
@@ -905,6 +908,9 @@ CLITICS: Final[dict[str, dict[str, str]]] = {
 # that ask where or how something works (added to "askhow").
 _LOOKALIKES: dict[str, Words] = {
     "en": {
+        "recant": "please ignore, ignore my last, ignore my previous, ignore my earlier, disregard my, changed my mind",
+        "login": "login$, logins$, log in, sign in, signin$",
+        "useless": "much use, no use, any use, of use, little use",
         "relation": "husband, wife, neighbour, neighbor, son$, daughter, mother, father, boss$, employee, colleague, ex$, ex wife, ex husband, partner$, boyfriend, girlfriend, competitor",
         "please": "can you$, could you$, would you please, please$",
         "yours": "your$, yours$",
@@ -924,9 +930,13 @@ _LOOKALIKES: dict[str, Words] = {
         "if": "if$, in case, whether$",
         "possible": "possible$, possibl, you can$, you could$, necessary$, needed$, so$",
         "third": "he$, she$, him$",
-        "askhow": ("how does it work, how does the, how does your"),
+        "askhow": (
+            "where we can, where we could, how does it work, how does the, how does your"
+        ),
     },
     "de": {
+        "recant": "ignorieren sie meine, ignorieren sie bitte, bitte ignorieren, anders uberlegt, anders ueberlegt",
+        "login": "login, anmelde, einlogg",
         "relation": "nachbar, mannes$, ehemann, ehefrau, sohn, sohnes, tochter, mutter, vater, vaters, chef$, chefs$, mitarbeiter, kolleg, ex mann, ex frau, exfrau, exmann, konkurrent",
         "please": "konnen sie, konnt ihr, bitte$",
         "yours": "ihr$, ihre$, ihres$, dein, euer$, eure$",
@@ -943,9 +953,11 @@ _LOOKALIKES: dict[str, Words] = {
         "never": "auf keinen fall, unter keinen umstanden, keinesfalls, auf gar keinen",
         "if": "wenn$, falls$, sofern$, ob$",
         "possible": "moglich, moeglich, notig, noetig, erforderlich, ja$, dem so",
-        "askhow": ("wie funktioniert, wie lauft, wie ablauft, wie das ablauft"),
+        "askhow": ("wo wir, wie funktioniert, wie lauft, wie ablauft, wie das ablauft"),
     },
     "fr": {
+        "recant": "ignorez mon, ignorez ma, ignorez mes, ne tenez pas compte, change d avis, annule ma demande, annuler ma demande",
+        "login": "connexion, identifiant, login$",
         "relation": "voisin, mari$, femme$, fils$, fille$, mere$, pere$, patron, employe, collegue, ex$, concurrent",
         "please": "pouvez vous, pourriez vous, merci de, s il vous plait",
         "yours": "votre$, vos$, ton$, tes$",
@@ -967,9 +979,13 @@ _LOOKALIKES: dict[str, Words] = {
         "if": "si$",
         "possible": "possible$, besoin$, necessaire$, vous pouvez, vous pouviez, oui$, c est",
         "third": "sur elle, sur lui, d elle$, de lui$",
-        "askhow": ("comment fonctionne, comment ca marche, comment se passe"),
+        "askhow": (
+            "ou nous pouvons, ou on peut, comment fonctionne, comment ca marche, comment se passe"
+        ),
     },
     "es": {
+        "recant": "ignorad, ignoren mi, ignore mi, no hagais caso, no hagan caso, cambiado de opinion, cambiado de idea, cambie de opinion, cambie de idea",
+        "login": "login$, inicio de sesion, iniciar sesion",
         "self": "cancelo$, cierro$, doy de baja",
         "relation": "exmarido, marido, esposa, exesposa, mujer$, vecin, hijo$, hija$, madre$, padre$, jefe$, emplead, companer, socio$, expareja, novio$, novia$, competencia$",
         "please": "pueden, podeis, podrian, podriais, por favor",
@@ -998,11 +1014,13 @@ _LOOKALIKES: dict[str, Words] = {
         "possible": "posible$, necesario$, pueden$, podeis$, puedes$, es asi, es el caso",
         "third": "sobre ella, de ella$",
         "askhow": (
-            "como funciona, como es el proceso, como elimino, como borro, como cambio, "
+            "donde podemos, como funciona, como es el proceso, como elimino, como borro, como cambio, "
             "como hago"
         ),
     },
     "it": {
+        "recant": "ignorate, ignori la mia, ignori il mio, ho cambiato idea, non tenete conto, lasciate perdere",
+        "login": "login$, credenziali, di accesso",
         "self": "chiudo$, disdico$",
         "relation": "vicin, marito, moglie, figlio, figlia, madre$, padre$, capo$, dipendente, collega, ex$, concorrente",
         "please": "potete, potreste, per favore, per cortesia",
@@ -1027,9 +1045,11 @@ _LOOKALIKES: dict[str, Words] = {
         "if": "se$, qualora, nel caso",
         "possible": "possibile$, necessario$, potete$, puoi$, si$, e cosi, e il caso",
         "third": "lui$, su di lui",
-        "askhow": ("come funziona, come avviene"),
+        "askhow": ("dove possiamo, come funziona, come avviene"),
     },
     "nl": {
+        "recant": "negeer$, vorige mail negeren, me bedacht, mij bedacht",
+        "login": "inlog, login$, gebruikersnaam",
         "relation": "buurman, buurvrouw, man$, vrouw$, zoon, dochter, moeder, vader, baas$, werknemer, collega, ex$, concurrent",
         "please": "kunnen jullie, kunt u, graag$, alsjeblieft, alstublieft",
         "yours": "uw$, jouw$",
@@ -1048,9 +1068,13 @@ _LOOKALIKES: dict[str, Words] = {
         "if": "als ik, als wij, als we, als jullie, als u$, als het, indien, mocht$",
         "possible": "mogelijk, nodig$, kunnen$, kan$, zo is, ja$",
         "third": "hun$",
-        "askhow": ("hoe werkt, hoe gaat dat, hoe verloopt"),
+        "askhow": (
+            "waar we kunnen, waar wij kunnen, hoe werkt, hoe gaat dat, hoe verloopt"
+        ),
     },
     "pt": {
+        "recant": "ignorem, ignore o meu, ignore a minha, mudei de ideia, mudei de opiniao, desconsiderem, desconsidere",
+        "login": "login$, de acesso",
         "self": "cancelo$, fecho$, encerro$",
         "relation": "vizinh, marido, esposa, filho$, filha$, mae$, pai$, chefe$, funcionari, socio$, namorad, ex socio, concorrente",
         "please": "podem, poderiam, por favor",
@@ -1077,9 +1101,13 @@ _LOOKALIKES: dict[str, Words] = {
         "if": "se$, caso$",
         "possible": "possivel$, necessario$, puderem$, podem$, sim$, for o caso",
         "third": "sobre ele, sobre ela, dele$, dela$",
-        "askhow": ("como funciona, como e o processo, como faco, como altero"),
+        "askhow": (
+            "onde podemos, como funciona, como e o processo, como faco, como altero"
+        ),
     },
     "pl": {
+        "recant": "zignoruj, prosze zignorowac, zmienilem zdanie, zmienilam zdanie, rozmyslilem, rozmyslilam",
+        "login": "logowan, login$",
         "self": "zamkne$, zrezygnuje$, anuluje$, wypowiem$",
         "relation": "sasiad, meza$, zony$, syna$, corki$, matki$, ojca$, szefa$, pracownik, kolegi, bylego, bylej, konkurenc",
         "please": "prosze, czy mozecie, czy moglibyscie",
@@ -1095,14 +1123,19 @@ _LOOKALIKES: dict[str, Words] = {
         "confirm": "potwierdzenie$, potwierdzenia$",
         "forme": "dla mnie, za mnie",
         "billing": "faktur, rozliczen, rozlicze, nip$, firmy$, siedzib",
-        "done": "zostal, zostala, zostalo, zostaly, dowiedzialem, dowiedzialam",
+        "done": (
+            "zostal, zostala, zostalo, zostaly, dowiedzialem, dowiedzialam, *liscie, "
+            "*lyscie, *lismy, *lysmy, prosilam, prosilem"
+        ),
         "never": "w zadnym wypadku, pod zadnym pozorem, absolutnie nie",
         "if": "jesli, jezeli, gdyby, jakby, jak do",
         "possible": "mozliwe, mozna$, trzeba$, potrzeb, tak$",
         "third": "on$",
-        "askhow": "jak dziala, jak to dziala",
+        "askhow": "gdzie mozemy, jak dziala, jak to dziala",
     },
     "sv": {
+        "recant": "ignorera$, bortse fran, andrat mig, angrat mig",
+        "login": "inlogg, login$",
         "relation": "granne, grannes, man$, mans$, fru$, frus$, son$, sons$, dotter, mamma, pappa, chef$, anstalld, kollega, ex$, konkurrent",
         "please": "kan ni, kan du, skulle ni kunna, snalla",
         "yours": "ditt$, din$, dina$, ert$, era$",
@@ -1121,7 +1154,9 @@ _LOOKALIKES: dict[str, Words] = {
         "if": "ifall, om jag, om ni, om vi, om man",
         "possible": "mojligt, mojlig, behov, behovs, kan$, ja$, sa ar",
         "third": "han$, hon$, honom$, henne$",
-        "askhow": ("hur tar jag, hur tar man, hur fungerar, hur gar det till"),
+        "askhow": (
+            "var vi kan, hur tar jag, hur tar man, hur fungerar, hur gar det till"
+        ),
     },
 }
 
