@@ -400,7 +400,6 @@ DATA_PROTECTION_WORDS: Final = (
 # Everyday customer-service words: each distinct one raises the bar for confidence.
 # They count in the subject and near the request itself ("refund me or delete my
 # account"), not in a complaint a few sentences before "stop sending me marketing".
-# Merging two accounts is account administration: "then you can delete the old one".
 NOISE: Final[dict[str, tuple[str, ...]]] = {
     "en": (
         "invoice",
@@ -417,38 +416,12 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "not working",
         "doesn t work",
         "error message",
-        "merge*",
-        "merging",
     ),
-    "de": (
-        "rechnung",
-        "erstattung",
-        "abbuchung",
-        "zahlung",
-        "bestellnummer",
-        "zusammenführ*",
-        "zusammenleg*",
-    ),
-    "fr": ("facture", "remboursement", "paiement", "commande", "fusionn*"),
-    "es": (
-        "factura",
-        "reembolso",
-        "pago",
-        "mi pedido",
-        "número de pedido",
-        "fusionar*",
-        "unificar*",
-    ),
-    "it": (
-        "fattura",
-        "rimborso",
-        "pagamento",
-        "il mio ordine",
-        "numero d'ordine",
-        "unificare",
-        "accorpa*",
-    ),
-    "nl": ("factuur", "terugbetaling", "betaling", "bestelling", "samenvoeg*"),
+    "de": ("rechnung", "erstattung", "abbuchung", "zahlung", "bestellnummer"),
+    "fr": ("facture", "remboursement", "paiement", "commande"),
+    "es": ("factura", "reembolso", "pago", "mi pedido", "número de pedido"),
+    "it": ("fattura", "rimborso", "pagamento", "il mio ordine", "numero d'ordine"),
+    "nl": ("factuur", "terugbetaling", "betaling", "bestelling"),
     "pt": (
         "fatura",
         "reembolso",
@@ -456,20 +429,9 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "pagamento",
         "encomenda",
         "número do pedido",
-        "mesclar",
-        "unificar*",
     ),
-    "pl": (
-        "faktur*",
-        "płatność",
-        "płatności",
-        "zwrot pieniędzy",
-        "zamówieni*",
-        "połączyć konta",
-        "scalić",
-    ),
-    # "faktur*" is above
-    "sv": ("betalning*", "återbetalning", "beställning*", "slå ihop", "sammanfoga"),
+    "pl": ("faktur*", "płatność", "płatności", "zwrot pieniędzy", "zamówieni*"),
+    "sv": ("betalning*", "återbetalning", "beställning*"),  # "faktur*" is above
 }
 
 # What makes a whole mail a newsletter, a business or a sales mail: these count wherever
@@ -601,6 +563,22 @@ BUSINESS: Final = (
     "sdk",
     "projekt*",
     "testprojekt*",
+    # Account administration: merging two accounts, "then delete the old one".
+    "merge*",
+    "merging",
+    "fusion*",
+    "zusammenführ*",
+    "zusammenleg*",
+    "unificar*",
+    "unificare",
+    "accorpa*",
+    "samenvoeg*",
+    "mesclar",
+    "połączyć konta",
+    "połączenie kont",
+    "scalić",
+    "slå ihop",
+    "sammanfoga",
     # A company's billing identity.
     "cif",
     "cnpj",

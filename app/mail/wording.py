@@ -1125,7 +1125,9 @@ _LOOKALIKES: dict[str, Words] = {
         "billing": "faktur, rozliczen, rozlicze, nip$, firmy$, siedzib",
         "done": (
             "zostal, zostala, zostalo, zostaly, dowiedzialem, dowiedzialam, *liscie, "
-            "*lyscie, *lismy, *lysmy, prosilam, prosilem"
+            "*lyscie, *lismy, *lysmy, prosilam, prosilem, zniknal$, zniknela$, "
+            "zniknelo$, zniknely$, znikneli$, usunal$, usunela$, usunelo$, usunely$, "
+            "usuneli$"
         ),
         "never": "w zadnym wypadku, pod zadnym pozorem, absolutnie nie",
         "if": "jesli, jezeli, gdyby, jakby, jak do",
