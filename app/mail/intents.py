@@ -247,6 +247,9 @@ class _Sentence:
         self.names_detail = False
         # The mail speaks of the writer's details: "correct that" may point to them.
         self.detail_context = False
+        # The details the mail names as the login's: "Change email" above "my login
+        # email" is that one.
+        self.login_words: frozenset[str] = frozenset()
         self.classes: list[set[str]] = [set() for _ in self.words]
         for language in languages:
             self._mark(language)
@@ -417,7 +420,8 @@ class _Sentence:
         # sign-in, which the writer administers, not a record about them; and "our
         # company" is the organisation's detail, not the writer's.
         if "detail" in self.classes[index] and (
-            any("login" in c for c in self.classes[max(0, index - 3) : index + 5])
+            self._login(index)
+            or self.words[index] in self.login_words
             or (index > 0 and "we" in self.classes[index - 1])
         ):
             return True
@@ -435,6 +439,13 @@ class _Sentence:
             and index > 0
             and ("theirs" in self.classes[index - 1] or self.words[index - 1] == "s")
         )
+
+    def _login(self, index: int) -> bool:
+        return any("login" in c for c in self.classes[max(0, index - 3) : index + 5])
+
+    def login_details(self) -> list[str]:
+        """The detail words named as the login's: "my login email"."""
+        return [self.words[i] for i in self.at("detail") if self._login(i)]
 
     def relative_of(self, index: int) -> bool:
         """A relative or neighbour of the writer's within a few words after `index`."""
@@ -1013,8 +1024,10 @@ def read(
     asks_how = any(sentence.asks_how() for sentence in main) or any(
         sentence.question and sentence.howto() for sentence in opening
     )
+    login = frozenset(word for s in main for word in s.login_details())
     spoke_of_own = False
     for sentence in main:
+        sentence.login_words = login
         sentence.keeps_data = keeps_data
         sentence.names_detail = names_detail
         sentence.detail_context = detail_context

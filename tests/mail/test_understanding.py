@@ -258,6 +258,39 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
             "alla hennes uppgifter.",
             E,
         ),
+        # The account and all the data, said in full, outweigh one billing word.
+        (
+            "",
+            "I cancelled last month and still got an invoice. Please refund it and "
+            "then erase my account and all my data.",
+            E,
+        ),
+        (
+            "",
+            "Bitte erstatten Sie die Zahlung und entfernen Sie danach mein Konto samt "
+            "allen Daten.",
+            E,
+        ),
+        # "Take me off it" with a list named earlier: off the list, not an erasure.
+        (
+            "",
+            "Your newsletter still reaches me every week, so I must be on some list. "
+            "Take me off it and stop writing to me.",
+            OBJ,
+        ),
+        # French "accord" is consent too.
+        ("", "Je retire mon accord pour vos offres commerciales par mail.", OBJ),
+        # "Not much use to me" is an opinion, no objection to the use of the data.
+        (
+            "",
+            "I am switching tools. Please send me all my info as a JSON file; a "
+            "screenshot is not much use to me.",
+            P,
+        ),
+        # "pfv" asks: "exclui" is then no report of a deletion done.
+        ("", "Exclui o meu perfil e os meus dados, pfv. Já não uso isto.", E),
+        # Renewing a plan is billing, no typo of "remove".
+        ("", "No quiero renovar el plan. Eliminad mi cuenta, por favor.", E),
     ],
 )
 def test_requests_read_from_the_whole_mail(
@@ -373,6 +406,70 @@ def test_requests_read_from_the_whole_mail(
         ("", "Podem dizer-me que dados têm sobre o meu vizinho?"),
         # A product's test dashboards are no personal data.
         ("", "Vous pouvez effacer ces tableaux de test pour moi ?"),
+        # The writer takes an earlier request back.
+        (
+            "Previous mail",
+            "Please ignore my last message about deleting my account, I still need it.",
+        ),
+        (
+            "Meine letzte Mail",
+            "Ignorieren Sie bitte meine Mail von gestern zur Löschung meines Kontos, "
+            "es soll bleiben.",
+        ),
+        # A login e-mail is the account's sign-in, a company's details are not the
+        # writer's, and an invoice e-mail is billing.
+        (
+            "",
+            "Could you change my login email to anna@example.com? Everything else stays.",
+        ),
+        ("", "Potreste aggiornare l'indirizzo email di accesso del mio account?"),
+        (
+            "alterar e-mail das faturas",
+            "Pedimos que as faturas sigam para contas@example.com em vez do e-mail do "
+            "antigo contabilista.",
+        ),
+        # A question after a conditional question goes on with its condition.
+        (
+            "",
+            "Se chiudo l'abbonamento, cosa succede ai miei dati? Li eliminate subito?",
+        ),
+        (
+            "",
+            "If I cancel my plan, what happens to my data? Do you delete it straight "
+            "away?",
+        ),
+        # A Polish deletion reported done ("usunęliście", "zniknęły").
+        (
+            "Re: Konto usunięte",
+            "Usunęliście moje konto, ale zniknęły też raporty zespołu. Da się je "
+            "odzyskać?",
+        ),
+        # "My mum's account" is not the writer's: "it" later is not the writer's either.
+        (
+            "my mum's account",
+            "She passed away in May and I have no papers yet. Can you just close it "
+            "and delete it?",
+        ),
+        # Merging two accounts, a thesis, what the writer does with an export.
+        (
+            "fusion de comptes",
+            "J'ai deux comptes. Pouvez-vous les fusionner ? Ensuite vous pouvez "
+            "supprimer mon compte perso.",
+        ),
+        (
+            "Vraag voor mijn scriptie",
+            "Voor mijn scriptie onderzoek ik hoe bedrijven verzoeken om mijn gegevens "
+            "te wissen afhandelen.",
+        ),
+        ("", "Je supprime ce soir l'export brut de mon poste."),
+        # A controller asks where in the product they can remove a visitor.
+        (
+            "Fwd: erase my data",
+            "A customer of our shop asked us to erase her data. Is there a button "
+            "where we can remove one visitor from our workspace?\n\n"
+            "---------- Forwarded message ----------\n"
+            "Please erase all the data you hold on me.",
+        ),
     ],
 )
 def test_look_alikes_read_from_the_whole_mail_are_not_filed(
