@@ -4,8 +4,9 @@
 later by other authors who had not read the classifier, and were measured blind as they
 arrived (docs/mail.md) before the misses were read; so were `dev4/` (en, de, es, it, pt)
 and `dev5/` (fr, nl, pl, sv, es, pt), both mostly look-alike non-requests, whose false
-alarms (24 and 25 blind) taught the look-alike rules. The held-out evaluation set is never
-read here: `bench/bench_classifier.py` measures it.
+alarms (24 and 25 blind) taught the look-alike rules; and `dev6/` (all nine languages),
+whose 12 blind false alarms and 6 misses taught the rest. The held-out evaluation set is
+never read here: `bench/bench_classifier.py` measures it.
 
 Each set must keep what it has reached (with a message or two of slack, not 100 % where it
 is not): a change that loses requests, files the wrong type, or files any non-request
@@ -27,6 +28,7 @@ GOALS = {
     "dev3": (140, 0.95, 0.97),
     "dev4": (55, 0.96, 0.96),  # 58 of 58, all of the right type
     "dev5": (60, 0.95, 0.96),  # 62 of 63, all of the right type
+    "dev6": (75, 0.97, 0.98),  # 77 of 78, all of the right type
 }
 
 
