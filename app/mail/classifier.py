@@ -187,10 +187,13 @@ def classify(subject: str, text: str) -> Classification:
     impersonal = cue_only and not reading.personal and best > 0
     if impersonal:
         matched.append("noise: names a right, not the writer's own")
+    if reading.takes_back:
+        matched.append("noise: the writer takes an earlier request back")
     confident = (
         best >= threshold
         and second < best * CLOSE_SECOND
         and not reading.asks_how
+        and not reading.takes_back
         and not (impersonal and (reading.organisational or bool(noise)))
     )
     if confident and reply and not _said_in_body(best_type, reading, segments):

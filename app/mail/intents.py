@@ -106,6 +106,9 @@ class Reading:
     personal: bool = True
     # The types a rule read firmly in the writer's own lines (not the subject alone).
     in_body: frozenset[RequestType] = frozenset()
+    # "Ignore my last mail", "ich habe es mir anders überlegt": an earlier request is
+    # taken back; whatever else the mail names, staff read it.
+    takes_back: bool = False
 
 
 Phrase = tuple[tuple[str, ...], bool, frozenset[str]]  # words, last word whole, classes
@@ -1106,13 +1109,6 @@ def read(
         ):
             label = f"{held.label} (the mail also says not to)"
             best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
-    # "Ignore my last mail, my account stays", "ich habe es mir anders überlegt": the
-    # writer takes an earlier request back; whatever else it names, staff read it.
-    if any(sentence.has("recant") for sentence in main):
-        for request_type, held in list(best.items()):
-            if held.strength > LOOSE:
-                label = f"{held.label} (the writer takes it back)"
-                best[request_type] = Intent(request_type, LOOSE, label, held.sentence)
     # The data to be kept and its use stopped, said across sentences: "Niet doorgeven,
     # niet gebruiken, maar ook niet wissen", about the writer's own data.
     if keeps_data and spoke_of_own and RequestType.RESTRICTION not in best:
@@ -1238,4 +1234,5 @@ def read(
         asks_how,
         personal,
         frozenset(in_body),
+        any(sentence.has("recant") for sentence in main),
     )

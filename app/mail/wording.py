@@ -45,7 +45,9 @@ The classes:
   yours ("ditt konto": a notice), billing (a company's billing details), which and
   relative (relative pronouns), sharing (the "share" of sell), again ("no me volváis a
   llamar"), forme ("pour moi"), relation ("de mi exmarido": someone else), where ("Dove si modifica?": a how-to, unless it asks
-  to see or get the writer's data).
+  to see or get the writer's data), recant ("ignore my last mail", "anders überlegt": an
+  earlier request taken back), login ("login email", "e-mail di accesso": the account's
+  sign-in, not a record to correct), useless ("not much use to me": a noun, no "use").
 """
 
 from typing import Final
