@@ -6,9 +6,11 @@ bounce, `delayed` only a warning that the server keeps trying, `delivered`/`rela
 `expanded` a success. RFC 8098 read receipts (`report-type=disposition-notification`) say
 the message was displayed (or deleted unread): an event, never a failure. And many servers
 still send plain-text bounces (Exim, qmail, Postfix's and others' own wording) with the
-returned message quoted below a marker; those are recognised by their wording, and the
-returned message is found by its quoted Message-ID or, failing that, by the ticket
-reference in its quoted subject.
+returned message quoted below a marker; those are recognised by their wording or by a
+delivery system's sender (MAILER-DAEMON, postmaster, Exchange's own address), and the
+returned message is found by its quoted Message-ID, failing that by the ticket reference in
+its quoted subject, and failing both by the failed recipient the report names (the caller
+then takes our latest mail to that address).
 """
 
 import re
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import Message
 
+from app.mail.loops import from_delivery_system
 from app.mail.mime import POLICY, Defects, decode_bytes, one_line
 from app.mail.parser import find_reference
 
@@ -49,7 +52,13 @@ _PLAIN_REPORT = re.compile(
     r"|konnte nicht zugestellt werden|unzustellbar|n'a pas pu [êe]tre (?:remis|distribu[ée])"
     r"|no (?:se )?ha podido (?:ser )?entregar|mensaje no entregado|non [èe] stato possibile"
     r"|recapitare|kon niet worden afgeleverd|onbestelbaar|n[ãa]o p[ôo]de ser entregue"
-    r"|nie (?:mog[łl]a|mo[żz]na) (?:zosta[ćc] )?dostarczy|kunde inte levereras",
+    r"|nie (?:mog[łl]a|mo[żz]na) (?:zosta[ćc] )?dostarczy|kunde inte levereras"
+    # Exchange's report in each language ("Delivery has failed to these recipients").
+    r"|konnte nicht an .{0,60}(?:übermittelt|zugestellt)|impossible de remettre"
+    r"|no se pudo entregar|kan niet worden bezorgd|bezorging is mislukt"
+    r"|impossibile recapitare|recapito non riuscito|falha na entrega"
+    r"|n[ãa]o foi poss[íi]vel entregar|dostarczenie .{0,60}nie powiod[łl]o si[ęe]"
+    r"|det gick inte att leverera|leveransen misslyckades",
     re.I,
 )
 _PLAIN_FAILURE = re.compile(
@@ -57,8 +66,17 @@ _PLAIN_FAILURE = re.compile(
     r"|permanent error|permanent fatal|delivery has failed|undeliverable|failed:"
     r"|message not delivered|i've given up|returned to sender|nicht zugestellt"
     r"|unzustellbar|pas pu [êe]tre|no entregado|podido entregar|non [èe] stato possibile"
-    r"|niet worden afgeleverd|n[ãa]o p[ôo]de|nie mog[łl]a|kunde inte levereras",
+    r"|niet worden afgeleverd|n[ãa]o p[ôo]de|nie mog[łl]a|kunde inte levereras"
+    r"|konnte nicht an|impossible de remettre|non remis|no se pudo entregar"
+    r"|no se puede entregar|niet worden bezorgd|onbestelbaar|mislukt|recapitare"
+    r"|non recapitabile|falha na entrega|poss[íi]vel entregar|nie powiod[łl]o"
+    r"|niedostarczalna|gick inte att leverera|misslyckades|olevererbart",
     re.I,
+)
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Where a report starts quoting the returned message's headers.
+_QUOTED_HEADER = re.compile(
+    r"^[ \t>]*(?:From|To|Subject|Date|Message-ID):", re.I | re.M
 )
 _PLAIN_DELAY = re.compile(
     r"has not yet been delivered|has been delayed|is delayed|delivery is delayed"
@@ -77,6 +95,7 @@ class Bounce:
     reason: str  # Status and Diagnostic-Code, or the receipt's disposition
     outcome: str = FAILED  # failed | delayed | delivered | read
     reference: str | None = None  # the ticket named in the quoted subject
+    recipient: str | None = None  # the failed address, when nothing of ours is quoted
 
 
 def read_bounce(raw: bytes) -> Bounce | None:
@@ -190,17 +209,22 @@ def _plain_bounce(msg: Message) -> Bounce | None:
         return None
     head = text[:3000]
     opening = _PLAIN_REPORT.search(head)
-    if opening is None:
+    if opening is None and not from_delivery_system(msg):
         return None
     subject_line = str(msg.get("Subject", ""))
     failed = _PLAIN_FAILURE.search(head) or _PLAIN_FAILURE.search(subject_line)
     delayed = _PLAIN_DELAY.search(head) or _PLAIN_DELAY.search(subject_line)
-    quoted = text[opening.end() :]
+    if opening is None and not (failed or delayed):
+        return None  # a delivery system's other notices (a quota warning, a digest)
+    quoted = text[opening.end() :] if opening else text
     found = _QUOTED_ID.search(quoted)
     subject = _QUOTED_SUBJECT.search(quoted)
     reference = find_reference(subject.group(1)) if subject else None
+    recipient = None
     if found is None and reference is None:
-        return None
+        recipient = _failed_recipient(msg, quoted)
+        if recipient is None:
+            return None
     reply = _SMTP_REPLY.search(quoted)
     reason = one_line(reply.group(0), 200) if reply else "bounced"
     return Bounce(
@@ -208,7 +232,18 @@ def _plain_bounce(msg: Message) -> Bounce | None:
         reason=reason[:MAX_REASON],
         outcome=DELAYED if delayed and not failed else FAILED,
         reference=reference,
+        recipient=recipient,
     )
+
+
+def _failed_recipient(msg: Message, report: str) -> str | None:
+    """The address the report says failed: Exim's header, else the first one it names
+    above the returned message's headers."""
+    named = _ADDRESS.search(str(msg.get("X-Failed-Recipients", "")))
+    if named is None:
+        quoted = _QUOTED_HEADER.search(report)
+        named = _ADDRESS.search(report[: quoted.start()] if quoted else report)
+    return named.group(0).lower() if named else None
 
 
 def _plain_text(msg: Message) -> str:

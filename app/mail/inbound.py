@@ -12,7 +12,7 @@ is dropped, which is harmless because reading writes nothing.
 import hashlib
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import anyio
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from app.audit import service as audit
+from app.db import utcnow
 from app.mail import bounces
 from app.mail.bounces import Bounce, read_bounce
 from app.mail.classifier import Classification, classify
@@ -31,6 +32,9 @@ from app.requests.models import DsrRequest
 from app.settings import Settings
 
 MAX_RAW_BYTES = 30_000_000  # beyond any sane request; the SMTP receiver refuses earlier
+REPORT_WINDOW = timedelta(
+    days=14
+)  # how old our mail a report naming only an address may be
 # Reading is CPU work under the GIL: more threads at it than cores only add memory (a parse
 # holds several times the message). Abandoned reads give their token back early.
 _READERS = anyio.CapacityLimiter(2)
@@ -218,8 +222,16 @@ async def bounced(
 
 
 async def _reported(session: AsyncSession, bounce: Bounce) -> Message | None:
-    """Our message the report is about: by its Message-ID, else the ticket's latest mail."""
+    """Our message the report is about: by its Message-ID, else the ticket's latest mail,
+    else (the report quotes nothing of ours) our latest mail to the failed address."""
     outbound = select(Message).where(Message.direction == Direction.OUT)
+    if bounce.recipient:
+        # Reports come within days (servers retry for up to five): older mail is not it.
+        query = outbound.where(
+            Message.peer == bounce.recipient,
+            col(Message.created_at) > utcnow() - REPORT_WINDOW,
+        ).order_by(col(Message.id).desc())
+        return (await session.execute(query.limit(1))).scalar_one_or_none()
     if bounce.message_id:
         query = outbound.where(Message.message_id == bounce.message_id)
         found = (await session.execute(query)).scalar_one_or_none()

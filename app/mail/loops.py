@@ -23,6 +23,12 @@ _ROBOT_SENDER = re.compile(
     r"(?:[-+.].*)?$",
     re.IGNORECASE,
 )
+# A mail server itself: its reports and notices (Exchange signs as MicrosoftExchange<hex>).
+_DELIVERY_SENDER = re.compile(
+    r"^(?:mailer-daemon|mail-daemon|postmaster|microsoftexchange[0-9a-f]*)$", re.I
+)
+# Marks servers put on the reports they write: Exim's failed list, Exchange's NDR flag.
+_REPORT_HEADERS = ("X-Failed-Recipients", "X-MS-Exchange-Message-Is-Ndr")
 _KEYWORD = re.compile(r"[A-Za-z0-9_-]+")
 _ADDRESS_IN_BRACKETS = re.compile(r"<([^<>]*)>")
 
@@ -66,6 +72,14 @@ def _report_type(msg: Message) -> str | None:
     return param.lower() if isinstance(param, str) else None
 
 
+def from_delivery_system(msg: Message) -> bool:
+    """Whether a mail server itself wrote `msg` (by its sender or its report headers)."""
+    if any(_header(msg, name) is not None for name in _REPORT_HEADERS):
+        return True
+    local_part = _sender_local_part(msg)
+    return bool(local_part and _DELIVERY_SENDER.match(local_part))
+
+
 def automatic_reason(msg: Message) -> str | None:
     """Why `msg` is automatic, bulk or a bounce (a short label); None for a person."""
     auto_submitted = _header(msg, "Auto-Submitted")
@@ -85,6 +99,8 @@ def automatic_reason(msg: Message) -> str | None:
     local_part = _sender_local_part(msg)
     if local_part and _ROBOT_SENDER.match(local_part):
         return f"robot sender: {local_part.lower()}"
+    if from_delivery_system(msg):
+        return "delivery system"
     for name in ("X-Autoreply", "X-Autorespond"):
         if _header(msg, name):
             return name.lower()

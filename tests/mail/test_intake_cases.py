@@ -303,6 +303,31 @@ def _postfix(original_id: str) -> bytes:
     ).encode()
 
 
+def _exchange(original_id: str) -> bytes:
+    """Exchange's own report, in French, with the returned message's headers below."""
+    return (
+        "From: Microsoft Outlook <MicrosoftExchange1f2e3d4c@corp.example.fr>\r\n"
+        "To: privacy@example.com\r\nSubject: Non remis : Nous avons bien reçu\r\n"
+        "Message-ID: <ndr-1@corp.example.fr>\r\nX-MS-Exchange-Message-Is-Ndr:\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Impossible de remettre le message à ces destinataires ou groupes :\r\n\r\n"
+        "mia@example.org\r\nLa boîte aux lettres est introuvable.\r\n\r\n"
+        "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound'\r\n\r\n"
+        "En-têtes de message d'origine :\r\n\r\n"
+        f"From: privacy@example.com\r\nTo: mia@example.org\r\nMessage-ID: <{original_id}>\r\n"
+    ).encode()
+
+
+def _address_only(recipient: str) -> bytes:
+    """A terse report from a mail server that quotes nothing of the returned message."""
+    return (
+        "From: MAILER-DAEMON <MAILER-DAEMON@mx.example.org>\r\n"
+        "To: privacy@example.com\r\nSubject: Mensaje no entregado\r\n"
+        "Message-ID: <terse-1@mx.example.org>\r\n\r\n"
+        f"El mensaje no se ha podido entregar: el buzón {recipient} no existe.\r\n"
+    ).encode()
+
+
 @pytest.mark.parametrize(
     ("action", "outcome"),
     [("delayed", DELAYED), ("failed", FAILED), ("delivered", "delivered")],
@@ -327,6 +352,27 @@ def test_plain_text_bounces_of_common_mtas_are_read() -> None:
     mdn = read_bounce(_mdn("ours@example.com"))
     assert mdn is not None
     assert (mdn.outcome, mdn.reason) == (READ, "Disposition: displayed")
+
+
+def test_reports_of_a_delivery_system_are_read_by_their_sender() -> None:
+    exchange = read_bounce(_exchange("ours@example.com"))
+    assert exchange is not None
+    assert (exchange.message_id, exchange.outcome) == ("ours@example.com", FAILED)
+    assert "550 5.1.1" in exchange.reason
+    terse = read_bounce(_address_only("Mia@Example.org"))
+    assert terse is not None
+    assert (terse.message_id, terse.reference, terse.recipient) == (
+        None,
+        None,
+        "mia@example.org",
+    )
+    # The same sender's other notices say nothing failed: not reports about our mail.
+    quota = _mail(
+        "Your mailbox privacy@example.com is 90 % full.",
+        sender="postmaster@mx.example.org",
+        subject="Quota warning",
+    )
+    assert read_bounce(quota) is None
 
 
 async def test_a_delay_warning_is_an_event_not_a_failure(
@@ -355,7 +401,7 @@ async def test_a_read_receipt_is_an_event_not_a_failure(
     assert "mail_read" in await _kinds(session, dsr)
 
 
-@pytest.mark.parametrize("mta", ["exim", "qmail", "postfix"])
+@pytest.mark.parametrize("mta", ["exim", "qmail", "postfix", "exchange", "terse"])
 async def test_a_plain_text_bounce_lands_on_its_ticket(
     app: FastAPI, session: AsyncSession, settings: Settings, mta: str
 ) -> None:
@@ -364,6 +410,9 @@ async def test_a_plain_text_bounce_lands_on_its_ticket(
         "exim": lambda: _exim(ack_id, ack_subject),
         "qmail": lambda: _qmail(ack_subject),
         "postfix": lambda: _postfix(ack_id),
+        "exchange": lambda: _exchange(ack_id),
+        # Nothing of ours quoted: our latest mail to the failed address.
+        "terse": lambda: _address_only("mia@example.org"),
     }[mta]()
     outcome = await _ingest(app, settings, raw)
     assert (outcome.kind, outcome.reference) == ("bounce", reference)

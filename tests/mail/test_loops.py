@@ -67,6 +67,15 @@ def test_corpus_reason_names_the_signal(name: str, reason: str) -> None:
         (["From: MAILER-DAEMON@mx.example.com"], "robot sender: mailer-daemon"),
         (["From: Mail Delivery System <MAILER-DAEMON>"], "robot sender: mailer-daemon"),
         (["From: postmaster@example.org"], "robot sender: postmaster"),
+        (
+            ["From: Microsoft Outlook <MicrosoftExchange9a8b7c@corp.example>"],
+            "delivery system",
+        ),
+        (["From: a@example.org", "X-MS-Exchange-Message-Is-Ndr: "], "delivery system"),
+        (
+            ["From: a@example.org", "X-Failed-Recipients: b@example.net"],
+            "delivery system",
+        ),
         (["From: Shop <no-reply@example.com>"], "robot sender: no-reply"),
         (["From: noreply+invoices@example.com"], "robot sender: noreply+invoices"),
         (["From: do_not_reply@example.com"], "robot sender: do_not_reply"),
