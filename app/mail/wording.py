@@ -1030,7 +1030,7 @@ _LOOKALIKES: dict[str, Words] = {
         "never": "en ningun caso, de ninguna manera, de ningun modo, bajo ningun",
         "if": "si$, en caso de",
         "possible": "posible$, necesario$, pueden$, podeis$, puedes$, es asi, es el caso",
-        "third": "sobre ella, de ella$",
+        "third": "sobre ella, de ella$, sobre el$, de el$",
         "askhow": (
             "donde podemos, como funciona, como es el proceso, como elimino, como borro, como cambio, "
             "como hago"
