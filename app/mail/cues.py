@@ -639,8 +639,9 @@ BUSINESS: Final = (
 )
 
 # Mail meant for another company (a gym, a phone line, a bank account; or one the writer
-# is not sure is us) that asks it about the writer's data: each counts against confidence like the words above,
-# and a deletion said in full does not outweigh it, since it was asked of someone else.
+# is not sure is us) that asks it about the writer's data: each counts against
+# confidence like the words above, and a deletion said in full does not outweigh it,
+# since it was asked of someone else.
 ELSEWHERE: Final = (
     "gym",
     "gymmet",

@@ -933,7 +933,10 @@ _LOOKALIKES: dict[str, Words] = {
         "confirm": "confirmation",
         "forme": "for me$",
         "billing": "billing, invoice, invoicing, vat$",
-        "done": "been$, was deleted, were deleted, was removed, found out, i noticed, already$",
+        "done": (
+            "been$, was deleted, were deleted, was removed, found out, i noticed, "
+            "already$"
+        ),
         "never": "under no circumstances, in no case, by no means, on no account",
         "if": "if$, in case, whether$",
         "possible": "possible$, possibl, you can$, you could$, necessary$, needed$, so$",
@@ -1196,7 +1199,11 @@ _LOOKALIKES: dict[str, Words] = {
         "confirm": "bekraftelse",
         "forme": "for mig, at mig",
         "billing": "faktur, *faktura",
-        "done": "blev$, blivit$, har raderats, har tagits, fatt reda, fick reda, upptackt, var raderat, var raderad, var raderade, var borttaget, var borttagen, redan$",
+        "done": (
+            "blev$, blivit$, har raderats, har tagits, fatt reda, fick reda, upptackt, "
+            "var raderat, var raderad, var raderade, var borttaget, var borttagen, "
+            "redan$"
+        ),
         "never": "under inga omstandigheter, absolut inte, inte under nagra",
         "if": "ifall, om jag, om ni, om vi, om man",
         "possible": "mojligt, mojlig, behov, behovs, kan$, ja$, sa ar",
