@@ -32,6 +32,10 @@ LOOKS_LIKE = 2.0  # one CLEAR cue or a loose intent: worth telling the sender we
 _REPLY_SUBJECT = re.compile(
     r"^\W*(?:re|aw|sv|odp|antw|r|res|vs|ynt)\s*(?:\[\d+\])?\s*:", re.IGNORECASE
 )
+# "Fwd: Boletín AEPD …": a forward of news, when it names a right but nobody's own data.
+_FORWARD_SUBJECT = re.compile(
+    r"^\W*(?:fwd?|fw|wg|tr|rv|enc|i|doorst|pd|vb|vl)\s*:", re.IGNORECASE
+)
 # In a reply, what follows "-----Original Message-----" or "On … wrote:" is quoted.
 _REPLY_HEADER = re.compile(
     r"^[ \t]*(?:-{3,} ?(?:original message|urspr[uü]ngliche nachricht"
@@ -114,6 +118,8 @@ _NOISE = tuple(
     (phrase, _compile(phrase)) for phrases in cues.NOISE.values() for phrase in phrases
 )
 _BUSINESS = tuple((phrase, _compile(phrase)) for phrase in cues.BUSINESS)
+_ELSEWHERE = tuple((phrase, _compile(phrase)) for phrase in cues.ELSEWHERE)
+_CHAIN_LETTERS = tuple(_compile(phrase) for phrase in cues.CHAIN_LETTERS)
 # "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
 _ARTICLE = re.compile(
     r"(?<![^\W_])(?:"
@@ -173,12 +179,18 @@ def classify(subject: str, text: str) -> Classification:
         # said in full outweighs one customer-service word beside it.
         matched.append("noise: one word outweighed by the request said in full")
         doubts -= 1
+    # "Quero cancelar meu plano de celular e que apaguem meus dados": asked of another
+    # company, however fully it is said.
+    elsewhere = [
+        phrase for phrase, pattern in _ELSEWHERE if _best_factor(pattern, segments[:2])
+    ]
+    doubts += len(elsewhere)
     if reading.organisational:
         # "We", never "my" or "I": a controller, vendor or journalist naming the rights.
         matched.append("noise: written for an organisation, not about the writer")
         doubts += 1
     threshold = THRESHOLD + min(MAX_NOISE, NOISE_STEP * doubts)
-    matched.extend(f"noise: {phrase}" for phrase in noise)
+    matched.extend(f"noise: {phrase}" for phrase in [*noise, *elsewhere])
     # Only the rights' names, and never "my" or "me": a newsletter, a survey, a phishing
     # notice ("ditt konto raderas enligt GDPR artikel 17") name the rights too.
     cue_only = winner is None and not any(
@@ -189,12 +201,17 @@ def classify(subject: str, text: str) -> Classification:
         matched.append("noise: names a right, not the writer's own")
     if reading.takes_back:
         matched.append("noise: the writer takes an earlier request back")
+    chain = any(_best_factor(pattern, segments) for pattern in _CHAIN_LETTERS)
+    if chain:
+        matched.append("noise: a chain letter, sent to everyone")
+    forwarded = _FORWARD_SUBJECT.match(subject) is not None
     confident = (
         best >= threshold
         and second < best * CLOSE_SECOND
         and not reading.asks_how
         and not reading.takes_back
-        and not (impersonal and (reading.organisational or bool(noise)))
+        and not chain
+        and not (impersonal and (reading.organisational or forwarded or bool(noise)))
     )
     if confident and reply and not _said_in_body(best_type, reading, segments):
         confident = False

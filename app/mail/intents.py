@@ -272,11 +272,22 @@ class _Sentence:
         # Spanish verb with "me" attached.
         for language in others:
             self._clitics(language, own_verbs=True)
+        # "Sale como Ruíz" (Spanish "appears"), "no vosso CRM" (Portuguese "in the"): a
+        # word of the mail's own language that the English read alongside takes for
+        # another ("sale", "no"); its `not_` class takes that class away.
+        for classes in self.classes:
+            for word_class in [c for c in classes if c.startswith("not_")]:
+                classes.discard(word_class.removeprefix("not_"))
         # "Dat klopt gewoon niet", "stimmt so nicht": a "right" with a "not" is wrong.
         for index in self.at("right"):
             around = self.classes[max(0, index - 2) : index + 4]
             if any("neg" in classes or "negafter" in classes for classes in around):
                 self.classes[index].add("wrong")
+        # "Jeśli to pomyłka, przepraszam", "sorry if I have the wrong company": a
+        # mistake supposed in an "if" clause says no detail is wrong.
+        for index in self.at("wrong"):
+            if self.opens_with_if(index):
+                self.classes[index].discard("wrong")
         # A disclaimer ("If you received it in error, notify the sender and delete it")
         # says nothing about what the writer wants.
         if self.has("boilerplate"):
@@ -419,6 +430,11 @@ class _Sentence:
             "billing" in c for c in self.classes[max(0, index - 3) : index + 4]
         ):
             return True
+        # "Nom de domaine", "domeinnaam": a website's name, not a person's.
+        if "detail" in self.classes[index] and any(
+            "domain" in c for c in self.classes[index : index + 3]
+        ):
+            return True
         # "Change my login email", "l'indirizzo email del mio login": the account's
         # sign-in, which the writer administers, not a record about them; and "our
         # company" is the organisation's detail, not the writer's.
@@ -519,13 +535,24 @@ class _Sentence:
         if not self.question or self.has("please"):
             return False  # "If I send my ID, can you delete my account?" asks
         lead = self.lead
-        if lead is not None and lead.opens_with_if(len(lead.words)):
+        if lead is not None and lead.leads_on():
             clause = lead.classes + self.classes[:index]
         elif self.opens_with_if(index):
             clause = self.classes[:index]
         else:
             return False
         return any(c & {"self", "someday"} for c in clause)
+
+    def leads_on(self) -> bool:
+        """A question whose condition the next one carries: "If I cancel, …?" or
+        "What happens to my data after I cancel?" (a question about what would be)."""
+        return self.opens_with_if(len(self.words)) or (
+            self.question and self.has("fate")
+        )
+
+    def denies_agency(self) -> bool:
+        """The writer says they hold no authority: "ni soy el albacea"."""
+        return any(self.preceded(index, "neg", 4) for index in self.at("agent"))
 
     def opens_with_if(self, index: int) -> bool:
         """An "if" in the sentence's first words, before `index`, not "if possible"."""
@@ -539,6 +566,9 @@ class _Sentence:
         """A "not" right before the action, as a wish, not a condition or a report:
         "NO la borréis", "não me descadastrem", "auf keinen Fall … löschen" (but not
         "Do not archive it, remove it", nor "if it is not deleted by Friday")."""
+        # "Der Abmeldelink geht nicht": a link that does not work forbids nothing.
+        if self.has("broken"):
+            return False
         for index in self.at(word_class):
             if self.opens_with_if(index):
                 continue
@@ -558,6 +588,10 @@ class _Sentence:
                 if "negafter" in self.classes[k]:
                     return True
         return False
+
+    def unnegated(self, word_class: str) -> list[int]:
+        """The words of the class without a "not" that takes them back."""
+        return [i for i in self.at(word_class) if not self._negated(i, word_class)]
 
     def negated_any(self, word_class: str) -> bool:
         """Whether a word of the class is there with a "not" just before it."""
@@ -873,8 +907,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         fire(RequestType.RECTIFICATION, FIRM, pair)
     elif (
         sentence.names_detail
-        and (where := sentence.at("rectify"))
-        and not sentence.negated_any("rectify")
+        # "Agradeço que corrijam …, pois não consigo alterar": the ask, not the "can't".
+        and (where := sentence.unnegated("rectify"))
         # "Alterar e-mail das faturas": the detail this sentence names is the one to
         # change, and it is not the writer's.
         and not (sentence.has("detail") and not sentence.own_detail())
@@ -960,7 +994,7 @@ def _sentences(
         # after a conditional question goes on with its condition.
         last = found[-1] if words and found else None
         if lead is None and last is not None and last.question:
-            lead = last if last.opens_with_if(len(last.words)) else last.lead
+            lead = last if last.leads_on() else last.lead
         if end is not None:
             start = end.end()
     return found
@@ -993,8 +1027,10 @@ def read(
         if factor >= OWN_FACTOR
         for s in sentences
     ]
-    # An agent writes of "her data": then the third person is the data subject's own.
-    if any(sentence.has("agent") for sentence in main):
+    # An agent writes of "her data": then the third person is the data subject's own;
+    # not when the writer says they hold no authority ("I am not the executor").
+    agent = any(sentence.has("agent") for sentence in main)
+    if agent and not any(sentence.denies_agency() for sentence in main):
         for sentence in main:
             sentence.for_someone = True
     keeps_data = any(
@@ -1172,6 +1208,16 @@ def read(
         RequestType.ERASURE in best
         and RequestType.OBJECTION in best
         and best[RequestType.OBJECTION].strength > LOOSE
+        and partial
+        and read_in[RequestType.OBJECTION].has("marketing")
+    ):
+        # "Take my name and photo off your site and stop using my data for marketing":
+        # one detail removed beside an objection to marketing is part of the objection.
+        outranked = (RequestType.ERASURE,)
+    elif (
+        RequestType.ERASURE in best
+        and RequestType.OBJECTION in best
+        and best[RequestType.OBJECTION].strength > LOOSE
         and not read_in[RequestType.OBJECTION].has("list", "marketing", "object")
         and not partial  # "stop emailing me and delete my email address" objects
     ):
@@ -1217,6 +1263,8 @@ def read(
         best.pop(RequestType.RECTIFICATION, None)
     if has_format and access is not None:
         del best[RequestType.ACCESS]
+        if RequestType.ACCESS in in_body:  # the body said it, as a copy in a file
+            in_body.add(RequestType.PORTABILITY)
         fired = access.label.partition(": ")[2]
         label = f"{RequestType.PORTABILITY}: {fired} (a file format)"
         best.setdefault(

@@ -47,7 +47,12 @@ The classes:
   llamar"), forme ("pour moi"), relation ("de mi exmarido": someone else), where ("Dove si modifica?": a how-to, unless it asks
   to see or get the writer's data), recant ("ignore my last mail", "anders überlegt": an
   earlier request taken back), login ("login email", "e-mail di accesso": the account's
-  sign-in, not a record to correct), useless ("not much use to me": a noun, no "use").
+  sign-in, not a record to correct), useless ("not much use to me": a noun, no "use"),
+  broken ("der Link geht nicht": a sentence that says something does not work forbids
+  nothing), fate ("what happens to my data?": the next question carries its condition),
+  domain ("nom de domaine": a website's name, not a person's), and `not_` classes
+  ("not_sell": Spanish "sale", appears): a word of the mail's language that the English
+  read beside it takes for another class, which `not_` takes away.
 """
 
 from typing import Final
@@ -292,9 +297,9 @@ _FR: Words = {
     ),
     "close": "ferm, desactiv, resili, clotur",
     "keep": "conserv, gard",
-    "restrict": "limit, restreind, restrict, bloqu, geler, suspend",
+    "restrict": "limit, restreind, restrict, bloqu, geler, suspend, mettre de cote",
     "stop": "arret, cessez, cesser, ne plus, plus de, plus jamais, stop, refuse",
-    "use": "faire quoi, en faire, utilis, trait, exploit, usage",
+    "use": "faire quoi, en faire, utilis, trait, exploit, usage, servir$",
     "rectify": "corrig, rectifi, modifi, mettre a jour, mise a jour, chang",
     "wrong": (
         "erreur, le bon$, la bonne$, mal orthographi, n est pas correct, au lieu de, "
@@ -444,7 +449,7 @@ _ES: Words = {
         "en nombre de, en representacion, mi cliente, nuestro cliente, nuestra cliente, "
         "poder notarial"
     ),
-    "neg": "no$, nunca, jamas",
+    "neg": "no$, ni$, nunca, jamas",
     "negafter": "nada$",
     "only": "solo$, solamente",
     "more": "mas$",
@@ -554,7 +559,7 @@ _NL: Words = {
         "vergeet, vergeten, vernietig, haal me, haal mij"
     ),
     "close": "opheff, sluit, sluiten, deactiveer, opzeg",
-    "keep": "bewaar, bewaren, behoud",
+    "keep": "bewaar, bewaren, behoud, laten staan, laat staan",
     "restrict": "blokker, blokk, beperk, blokkeer, bevries, bevriez, pauzeer, opschort",
     "stop": "ophoud, stop, ophouden, hou op, niet meer, geen meer, nooit meer, weiger",
     "use": "doen met, mee doen, gebeurt, gebruik, verwerk",
@@ -576,7 +581,7 @@ _NL: Words = {
     "export": "export, download, overdr, overzetten, meenemen, overbreng, verhuiz",
     "format": (
         "overstappen, andere leverancier, zip, als bestand, csv, json, xml$, "
-        "machineleesbaar, andere aanbieder, andere dienst, bestand, formaat"
+        "machineleesbaar, andere aanbieder, andere dienst, een bestand, formaat"
     ),
     "sell": "verkop, verkocht, verkoop, delen, doorverkop, deel$, deelt$",
     "optout": "opt out",
@@ -610,7 +615,7 @@ _NL: Words = {
     "agent": (
         "namens$, mijn client, onze client, machtiging, volmacht, client$, cliente$"
     ),
-    "neg": "niks$, niets$, niet$, geen$, nooit",
+    "neg": "niks$, niets$, niet$, geen$, nooit, nergens",
     "negafter": "niet$, niets$",
     "only": "alleen$",
     "more": "meer$",
@@ -647,7 +652,8 @@ _PT: Words = {
     ),
     "use": "fazer nada, facam nada, usar, usem, utiliz, trat, uso$",
     "rectify": (
-        "corrig, correc, correcao, retific, rectific, alter, atualiz, actualiz, mud"
+        "corrig, corrij, correc, correcao, retific, rectific, alter, atualiz, actualiz, "
+        "mud"
     ),
     "wrong": (
         "mal escrit, o correto e, o correcto e, em vez de, erro$, errad, incorret, "
@@ -846,7 +852,7 @@ _SV: Words = {
     "alone": "lamna mig ifred, lat mig vara",
     "data": (
         "aktivitet, data$, uppgifter, personuppgift, information, info$, profil, "
-        "historik, register, databas"
+        "historik, *historik, *historiken, register, databas"
     ),
     "account": "konto, kontot, *konto, profil",
     "detail": (
@@ -927,7 +933,10 @@ _LOOKALIKES: dict[str, Words] = {
         "confirm": "confirmation",
         "forme": "for me$",
         "billing": "billing, invoice, invoicing, vat$",
-        "done": "been$, was deleted, were deleted, was removed, found out, i noticed",
+        "done": (
+            "been$, was deleted, were deleted, was removed, found out, i noticed, "
+            "already$"
+        ),
         "never": "under no circumstances, in no case, by no means, on no account",
         "if": "if$, in case, whether$",
         "possible": "possible$, possibl, you can$, you could$, necessary$, needed$, so$",
@@ -935,6 +944,10 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": (
             "where we can, where we could, how does it work, how does the, how does your"
         ),
+        "broken": "doesn t work, does not work, not working, isn t working, broken$",
+        "fate": "what happens to, what will happen to, what would happen to",
+        "domain": "domain",
+        "neg": "without my, without it, without them",
     },
     "de": {
         "recant": "ignorieren sie meine, ignorieren sie bitte, bitte ignorieren, anders uberlegt, anders ueberlegt",
@@ -951,11 +964,15 @@ _LOOKALIKES: dict[str, Words] = {
         "confirm": "bestatigung, bestaetigung",
         "forme": "fur mich, fuer mich",
         "billing": "rechnung, *rechnung, ust$",
-        "done": "wurde$, wurden$, worden$, habe erfahren, erfahren habe",
+        "done": "wurde$, wurden$, worden$, habe erfahren, erfahren habe, bereits$",
         "never": "auf keinen fall, unter keinen umstanden, keinesfalls, auf gar keinen",
         "if": "wenn$, falls$, sofern$, ob$",
         "possible": "moglich, moeglich, notig, noetig, erforderlich, ja$, dem so",
         "askhow": ("wo wir, wie funktioniert, wie lauft, wie ablauft, wie das ablauft"),
+        "broken": "geht nicht, funktioniert, klappt nicht",
+        "fate": "was passiert mit, was geschieht mit, was wird aus",
+        "domain": "domain",
+        "neg": "ohne dass, ohne das$",
     },
     "fr": {
         "recant": "ignorez mon, ignorez ma, ignorez mes, ne tenez pas compte, change d avis, annule ma demande, annuler ma demande",
@@ -976,7 +993,10 @@ _LOOKALIKES: dict[str, Words] = {
         "confirm": "confirmation",
         "forme": "pour moi",
         "billing": "factur, tva$",
-        "done": ("ai$, ete$, supprimee$, supprimees$, effacee$, effacees$"),
+        "done": (
+            "ai$, ete$, supprimee$, supprimees$, effacee$, effacees$, etait$, "
+            "etaient$, deja$"
+        ),
         "never": "en aucun cas, sous aucun pretexte, surtout pas",
         "if": "si$",
         "possible": "possible$, besoin$, necessaire$, vous pouvez, vous pouviez, oui$, c est",
@@ -984,6 +1004,10 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": (
             "ou nous pouvons, ou on peut, comment fonctionne, comment ca marche, comment se passe"
         ),
+        "broken": "fonctionne, marche pas, marche plus",
+        "fate": "qu advient il, que deviennent, que devient, que se passe t il",
+        "domain": "domaine",
+        "neg": "sans que",
     },
     "es": {
         "recant": "ignorad, ignoren mi, ignore mi, no hagais caso, no hagan caso, cambiado de opinion, cambiado de idea, cambie de opinion, cambie de idea",
@@ -1014,11 +1038,16 @@ _LOOKALIKES: dict[str, Words] = {
         "never": "en ningun caso, de ninguna manera, de ningun modo, bajo ningun",
         "if": "si$, en caso de",
         "possible": "posible$, necesario$, pueden$, podeis$, puedes$, es asi, es el caso",
-        "third": "sobre ella, de ella$",
+        "third": "sobre ella, de ella$, sobre el$, de el$",
         "askhow": (
             "donde podemos, como funciona, como es el proceso, como elimino, como borro, como cambio, "
             "como hago"
         ),
+        "broken": "funciona",
+        "fate": "que pasa con, que pasara con, que sucede con, que ocurre con",
+        "domain": "dominio",
+        "neg": "sin que",
+        "not_sell": "sale$, salen$",
     },
     "it": {
         "recant": "ignorate, ignori la mia, ignori il mio, ho cambiato idea, non tenete conto, lasciate perdere",
@@ -1040,7 +1069,7 @@ _LOOKALIKES: dict[str, Words] = {
         "billing": "fattur, partita iva",
         "done": (
             "ho$, stato$, stata$, stati$, state$, eliminato$, eliminata$, eliminati$, "
-            "cancellato$, cancellata$, cancellati$"
+            "cancellato$, cancellata$, cancellati$, gia$"
             ", ho scoperto, sono venuto a sapere, sono venuta a sapere"
         ),
         "never": "in nessun caso, per nessun motivo, assolutamente non",
@@ -1048,6 +1077,10 @@ _LOOKALIKES: dict[str, Words] = {
         "possible": "possibile$, necessario$, potete$, puoi$, si$, e cosi, e il caso",
         "third": "lui$, su di lui",
         "askhow": ("dove possiamo, come funziona, come avviene"),
+        "broken": "funziona",
+        "fate": "cosa succede, che fine fanno, che fine fa, cosa accade",
+        "domain": "dominio",
+        "neg": "senza che",
     },
     "nl": {
         "recant": "negeer$, vorige mail negeren, me bedacht, mij bedacht",
@@ -1073,6 +1106,10 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": (
             "waar we kunnen, waar wij kunnen, hoe werkt, hoe gaat dat, hoe verloopt"
         ),
+        "broken": "werkt$, werken$",
+        "fate": "wat gebeurt er met, wat gebeurt met",
+        "domain": "domein",
+        "neg": "zonder dat",
     },
     "pt": {
         "recant": "ignorem, ignore o meu, ignore a minha, mudei de ideia, mudei de opiniao, desconsiderem, desconsidere",
@@ -1106,6 +1143,12 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": (
             "onde podemos, como funciona, como e o processo, como faco, como altero"
         ),
+        "broken": "funciona",
+        "fate": "o que acontece, que acontece com, o que sera",
+        "domain": "dominio",
+        "neg": "sem que",
+        "not_neg": "no$",
+        "not_export": "portanto$",
     },
     "pl": {
         "recant": "zignoruj, prosze zignorowac, zmienilem zdanie, zmienilam zdanie, rozmyslilem, rozmyslilam",
@@ -1129,13 +1172,16 @@ _LOOKALIKES: dict[str, Words] = {
             "zostal, zostala, zostalo, zostaly, dowiedzialem, dowiedzialam, *liscie, "
             "*lyscie, *lismy, *lysmy, prosilam, prosilem, zniknal$, zniknela$, "
             "zniknelo$, zniknely$, znikneli$, usunal$, usunela$, usunelo$, usunely$, "
-            "usuneli$"
+            "usuneli$, usuniete$, usuniety$, usunieta$, usunieto$"
         ),
         "never": "w zadnym wypadku, pod zadnym pozorem, absolutnie nie",
         "if": "jesli, jezeli, gdyby, jakby, jak do",
         "possible": "mozliwe, mozna$, trzeba$, potrzeb, tak$",
-        "third": "on$",
+        "third": "on$, o nim, o niej, jego$, jej$",
         "askhow": "gdzie mozemy, jak dziala, jak to dziala",
+        "broken": "dziala",
+        "fate": "co sie stanie z, co sie dzieje z",
+        "domain": "domen",
     },
     "sv": {
         "recant": "ignorera$, bortse fran, andrat mig, angrat mig",
@@ -1153,7 +1199,11 @@ _LOOKALIKES: dict[str, Words] = {
         "confirm": "bekraftelse",
         "forme": "for mig, at mig",
         "billing": "faktur, *faktura",
-        "done": "blev$, blivit$, har raderats, har tagits, fatt reda, fick reda, upptackt",
+        "done": (
+            "blev$, blivit$, har raderats, har tagits, fatt reda, fick reda, upptackt, "
+            "var raderat, var raderad, var raderade, var borttaget, var borttagen, "
+            "redan$"
+        ),
         "never": "under inga omstandigheter, absolut inte, inte under nagra",
         "if": "ifall, om jag, om ni, om vi, om man",
         "possible": "mojligt, mojlig, behov, behovs, kan$, ja$, sa ar",
@@ -1161,6 +1211,10 @@ _LOOKALIKES: dict[str, Words] = {
         "askhow": (
             "var vi kan, hur tar jag, hur tar man, hur fungerar, hur gar det till"
         ),
+        "broken": "fungerar, funkar",
+        "fate": "vad hander med, vad som hander med",
+        "domain": "doman",
+        "neg": "utan att",
     },
 }
 

@@ -4,8 +4,10 @@
 later by other authors who had not read the classifier, and were measured blind as they
 arrived (docs/mail.md) before the misses were read; so were `dev4/` (en, de, es, it, pt)
 and `dev5/` (fr, nl, pl, sv, es, pt), both mostly look-alike non-requests, whose false
-alarms (24 and 25 blind) taught the look-alike rules; and `dev6/` (all nine languages),
-whose 12 blind false alarms and 6 misses taught the rest. The held-out evaluation set is
+alarms (24 and 25 blind) taught the look-alike rules; `dev6/` (all nine languages), whose
+12 blind false alarms and 6 misses taught the rest; and `dev7/` (all nine languages,
+look-alikes from new themes: mail for another company, chain letters, bug reports), whose
+16 blind false alarms and 14 misses taught their classes. The held-out evaluation set is
 never read here: `bench/bench_classifier.py` measures it.
 
 Each set must keep what it has reached (with a message or two of slack, not 100 % where it
@@ -29,6 +31,7 @@ GOALS = {
     "dev4": (55, 0.96, 0.96),  # 58 of 58, all of the right type
     "dev5": (60, 0.95, 0.96),  # 62 of 63, all of the right type
     "dev6": (75, 0.97, 0.98),  # 77 of 78, all of the right type
+    "dev7": (62, 0.95, 0.98),  # 63 of 65, all of the right type
 }
 
 

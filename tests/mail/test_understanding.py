@@ -291,6 +291,80 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
         ("", "Exclui o meu perfil e os meus dados, pfv. Já não uso isto.", E),
         # Renewing a plan is billing, no typo of "remove".
         ("", "No quiero renovar el plan. Eliminad mi cuenta, por favor.", E),
+        # A broken unsubscribe link forbids nothing.
+        (
+            "Abmelden",
+            "Ich will euren Newsletter nicht mehr. Der Abmeldelink funktioniert nicht.",
+            OBJ,
+        ),
+        # Words of the mail's language that English reads otherwise: Spanish "sale"
+        # (appears), Portuguese "no" (in the), "portanto" (so, no typo of "portar").
+        (
+            "datos mal",
+            "Mi apellido sale como 'Gomes', no 'Gómez'. ¿Podéis corregirlo?",
+            R,
+        ),
+        (
+            "",
+            "Quero saber o que guardaram sobre mim, o que escreveram no vosso sistema. "
+            "Mandem-me uma cópia de tudo.",
+            A,
+        ),
+        (
+            "",
+            "Vou fazer queixa. Portanto não apaguem os meus dados, mas não os usem "
+            "para nada até lá.",
+            S,
+        ),
+        # One detail taken off beside an objection to marketing is the objection.
+        (
+            "",
+            "Tirem o meu nome e a minha foto da vossa página de clientes e parem de "
+            "usar os meus dados para marketing.",
+            OBJ,
+        ),
+        # A copy as a file, asked in a reply's own lines, not only in its subject.
+        (
+            "Sv: Vi saknar dig",
+            "Innan ni stänger kontot: skicka mig gärna allt ni har sparat om mig som "
+            "användare under åren, som CSV eller JSON.",
+            P,
+        ),
+        # The ask to correct beside a "can't change it myself".
+        (
+            "dados errados",
+            "O meu apelido está registado como Sousa e a morada é a antiga. O correto "
+            "é Souza, Rua Nova 5. Agradeço que corrijam, pois não consigo alterar "
+            "pelo painel.",
+            R,
+        ),
+        # "In jullie bestanden" are the records, no file format.
+        (
+            "Foute gegevens",
+            "Jullie hebben mijn naam verkeerd gespeld. Kunnen jullie dat aanpassen in "
+            "jullie bestanden?",
+            R,
+        ),
+        # Kept for a dispute, its use stopped: "mettre de côté", "nergens meer voor",
+        # a login history that is the writer's data.
+        (
+            "",
+            "Ne supprimez pas mon compte, j'en ai besoin pour un litige : mettez-le de "
+            "côté, vous n'avez plus à vous en servir.",
+            S,
+        ),
+        (
+            "",
+            "Ik heb een geschil over mijn account. Kunnen jullie die gegevens laten "
+            "staan maar nergens meer voor gebruiken tot het voorbij is?",
+            S,
+        ),
+        (
+            "",
+            "Jag bestrider att min inloggningshistorik stämmer. Tills det är utrett ska "
+            "ni inte använda uppgifterna, men radera dem inte.",
+            S,
+        ),
     ],
 )
 def test_requests_read_from_the_whole_mail(
@@ -469,6 +543,75 @@ def test_requests_read_from_the_whole_mail(
             "where we can remove one visitor from our workspace?\n\n"
             "---------- Forwarded message ----------\n"
             "Please erase all the data you hold on me.",
+        ),
+        # Mail meant for another company: a gym, a bank; or one not sure it is us.
+        (
+            "ending my membership",
+            "Hi, I'd like to end my gym membership and have you delete my account and "
+            "all my personal data.",
+        ),
+        (
+            "Kontokündigung",
+            "Ich möchte mein Girokonto kündigen und dass Sie alle meine Daten löschen.",
+        ),
+        (
+            "welk bedrijf?",
+            "De app van mijn sportclub bewaart mijn gegevens. Ik wil weten welke "
+            "gegevens jullie van mij hebben. Zijn jullie dat?",
+        ),
+        # A chain letter objects to no one in particular.
+        (
+            "FW: FW: important!!",
+            "Copy this text and send it to everyone you know! I object under Art. 21 "
+            "GDPR to any use of my data and photos.",
+        ),
+        # A colleague forwards news that names a right.
+        (
+            "Fwd: Newsletter: guidance on the right to erasure",
+            "FYI, some new guidance on the right to erasure and backups.",
+        ),
+        # A deletion reported done: Polish "usunięte", French "était déjà fermé".
+        ("Re: Twoje konto", "Dzięki, wszystko usunięte."),
+        (
+            "Re: Fermeture de mon compte",
+            "Merci. Mais vous m'avez encore débité alors que le compte était déjà "
+            "fermé, pouvez-vous me rembourser ?",
+        ),
+        # A mistake supposed in an "if" clause says no detail is wrong.
+        (
+            "school platform",
+            "My email address is on some school platform, maybe yours. If this is a "
+            "mistake, sorry.",
+        ),
+        # Someone else's data, from a writer who says they hold no authority.
+        (
+            "cuenta de mi padre",
+            "Mi padre murió el año pasado. ¿Me podéis decir qué datos tenéis de él? No "
+            "soy el albacea, lo lleva mi tía.",
+        ),
+        # A joke about the mail's frequency.
+        (
+            "Re: We miss you!",
+            "You miss me? You send me four emails a week, no time to miss me. Just "
+            "kidding, I still use it daily.",
+        ),
+        # A domain name is no person's name; a login address is administration.
+        (
+            "changement de domaine",
+            "Bonjour, je change de nom de domaine. Pouvez-vous mettre à jour mon "
+            "adresse de connexion ?",
+        ),
+        # "What happens to my data?": the next question goes on with its condition.
+        (
+            "thinking of leaving",
+            "Before I decide, what happens to my data when I cancel? Do you delete it "
+            "at once or keep it for a while?",
+        ),
+        # "Ohne dass" negates like "not": the account is to stay.
+        (
+            "Team-Bereich schließen",
+            "Wir möchten den Team-Bereich schließen. Geht das, ohne dass mein Konto "
+            "verschwindet?",
         ),
     ],
 )
