@@ -120,6 +120,7 @@ _NOISE = tuple(
 _BUSINESS = tuple((phrase, _compile(phrase)) for phrase in cues.BUSINESS)
 _ELSEWHERE = tuple((phrase, _compile(phrase)) for phrase in cues.ELSEWHERE)
 _CHAIN_LETTERS = tuple(_compile(phrase) for phrase in cues.CHAIN_LETTERS)
+_THEIR_VISITORS = tuple(_compile(phrase) for phrase in cues.THEIR_VISITORS)
 # "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
 _ARTICLE = re.compile(
     r"(?<![^\W_])(?:"
@@ -204,6 +205,10 @@ def classify(subject: str, text: str) -> Classification:
     chain = any(_best_factor(pattern, segments) for pattern in _CHAIN_LETTERS)
     if chain:
         matched.append("noise: a chain letter, sent to everyone")
+    # "One of our shoppers wants a copy": a customer passes on their visitor's request.
+    theirs = any(_best_factor(pattern, segments[:2]) for pattern in _THEIR_VISITORS)
+    if theirs:
+        matched.append("noise: about the writer's own shoppers or visitors")
     forwarded = _FORWARD_SUBJECT.match(subject) is not None
     confident = (
         best >= threshold
@@ -211,6 +216,7 @@ def classify(subject: str, text: str) -> Classification:
         and not reading.asks_how
         and not reading.takes_back
         and not chain
+        and not theirs
         and not (impersonal and (reading.organisational or forwarded or bool(noise)))
     )
     if confident and reply and not _said_in_body(best_type, reading, segments):

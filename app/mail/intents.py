@@ -621,6 +621,12 @@ class _Sentence:
         given = self.has("receive") or (self.has("export") and self.has("format"))
         return any("mayi" in classes for classes in opening) and not given
 
+    def erases_someone(self) -> bool:
+        """An erasure of another person: "remove her", "o usuário dele"."""
+        return not self.for_someone and (
+            self.near("erase", ("theirs", "third"), 3) is not None
+        )
+
     def together(self, first: str, second: str) -> int | None:
         """A word that is both at once: a verb with its pronoun attached."""
         for index, classes in enumerate(self.classes):
@@ -634,7 +640,8 @@ class _Sentence:
 
     def own(self) -> bool:
         """The writer speaks of their own (or, as an agent, of their client's)."""
-        if self.for_someone and self.has("theirs", "agent"):
+        # "Att kontot och alla uppgifter om honom raderas": an agent's "him" too.
+        if self.for_someone and self.has("theirs", "agent", "third"):
             return True
         return self.has("mine", "me", "aboutme")
 
@@ -848,9 +855,11 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         )
     ):
         fire(RequestType.OBJECTION, FIRM, pair)
-    elif (pair := sentence.near("withdraw", ("consent",))) or (
-        (where := sentence.at("alone")) and (pair := (where[0],) * 2)
-    ):
+    elif (
+        (pair := sentence.near("withdraw", ("consent",)))
+        # "Si un visiteur retire son consentement": a visitor's, not the writer's.
+        and not (sentence.preceded(pair[1], "theirs", 1) and not sentence.for_someone)
+    ) or ((where := sentence.at("alone")) and (pair := (where[0],) * 2)):
         fire(RequestType.OBJECTION, FIRM, pair)  # consent withdrawn: stop processing
     elif (
         own
@@ -1112,6 +1121,21 @@ def read(
                         unsubscribing = item.unsub
                 if item.decisive and factor >= OWN_FACTOR and not item.asks:
                     decisive.add(item.request_type)
+    # "Remove user - leaver" above "please remove her from our workspace": a subject's
+    # bare "delete user" is someone else's account when the writer's lines remove him
+    # or her and ask no erasure of their own (an admin removing a departed employee).
+    erased = best.get(RequestType.ERASURE)
+    if (
+        erased is not None
+        and erased.strength > LOOSE
+        and RequestType.ERASURE not in in_body
+        and not read_in[RequestType.ERASURE].own()
+        and any(s.erases_someone() for s in main)
+    ):
+        label = f"{erased.label} (someone else's)"
+        best[RequestType.ERASURE] = Intent(
+            RequestType.ERASURE, LOOSE, label, erased.sentence
+        )
     # "You have my old address, I moved to 5 High St.": no "please update", but worth
     # acknowledging; staff decide.
     named = next(
