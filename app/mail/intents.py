@@ -821,6 +821,9 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         )
         or (
             (pair := sentence.near("neg", ("contact", "marketing"), 3))
+            # "Ricevo le vostre email e non ricordo …": the "not" goes with the verb
+            # after it; "no emails", "keine Werbung" put it first.
+            and pair[0] < pair[1]
             and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
         )
         or (pair := sentence.framed("contact", "neg", "more"))
@@ -1121,6 +1124,22 @@ def read(
                         unsubscribing = item.unsub
                 if item.decisive and factor >= OWN_FACTOR and not item.asks:
                     decisive.add(item.request_type)
+    # A bare "stop" answering our newsletter (the quoted mail has its unsubscribe
+    # link) asks that the mail stop, as "unsubscribe" alone would.
+    first = pieces_read[BODY][0][:1] if len(pieces_read) > BODY else []
+    quoted = [s for sentences, f in pieces_read if f < OWN_FACTOR for s in sentences]
+    if (
+        not best
+        and first
+        and len(first[0].words) == 1
+        and first[0].has("stop")
+        and any(sentence.has("unsub") for sentence in quoted)
+    ):
+        label = f"{RequestType.OBJECTION}: {first[0].text} (a reply to our mail)"
+        best[RequestType.OBJECTION] = Intent(
+            RequestType.OBJECTION, FIRM, label, first[0].text
+        )
+        in_body.add(RequestType.OBJECTION)
     # "Remove user - leaver" above "please remove her from our workspace": a subject's
     # bare "delete user" is someone else's account when the writer's lines remove him
     # or her and ask no erasure of their own (an admin removing a departed employee).
