@@ -23,7 +23,12 @@ _ON_BEHALF = re.compile(
     r"|\bnamens\b|\bgemachtigde\b|\bvolmacht\b"
     r"|\bem nome d[eo]\b|\bprocura[çc][ãa]o\b|\bem representa[çc][ãa]o de\b"
     r"|\bw imieniu\b|\bpe[łl]nomocni"
-    r"|\bp[åa] uppdrag av\b|\bf[öo]r min klients r[äa]kning\b|\bfullmakt\b|\bombud\b",
+    r"|\bp[åa] uppdrag av\b|\bf[öo]r min klients r[äa]kning\b|\bfullmakt\b|\bombud\b"
+    # A guardian appointed by a court: "legal guardian", "Betreuerin", "god man".
+    r"|\blegal guardian\b|\bgesetzliche[r]? betreuer(?:in)?\b|\btut(?:eur|rice)\b"
+    r"|\bcurat(?:eur|rice)\b|\btutora? legal\b|\bcurador(?:a)?\b|\btutore legale\b"
+    r"|\bamministrat(?:ore|rice) di sostegno\b|\bbewindvoerder\b"
+    r"|\bopiekun(?:ka)? prawn[ya]\b|\bgod man\b|\bhuvudman\b|\bf[öo]rvaltare\b",
     re.IGNORECASE,
 )
 _ATTORNEY_FILE = re.compile(
@@ -36,7 +41,8 @@ _ATTORNEY_FILE = re.compile(
 _CLIENT_NAME = re.compile(
     r"(?i:\b(?:client|mandant(?:en|in)?|klient(?:en|in|ki|a|s)?|cliente|cli[ëe]nte?"
     r"|mother|father|son|daughter|wife|husband|mutter|vater|m[èe]re|p[èe]re"
-    r"|on behalf of|au nom de|en representaci[óo]n de|em nome de|per conto di)\b)"
+    r"|on behalf of|au nom de|en representaci[óo]n de|em nome de|per conto di"
+    r"|god man f[öo]r|huvudman)\b)"
     r"[,:]?\s+(?:(?i:frau|herrn?|mrs?|ms|miss|sra?|d|d[ñn]a|mme|mlle|m|mevrouw|meneer|de heer"
     r"|pani|pana?|sig(?:ra|nora?)?|dott(?:ssa)?|dr|fru|herr)\.?\s+)?"
     r"((?:[A-ZÀ-ÖØ-Þ][\w'-]+[ \t]?){1,3})",

@@ -1099,7 +1099,7 @@ _LOOKALIKES: dict[str, Words] = {
     "nl": {
         "recant": "negeer$, vorige mail negeren, me bedacht, mij bedacht, vergeet mijn vorige, vergeet mijn laatste",
         "boilerplate": "u heeft het recht, u hebt het recht",
-        "howcome": "hoe komen jullie aan, hoe komt u aan, hoe kom je aan, hoe zijn jullie aan, hoe bent u aan",
+        "howcome": "hoe komen jullie, hoe komt u, hoe zijn jullie aan, hoe bent u aan",
         "login": "inlog, login$, gebruikersnaam",
         "relation": "buurman, buurvrouw, man$, vrouw$, zoon, dochter, moeder, vader, baas$, werknemer, collega, ex$, concurrent",
         "please": "kunnen jullie, kunt u, graag$, alsjeblieft, alstublieft",
