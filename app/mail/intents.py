@@ -1125,11 +1125,12 @@ def read(
                 if item.decisive and factor >= OWN_FACTOR and not item.asks:
                     decisive.add(item.request_type)
     # A bare "stop" answering our newsletter (the quoted mail has its unsubscribe
-    # link) asks that the mail stop, as "unsubscribe" alone would.
+    # link) asks that the mail stop, as "unsubscribe" alone would, when nothing else is
+    # read firmly (the quoted "Unsubscribe" itself reads loosely).
     first = pieces_read[BODY][0][:1] if len(pieces_read) > BODY else []
     quoted = [s for sentences, f in pieces_read if f < OWN_FACTOR for s in sentences]
     if (
-        not best
+        all(held.strength <= LOOSE for held in best.values())
         and first
         and len(first[0].words) == 1
         and first[0].has("stop")

@@ -365,6 +365,43 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
             "ni inte använda uppgifterna, men radera dem inte.",
             S,
         ),
+        # A court-appointed guardian writes "about him", "om henne": the person's own.
+        (
+            "",
+            "Jag är god man för Ulla Berg (ulla.berg@example.se). Jag begär att alla "
+            "uppgifter om henne raderas.",
+            E,
+        ),
+        (
+            "",
+            "I am the legal guardian of Tom Berg (tom.berg@example.net). Please erase "
+            "everything you hold about him.",
+            E,
+        ),
+        # "How did you get my address?" complains; it asks no how-to.
+        (
+            "Re: Uw offerte",
+            "Hoe komen jullie eigenlijk aan mijn adres? Haal me van jullie lijst.",
+            OBJ,
+        ),
+        # "Il nome corretto è …" says the name held is wrong: "correggerlo" asks.
+        (
+            "",
+            "Mi avete registrato come Marco Rosi. Il nome corretto è Marco Rossi: "
+            "potete correggerlo?",
+            R,
+        ),
+        # Italian "liste" are mailing lists: taken off them, not erased.
+        ("", "Non chiamatemi più. Toglietemi da tutte le liste.", OBJ),
+        # A "not" after the mail word goes with the next verb ("non so perché").
+        (
+            "",
+            "Vorrei sapere quali dati avete su di me: ricevo le vostre email e non so "
+            "perché.",
+            A,
+        ),
+        # A bare "stop" answering our newsletter, its unsubscribe link quoted.
+        ("Re: November picks", "Stop\n\n> November picks\n> Unsubscribe", OBJ),
     ],
 )
 def test_requests_read_from_the_whole_mail(
@@ -613,6 +650,72 @@ def test_requests_read_from_the_whole_mail(
             "Wir möchten den Team-Bereich schließen. Geht das, ohne dass mein Konto "
             "verschwindet?",
         ),
+        # A newsletter's greeting and footer, an internal training, a guideline.
+        (
+            "Privacy-Ticker 3/2026",
+            "Liebe Leserinnen und Leser, diesmal: das Recht auf Auskunft und der "
+            "Widerspruch gegen Werbung. Zum Abbestellen des Newsletters hier klicken.",
+        ),
+        (
+            "Szkolenie",
+            "Przypominam: szkolenie o prawie dostępu i prawie do usunięcia danych w "
+            "piątek.",
+        ),
+        (
+            "EDPB guidelines",
+            "Team, the EDPB guidelines on the right of access are out; summary in the "
+            "wiki.",
+        ),
+        # A signature's privacy notice lists the reader's rights.
+        (
+            "Re: pytanie",
+            "Dziękuję za szybką odpowiedź!\n\nMa Pani/Pan prawo dostępu do swoich "
+            "danych, ich sprostowania i usunięcia (art. 15-17 RODO).",
+        ),
+        # A company's billing identity, the account's ownership, a leaver's seat.
+        (
+            "Neue Rechnungsanschrift",
+            "Bitte ändern Sie unsere Rechnungsanschrift auf Musterweg 3, 12345 Berlin. "
+            "Die USt-IdNr. bleibt gleich.",
+        ),
+        (
+            "Changement de titulaire",
+            "Mon associé part. Pouvez-vous transférer la propriété du compte à mon "
+            "adresse ?",
+        ),
+        (
+            "Delete user - leaver",
+            "Tom left the company on Friday. Please remove him from our workspace.",
+        ),
+        # Sub-processors and transfer clauses asked for a client company.
+        (
+            "Sub-processors",
+            "Voor onze cliënt graag de lijst van subverwerkers en informatie over de "
+            "standaardcontractbepalingen.",
+        ),
+        # A visitor's consent on the writer's own site, not the writer's.
+        (
+            "cookies",
+            "Si une visiteuse retire son consentement, ses cookies sont-ils supprimés ?",
+        ),
+        # A shop passes on its shopper's request: it is not to us.
+        (
+            "Fwd: data request",
+            "One of our shoppers asked for a copy of all personal data we hold about "
+            "her, see below. What can you send us?\n\n---------- Forwarded message "
+            "---------\nI want a copy of all my personal data (GDPR Art. 15).",
+        ),
+        # "Forget my last mail" takes the request back.
+        (
+            "Re: Konto löschen",
+            "Vergesst meine letzte Mail, das Konto bleibt!\n> Bitte löscht mein Konto.",
+        ),
+        # A new job is the writer's life, not a record to correct; the login is theirs.
+        (
+            "New job",
+            "Hi, I'm changing jobs but keeping my personal account. Can you update my "
+            "login to a@example.org?",
+        ),
     ],
 )
 def test_look_alikes_read_from_the_whole_mail_are_not_filed(
@@ -732,6 +835,20 @@ def test_agency_from_a_power_of_attorney_alone() -> None:
     assert agency is not None
     assert agency.subject_email is None
     assert agency.evidence == "attachment Vollmacht_Weber.pdf"
+
+
+def test_a_guardian_is_an_agent_for_the_person_named() -> None:
+    agency = read_agency(
+        "Jag är god man för Ulla Berg (ulla.berg@example.se), förordnandet bifogas.",
+        [],
+        sender="gm@example.se",
+        ours="example.com",
+    )
+    assert agency is not None
+    assert (agency.subject_name, agency.subject_email) == (
+        "Ulla Berg",
+        "ulla.berg@example.se",
+    )
 
 
 def test_own_requests_are_not_agency() -> None:
