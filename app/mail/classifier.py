@@ -121,6 +121,7 @@ _BUSINESS = tuple((phrase, _compile(phrase)) for phrase in cues.BUSINESS)
 _ELSEWHERE = tuple((phrase, _compile(phrase)) for phrase in cues.ELSEWHERE)
 _CHAIN_LETTERS = tuple(_compile(phrase) for phrase in cues.CHAIN_LETTERS)
 _THEIR_VISITORS = tuple(_compile(phrase) for phrase in cues.THEIR_VISITORS)
+_ABOUT_RIGHTS = tuple(_compile(phrase) for phrase in cues.ABOUT_RIGHTS)
 # "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
 _ARTICLE = re.compile(
     r"(?<![^\W_])(?:"
@@ -200,6 +201,11 @@ def classify(subject: str, text: str) -> Classification:
     impersonal = cue_only and not reading.personal and best > 0
     if impersonal:
         matched.append("noise: names a right, not the writer's own")
+    general = impersonal and any(
+        _best_factor(pattern, segments[:2]) for pattern in _ABOUT_RIGHTS
+    )
+    if general:
+        matched.append("noise: about the rights in general")
     if reading.takes_back:
         matched.append("noise: the writer takes an earlier request back")
     chain = any(_best_factor(pattern, segments) for pattern in _CHAIN_LETTERS)
@@ -218,6 +224,7 @@ def classify(subject: str, text: str) -> Classification:
         and not chain
         and not theirs
         and not (impersonal and (reading.organisational or forwarded or bool(noise)))
+        and not general
     )
     if confident and reply and not _said_in_body(best_type, reading, segments):
         confident = False
