@@ -451,6 +451,10 @@ class _Sentence:
         # neighbour's, not the writer's (unless an agent writes).
         if not self.for_someone and self.relative_of(index):
             return True
+        # "Mi hermano tenía una cuenta", "mein Vater … hatte ein Konto": the relative
+        # named before it holds it, unless "my" stands right before the object.
+        if not self.for_someone and self.relative_before(index):
+            return True
         # "My colleague wants his data deleted", "my colleague's account": his, not mine
         # (unless an agent writes).
         return (
@@ -469,7 +473,24 @@ class _Sentence:
     def relative_of(self, index: int) -> bool:
         """A relative or neighbour of the writer's within a few words after `index`."""
         for j in range(index + 1, min(len(self.classes), index + 7)):
-            if "relation" in self.classes[j] and "mine" in self.classes[j - 1]:
+            # "De mon ancienne assistante", "of my late father": a word may stand between.
+            if "relation" in self.classes[j] and any(
+                "mine" in classes for classes in self.classes[max(index + 1, j - 2) : j]
+            ):
+                return True
+        return False
+
+    def relative_before(self, index: int) -> bool:
+        """A relative of the writer's earlier in the sentence, and no "my" before `index`."""
+        if index > 0 and "mine" in self.classes[index - 1]:
+            return False
+        for j in range(1, index):
+            # A parent acts for a child ("mijn zoon (15) heeft een account"), not for
+            # a brother, a late father or a former assistant.
+            if (
+                self.classes[j] & {"relation", "child"} == {"relation"}
+                and "mine" in self.classes[j - 1]
+            ):
                 return True
         return False
 
@@ -765,6 +786,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         short
         and (pair := sentence.near("erase", objects))
         and not sentence.has("yours")  # "Ditt konto raderas": a notice, or phishing
+        and not sentence.has("relation")  # "usunąć dane byłego pracownika": theirs
     ):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
     elif (
