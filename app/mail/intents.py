@@ -47,6 +47,12 @@ MAX_CHARS = 6_000  # requests say what they want at once; this bounds the work
 # A full stop inside "raj.m@example.net" or "03.07.1988" is no boundary either.
 # "¿" and "¡" open a sentence: "Hola, pero ¿cómo elimino sus datos?" asks at "cómo".
 _SENTENCE = re.compile(r"[.!?;\u3002]+(?=\s|$)|[!?;\u3002\u00bf\u00a1]+|\n[ \t>]*\n")
+# A line of links ("Unsubscribe | Manage my data | Your rights") is a newsletter's
+# footer or a site's menu (also after the footer's last sentence on its line): the
+# reader's options, nothing the writer asks.
+_MENU = re.compile(
+    r"(?:^[ \t]*|(?<=[.!?] ))[^|\n.!?]{1,40}(?:\|[^|\n]{1,40})+$", re.MULTILINE
+)
 _WORD = re.compile(r"[a-z0-9]+")
 # Classes a verb with an attached pronoun may have.
 _ACTIONS = frozenset(
@@ -671,6 +677,15 @@ class _Sentence:
             for index, classes in enumerate(self.classes)
         )
 
+    def holds_own(self, *word_classes: str) -> bool:
+        """A word of the classes that is not someone else's ("sus datos" after "mi
+        hermano tenía una cuenta" are his)."""
+        wanted = set(word_classes)
+        return any(
+            classes & wanted and not self._someone_elses(index)
+            for index, classes in enumerate(self.classes)
+        )
+
     def complete(self) -> bool:
         """The writer's account and, in other words, their data or everything."""
         accounts = set(self.at("account"))
@@ -910,7 +925,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     ):
         if kept:
             fire(RequestType.RESTRICTION, FIRM, pair, decisive=sentence.keeps_data)
-        elif sentence.has("data", "everything", "account"):
+        elif sentence.holds_own("data", "everything", "account"):
             fire(RequestType.OBJECTION, FIRM, pair)
     # Rectification: correct, update, "my address is wrong", "Wrong job title".
     details: tuple[str, ...] = ("data", "detail")
@@ -988,7 +1003,7 @@ def _sentences(
 ) -> list[_Sentence]:
     found: list[_Sentence] = []
     lead: _Sentence | None = None
-    text = text[:MAX_CHARS]
+    text = _MENU.sub("", text[:MAX_CHARS])
     start = 0
     ends = [*_SENTENCE.finditer(text), None]
     for end in ends[:MAX_SENTENCES]:
