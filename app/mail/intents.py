@@ -501,6 +501,10 @@ class _Sentence:
         return False
 
     def _negated(self, index: int, word_class: str) -> bool:
+        # "Rispondi CANCELLAMI", "reply REMOVE": the keyword a mailing tells its reader
+        # to send back, not a wish of the writer's.
+        if index > 0 and "keyword" in self.classes[index - 1]:
+            return True
         # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
         # ("Don't use my data for marketing": the "not" is the wish itself.)
         if word_class in ("stop", "neg", "want", "object", "sell", "optout", "use"):

@@ -916,6 +916,7 @@ CLITICS: Final[dict[str, dict[str, str]]] = {
 # that ask where or how something works (added to "askhow").
 _LOOKALIKES: dict[str, Words] = {
     "en": {
+        "keyword": "reply$, reply with, text$",
         "child": "son$, sons$, daughter, child, kid$, kids$",
         "recant": "please ignore, ignore my last, ignore my previous, ignore my earlier, disregard my, changed my mind",
         "login": "login$, logins$, log in, sign in, signin$",
@@ -951,6 +952,7 @@ _LOOKALIKES: dict[str, Words] = {
         "neg": "without my, without it, without them",
     },
     "de": {
+        "keyword": "antworten sie mit, antwortet mit, antworte mit, antworten mit",
         "child": "sohn, sohnes, tochter, kind$, kindes$",
         "recant": "ignorieren sie meine, ignorieren sie bitte, bitte ignorieren, anders uberlegt, anders ueberlegt",
         "login": "login, anmelde, einlogg",
@@ -977,6 +979,7 @@ _LOOKALIKES: dict[str, Words] = {
         "neg": "ohne dass, ohne das$",
     },
     "fr": {
+        "keyword": "repondez, repondre, repondre par",
         "child": "fils$, fille$, enfant",
         "recant": "ignorez mon, ignorez ma, ignorez mes, ne tenez pas compte, change d avis, annule ma demande, annuler ma demande",
         "login": "connexion, identifiant, login$",
@@ -1013,6 +1016,7 @@ _LOOKALIKES: dict[str, Words] = {
         "neg": "sans que",
     },
     "es": {
+        "keyword": "responde$, responda$, responded$, contesta$, conteste$",
         "child": "hijo$, hija$, hijos$, hijas$",
         "recant": "ignorad, ignoren mi, ignore mi, no hagais caso, no hagan caso, cambiado de opinion, cambiado de idea, cambie de opinion, cambie de idea",
         "login": "login$, inicio de sesion, iniciar sesion",
@@ -1054,6 +1058,7 @@ _LOOKALIKES: dict[str, Words] = {
         "not_sell": "sale$, salen$",
     },
     "it": {
+        "keyword": "rispondi, rispondete, rispondere, rispondi con",
         "child": "figlio, figlia, figli$",
         "recant": "ignorate, ignori la mia, ignori il mio, ho cambiato idea, non tenete conto, lasciate perdere",
         "login": "login$, credenziali, di accesso",
@@ -1088,6 +1093,7 @@ _LOOKALIKES: dict[str, Words] = {
         "neg": "senza che",
     },
     "nl": {
+        "keyword": "antwoord met, beantwoord met, reageer met",
         "child": "zoon, dochter, kind$",
         "recant": "negeer$, vorige mail negeren, me bedacht, mij bedacht",
         "login": "inlog, login$, gebruikersnaam",
@@ -1118,6 +1124,7 @@ _LOOKALIKES: dict[str, Words] = {
         "neg": "zonder dat",
     },
     "pt": {
+        "keyword": "responda$, responde$, respondam$",
         "child": "filho$, filha$, filhos$",
         "recant": "ignorem, ignore o meu, ignore a minha, mudei de ideia, mudei de opiniao, desconsiderem, desconsidere",
         "login": "login$, de acesso",
@@ -1158,6 +1165,7 @@ _LOOKALIKES: dict[str, Words] = {
         "not_export": "portanto$",
     },
     "pl": {
+        "keyword": "odpowiedz, odpisz, odpiszcie, odpowiedzcie",
         "child": "syn$, syna$, corka, corki$, dziecka",
         "recant": "zignoruj, prosze zignorowac, zmienilem zdanie, zmienilam zdanie, rozmyslilem, rozmyslilam",
         "login": "logowan, login$",
@@ -1192,6 +1200,7 @@ _LOOKALIKES: dict[str, Words] = {
         "domain": "domen",
     },
     "sv": {
+        "keyword": "svara$, svara med",
         "child": "son$, sons$, dotter, barn$",
         "recant": "ignorera$, bortse fran, andrat mig, angrat mig",
         "login": "inlogg, login$",
