@@ -486,6 +486,14 @@ class _Sentence:
                 return True
         return False
 
+    def mine_before(self, index: int) -> bool:
+        """A "my" just before `index`, one word between at most ("my own data"); not
+        the "me" of "dizer-me que dados", which is mine and me at once."""
+        return any(
+            "mine" in c and "me" not in c
+            for c in self.classes[max(0, index - 2) : index]
+        )
+
     def relative_before(self, index: int) -> bool:
         """A relative of the writer's earlier in the sentence, and no "my" before `index`."""
         if index > 0 and "mine" in self.classes[index - 1]:
@@ -752,7 +760,13 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         bare = not any(sentence.classes[index] & things for index in pair)
         if sentence.conditional(min(pair)):
             strength, label = min(strength, LOOSE), f"{label} (a condition)"
-        elif sentence.has("third") and not sentence.for_someone:
+        elif (
+            sentence.has("third")
+            and not sentence.for_someone
+            # "(she's the new owner) can you wipe my own personal stuff": the writer's
+            # own, said so beside someone else.
+            and not sentence.mine_before(max(pair))
+        ):
             # "Que dados vocês têm sobre ele?", "vad han gjort": someone else's.
             strength, label = min(strength, LOOSE), f"{label} (someone else)"
         found.append(

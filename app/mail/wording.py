@@ -1013,7 +1013,7 @@ _LOOKALIKES: dict[str, Words] = {
         "broken": "fonctionne, marche pas, marche plus",
         "fate": "qu advient il, que deviennent, que devient, que se passe t il",
         "domain": "domaine",
-        "neg": "sans que",
+        "neg": "sans que, sans pour autant, sans les$",
     },
     "es": {
         "keyword": "responde$, responda$, responded$, contesta$, conteste$",
