@@ -28,7 +28,8 @@ The classes:
   ("Testdaten", "datos de prueba": nobody's personal data).
 - who: me (the writer as object), mine (my), aboutme ("about me"), self (I, and first
   person verbs where the pronoun is dropped), we (an organisation's voice), theirs (her,
-  his: a client's data, when an agent writes), agent ("on behalf of").
+  his: a client's data, when an agent writes), agent ("on behalf of"; for the
+  deceased, an heir's or executor's word or a death certificate, not the death alone).
 - around: neg (not, before the verb), negafter (after it: "löschen Sie nichts"), only
   ("not only"), more ("keine Werbung mehr"), nolonger ("no longer", "ya no": a stop
   only before the mail or a wish), want, question (what, which), pending
@@ -50,7 +51,9 @@ The classes:
   sign-in, not a record to correct), useless ("not much use to me": a noun, no "use"),
   broken ("der Link geht nicht": a sentence that says something does not work forbids
   nothing), fate ("what happens to my data?": the next question carries its condition),
-  domain ("nom de domaine": a website's name, not a person's), and `not_` classes
+  domain ("nom de domaine": a website's name, not a person's), child ("mijn zoon": a
+  relative a parent acts for), keyword ("Rispondi CANCELLAMI": the word a mailing asks
+  to be sent back), and `not_` classes
   ("not_sell": Spanish "sale", appears): a word of the mail's language that the English
   read beside it takes for another class, which `not_` takes away.
 """
