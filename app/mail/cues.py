@@ -618,6 +618,30 @@ BUSINESS: Final = (
     "workflow",
     "out of the box",
     "account executive",
+    # Newsletters' footers: the unsubscribe link offered to the reader, "… here".
+    "unsubscribe here",
+    "click here to unsubscribe",
+    "hier abmelden",
+    "hier abbestellen",
+    "désinscrivez vous ici",
+    "désabonnez vous ici",
+    "date de baja aquí",
+    "darse de baja aquí",
+    "disiscriviti qui",
+    "hier afmelden",
+    "meld je hier af",
+    "descadastre se aqui",
+    "wypisz się tutaj",
+    "avregistrera dig här",
+    "avsluta prenumerationen här",
+    # Internal reports: aggregated figures are nobody's personal data.
+    "aggregat*",
+    "aggregier*",
+    "agrégé*",
+    "agregad*",
+    "geaggregeerd*",
+    "agregowan*",
+    "aggregerad*",
     # A joke is not a request: "just kidding", "era broma".
     "just kidding",
     "only joking",
@@ -739,6 +763,44 @@ CHAIN_LETTERS: Final = (
     "kopiera texten",
     "kopiera detta",
     "sprid detta",
+)
+
+# A new mail asking after an earlier request ("any update on my request?", "ist das
+# schon bearbeitet?") asks nothing new: each counts against confidence like the business
+# words, and a forward with one is never filed (the request it quotes has arrived
+# already). In a reply to the request itself they do not count: it sends it again.
+STATUS: Final = (
+    "any update",
+    "any news on",
+    "status of my request",
+    "status of the request",
+    "already been handled",
+    "already been processed",
+    "schon bearbeitet",
+    "bereits bearbeitet",
+    "stand meiner anfrage",
+    "gibt es neuigkeiten",
+    "déjà traité*",
+    "où en est ma demande",
+    "des nouvelles de ma demande",
+    "ya se ha tramitado",
+    "estado de mi solicitud",
+    "alguna novedad",
+    "già stata evasa",
+    "a che punto è la mia richiesta",
+    "novità sulla mia richiesta",
+    "al behandeld",
+    "hoe staat het met mijn verzoek",
+    "stand van zaken",
+    "já foi tratad*",
+    "alguma novidade",
+    "andamento do meu pedido",
+    "już rozpatrzon*",
+    "na jakim etapie",
+    "status mojego wniosku",
+    "redan behandla*",
+    "hur går det med min begäran",
+    "någon uppdatering",
 )
 
 # Billing documents carry names and addresses: they do not count against a correction.

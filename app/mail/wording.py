@@ -28,7 +28,8 @@ The classes:
   ("Testdaten", "datos de prueba": nobody's personal data).
 - who: me (the writer as object), mine (my), aboutme ("about me"), self (I, and first
   person verbs where the pronoun is dropped), we (an organisation's voice), theirs (her,
-  his: a client's data, when an agent writes), agent ("on behalf of").
+  his: a client's data, when an agent writes), agent ("on behalf of"; for the
+  deceased, an heir's or executor's word or a death certificate, not the death alone).
 - around: neg (not, before the verb), negafter (after it: "löschen Sie nichts"), only
   ("not only"), more ("keine Werbung mehr"), nolonger ("no longer", "ya no": a stop
   only before the mail or a wish), want, question (what, which), pending
@@ -50,7 +51,9 @@ The classes:
   sign-in, not a record to correct), useless ("not much use to me": a noun, no "use"),
   broken ("der Link geht nicht": a sentence that says something does not work forbids
   nothing), fate ("what happens to my data?": the next question carries its condition),
-  domain ("nom de domaine": a website's name, not a person's), and `not_` classes
+  domain ("nom de domaine": a website's name, not a person's), child ("mijn zoon": a
+  relative a parent acts for), keyword ("Rispondi CANCELLAMI": the word a mailing asks
+  to be sent back), and `not_` classes
   ("not_sell": Spanish "sale", appears): a word of the mail's language that the English
   read beside it takes for another class, which `not_` takes away.
 """
@@ -647,7 +650,7 @@ _PT: Words = {
     "keep": "conserv, guard, mant",
     "restrict": "limit, restring, restri, bloque, congel, suspend",
     "stop": (
-        "parem, pare de, parar de, deixem de, deixar de, nao mais, chega, nunca mais, "
+        "parem, pare de, para de, parar de, deixem de, deixar de, nao mais, chega, nunca mais, "
         "recuso, recusar"
     ),
     "use": "fazer nada, facam nada, usar, usem, utiliz, trat, uso$",
@@ -916,17 +919,19 @@ CLITICS: Final[dict[str, dict[str, str]]] = {
 # that ask where or how something works (added to "askhow").
 _LOOKALIKES: dict[str, Words] = {
     "en": {
+        "keyword": "reply$, reply with, text$",
+        "child": "son$, sons$, daughter, child, kid$, kids$",
         "recant": "please ignore, ignore my last, ignore my previous, ignore my earlier, disregard my, changed my mind",
         "login": "login$, logins$, log in, sign in, signin$",
         "useless": "much use, no use, any use, of use, little use",
-        "relation": "husband, wife, neighbour, neighbor, son$, daughter, mother, father, boss$, employee, colleague, ex$, ex wife, ex husband, partner$, boyfriend, girlfriend, competitor",
+        "relation": "husband, wife, neighbour, neighbor, son$, daughter, mother, father, boss$, employee, colleague, brother, sister, assistant, ex$, ex wife, ex husband, partner$, boyfriend, girlfriend, competitor",
         "please": "can you$, could you$, would you please, please$",
         "yours": "your$, yours$",
         "someday": "one day, some day, someday, ever$",
         "which": "which$",
         "relative": "with which, to which, of which",
         "sharing": "share, sharing, shared",
-        "agent": "executor, estate of, my late, deceased",
+        "agent": "executor, estate of, death certificate, probate, letters of administration",
         "pron": "these$",
         "erase": "disappear",
         "where": "where do i, where can i, where do we, where can we",
@@ -934,8 +939,8 @@ _LOOKALIKES: dict[str, Words] = {
         "forme": "for me$",
         "billing": "billing, invoice, invoicing, vat$",
         "done": (
-            "been$, was deleted, were deleted, was removed, found out, i noticed, "
-            "already$"
+            "been$, was deleted, were deleted, was removed, was erased, were erased, "
+            "was wiped, found out, i noticed, already$"
         ),
         "never": "under no circumstances, in no case, by no means, on no account",
         "if": "if$, in case, whether$",
@@ -950,15 +955,17 @@ _LOOKALIKES: dict[str, Words] = {
         "neg": "without my, without it, without them",
     },
     "de": {
+        "keyword": "antworten sie mit, antwortet mit, antworte mit, antworten mit",
+        "child": "sohn, sohnes, tochter, kind$, kindes$",
         "recant": "ignorieren sie meine, ignorieren sie bitte, bitte ignorieren, anders uberlegt, anders ueberlegt",
         "login": "login, anmelde, einlogg",
-        "relation": "nachbar, mannes$, ehemann, ehefrau, sohn, sohnes, tochter, mutter, vater, vaters, chef$, chefs$, mitarbeiter, kolleg, ex mann, ex frau, exfrau, exmann, konkurrent",
+        "relation": "nachbar, mannes$, ehemann, ehefrau, sohn, sohnes, tochter, mutter, vater, vaters, chef$, chefs$, mitarbeiter, kolleg, bruder, schwester, assistent, ex mann, ex frau, exfrau, exmann, konkurrent",
         "please": "konnen sie, konnt ihr, bitte$",
         "yours": "ihr$, ihre$, ihres$, dein, euer$, eure$",
         "someday": "eines tages, irgendwann",
         "which": "die$, der$",
         "sharing": "teilen, weitergeb, weitergab",
-        "agent": "nachlass, erbin$, erbe$, verstorben",
+        "agent": "nachlass, erbin$, erbe$, erbschein, sterbeurkunde, testamentsvollstreck",
         "erase": "verschwind",
         "where": "wo kann ich, wo finde ich, wo stelle ich, wo konnen wir",
         "confirm": "bestatigung, bestaetigung",
@@ -975,16 +982,18 @@ _LOOKALIKES: dict[str, Words] = {
         "neg": "ohne dass, ohne das$",
     },
     "fr": {
+        "keyword": "repondez, repondre, repondre par",
+        "child": "fils$, fille$, enfant",
         "recant": "ignorez mon, ignorez ma, ignorez mes, ne tenez pas compte, change d avis, annule ma demande, annuler ma demande",
         "login": "connexion, identifiant, login$",
-        "relation": "voisin, mari$, femme$, fils$, fille$, mere$, pere$, patron, employe, collegue, ex$, concurrent",
+        "relation": "voisin, mari$, femme$, fils$, fille$, mere$, pere$, patron, employe, collegue, frere, soeur, sœur, assistant, ex$, concurrent",
         "please": "pouvez vous, pourriez vous, merci de, s il vous plait",
         "yours": "votre$, vos$, ton$, tes$",
         "someday": "un jour",
         "which": "qui$",
         "relative": "lesquel, auxquel, desquel",
         "sharing": "partag",
-        "agent": "succession, defunt, decede",
+        "agent": "succession, heritier, heritiere, acte de deces, executeur testamentaire",
         "pron": "ces$",
         "data": "fiche$, fiches$",
         "erase": "disparai",
@@ -1007,19 +1016,21 @@ _LOOKALIKES: dict[str, Words] = {
         "broken": "fonctionne, marche pas, marche plus",
         "fate": "qu advient il, que deviennent, que devient, que se passe t il",
         "domain": "domaine",
-        "neg": "sans que",
+        "neg": "sans que, sans pour autant, sans les$",
     },
     "es": {
+        "keyword": "responde$, responda$, responded$, contesta$, conteste$",
+        "child": "hijo$, hija$, hijos$, hijas$",
         "recant": "ignorad, ignoren mi, ignore mi, no hagais caso, no hagan caso, cambiado de opinion, cambiado de idea, cambie de opinion, cambie de idea",
         "login": "login$, inicio de sesion, iniciar sesion",
         "self": "cancelo$, cierro$, doy de baja",
-        "relation": "exmarido, marido, esposa, exesposa, mujer$, vecin, hijo$, hija$, madre$, padre$, jefe$, emplead, companer, socio$, expareja, novio$, novia$, competencia$",
+        "relation": "exmarido, marido, esposa, exesposa, mujer$, vecin, hijo$, hija$, madre$, padre$, jefe$, emplead, companer, hermano, hermana, asistente, socio$, expareja, novio$, novia$, competencia$",
         "please": "pueden, podeis, podrian, podriais, por favor",
         "yours": "tu$, tus$, vuestr",
         "someday": "algun dia, algun momento",
         "relative": "los cuales, las cuales, la cual, el cual, lo cual",
         "sharing": "compart",
-        "agent": "fallecid, albacea, heredero, heredera",
+        "agent": "albacea, heredero, heredera, certificado de defuncion",
         "again": "volvais, vuelvan, vuelvas, vuelva, volver$",
         "wrong": "mal$",
         "use": "useis, usais, usasen, usaran, usemos",
@@ -1050,16 +1061,18 @@ _LOOKALIKES: dict[str, Words] = {
         "not_sell": "sale$, salen$",
     },
     "it": {
+        "keyword": "rispondi, rispondete, rispondere, rispondi con",
+        "child": "figlio, figlia, figli$",
         "recant": "ignorate, ignori la mia, ignori il mio, ho cambiato idea, non tenete conto, lasciate perdere",
         "login": "login$, credenziali, di accesso",
         "self": "chiudo$, disdico$",
-        "relation": "vicin, marito, moglie, figlio, figlia, madre$, padre$, capo$, dipendente, collega, ex$, concorrente",
+        "relation": "vicin, marito, moglie, figlio, figlia, madre$, padre$, capo$, dipendente, collega, fratello, sorella, assistente, ex$, concorrente",
         "please": "potete, potreste, per favore, per cortesia",
         "yours": "tuo$, tua$, tuoi$, vostr",
         "someday": "un giorno, prima o poi",
         "relative": "i quali, le quali, il quale, la quale",
         "sharing": "condivi",
-        "agent": "defunt, decedut, erede$",
+        "agent": "erede$, eredi$, certificato di morte, esecutore testamentario",
         "again": "tornate a, torniate a",
         "erase": "scompa",
         "where": "dove posso, dove si, dove trovo, dove lo",
@@ -1083,15 +1096,17 @@ _LOOKALIKES: dict[str, Words] = {
         "neg": "senza che",
     },
     "nl": {
+        "keyword": "antwoord met, beantwoord met, reageer met",
+        "child": "zoon, dochter, kind$",
         "recant": "negeer$, vorige mail negeren, me bedacht, mij bedacht",
         "login": "inlog, login$, gebruikersnaam",
-        "relation": "buurman, buurvrouw, man$, vrouw$, zoon, dochter, moeder, vader, baas$, werknemer, collega, ex$, concurrent",
+        "relation": "buurman, buurvrouw, man$, vrouw$, zoon, dochter, moeder, vader, baas$, werknemer, collega, broer, zus$, zuster, assistent, ex$, concurrent",
         "please": "kunnen jullie, kunt u, graag$, alsjeblieft, alstublieft",
         "yours": "uw$, jouw$",
         "someday": "ooit, op een dag",
         "which": "die$",
         "sharing": "delen, gedeeld, deel$, deelt$",
-        "agent": "overleden, executeur, erfgenam",
+        "agent": "executeur, erfgenam, overlijdensakte, verklaring van erfrecht",
         "erase": "verdwijn",
         "where": "waar kan ik, waar vind ik, waar stel ik",
         "before": "bedankt voor",
@@ -1112,16 +1127,18 @@ _LOOKALIKES: dict[str, Words] = {
         "neg": "zonder dat",
     },
     "pt": {
+        "keyword": "responda$, responde$, respondam$",
+        "child": "filho$, filha$, filhos$",
         "recant": "ignorem, ignore o meu, ignore a minha, mudei de ideia, mudei de opiniao, desconsiderem, desconsidere",
         "login": "login$, de acesso",
         "self": "cancelo$, fecho$, encerro$",
-        "relation": "vizinh, marido, esposa, filho$, filha$, mae$, pai$, chefe$, funcionari, socio$, namorad, ex socio, concorrente",
+        "relation": "vizinh, marido, esposa, filho$, filha$, mae$, pai$, chefe$, funcionari, irmao, irma$, assistente, socio$, namorad, ex socio, concorrente",
         "please": "podem, poderiam, por favor",
         "yours": "teu$, tua$, vosso, vossa",
         "someday": "um dia, algum dia",
         "relative": "as quais, os quais, a qual, o qual",
         "sharing": "compartilh, partilh",
-        "agent": "falecid, herdeir, inventariante",
+        "agent": "herdeir, inventariante, certidao de obito",
         "again": "voltem, voltar a, volte$",
         "erase": "desaparec",
         "where": "onde posso, onde se, onde encontro",
@@ -1151,16 +1168,18 @@ _LOOKALIKES: dict[str, Words] = {
         "not_export": "portanto$",
     },
     "pl": {
+        "keyword": "odpowiedz, odpisz, odpiszcie, odpowiedzcie",
+        "child": "syn$, syna$, corka, corki$, dziecka",
         "recant": "zignoruj, prosze zignorowac, zmienilem zdanie, zmienilam zdanie, rozmyslilem, rozmyslilam",
         "login": "logowan, login$",
         "self": "zamkne$, zrezygnuje$, anuluje$, wypowiem$",
-        "relation": "sasiad, meza$, zony$, syna$, corki$, matki$, ojca$, szefa$, pracownik, kolegi, bylego, bylej, konkurenc",
+        "relation": "sasiad, meza$, zony$, syna$, corki$, matki$, ojca$, szefa$, pracownik, kolegi, brata$, siostry$, asystent, bylego, bylej, konkurenc",
         "please": "prosze, czy mozecie, czy moglibyscie",
         "yours": "twoj, twoje, wasz, wasze",
         "someday": "kiedys",
         "which": "ktory, ktora, ktore, ktorych",
         "sharing": "udostepni",
-        "agent": "zmarl, spadkobier",
+        "agent": "spadkobier, akt zgonu, wykonawca testamentu",
         "pron": "tych$, tego$, te$",
         "erase": "znikn",
         "where": "gdzie moge, gdzie mozna, gdzie znajde",
@@ -1184,15 +1203,17 @@ _LOOKALIKES: dict[str, Words] = {
         "domain": "domen",
     },
     "sv": {
+        "keyword": "svara$, svara med",
+        "child": "son$, sons$, dotter, barn$",
         "recant": "ignorera$, bortse fran, andrat mig, angrat mig",
         "login": "inlogg, login$",
-        "relation": "granne, grannes, man$, mans$, fru$, frus$, son$, sons$, dotter, mamma, pappa, chef$, anstalld, kollega, ex$, konkurrent",
+        "relation": "granne, grannes, man$, mans$, fru$, frus$, son$, sons$, dotter, mamma, pappa, chef$, anstalld, kollega, bror$, brors$, syster, assistent, ex$, konkurrent",
         "please": "kan ni, kan du, skulle ni kunna, snalla",
         "yours": "ditt$, din$, dina$, ert$, era$",
         "someday": "en dag, nagon gang",
         "which": "som$",
         "sharing": "dela$, delar$, delas$, delat$",
-        "agent": "dodsbo, avliden, gatt bort",
+        "agent": "dodsbo, dodsfallsintyg, arvinge",
         "erase": "forsvinn",
         "where": "var kan jag, var hittar jag, var stall",
         "before": "tack for",

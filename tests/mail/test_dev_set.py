@@ -7,8 +7,11 @@ and `dev5/` (fr, nl, pl, sv, es, pt), both mostly look-alike non-requests, whose
 alarms (24 and 25 blind) taught the look-alike rules; `dev6/` (all nine languages), whose
 12 blind false alarms and 6 misses taught the rest; and `dev7/` (all nine languages,
 look-alikes from new themes: mail for another company, chain letters, bug reports), whose
-16 blind false alarms and 14 misses taught their classes. The held-out evaluation set is
-never read here: `bench/bench_classifier.py` measures it.
+16 blind false alarms and 14 misses taught their classes; and `dev8/` (all nine languages,
+the look-alikes a support inbox gets most: relatives' and colleagues' data, newsletter
+footers, spam, status questions, internal mail), whose 13 blind false alarms and 4 misses
+taught theirs. The held-out evaluation set is never read here:
+`bench/bench_classifier.py` measures it.
 
 Each set must keep what it has reached (with a message or two of slack, not 100 % where it
 is not): a change that loses requests, files the wrong type, or files any non-request
@@ -32,6 +35,7 @@ GOALS = {
     "dev5": (60, 0.95, 0.96),  # 62 of 63, all of the right type
     "dev6": (75, 0.97, 0.98),  # 77 of 78, all of the right type
     "dev7": (62, 0.95, 0.98),  # 63 of 65, all of the right type
+    "dev8": (65, 0.97, 0.98),  # 66 of 67, all of the right type
 }
 
 
