@@ -120,6 +120,7 @@ _NOISE = tuple(
 _BUSINESS = tuple((phrase, _compile(phrase)) for phrase in cues.BUSINESS)
 _ELSEWHERE = tuple((phrase, _compile(phrase)) for phrase in cues.ELSEWHERE)
 _CHAIN_LETTERS = tuple(_compile(phrase) for phrase in cues.CHAIN_LETTERS)
+_STATUS = tuple((phrase, _compile(phrase)) for phrase in cues.STATUS)
 _THEIR_VISITORS = tuple(_compile(phrase) for phrase in cues.THEIR_VISITORS)
 _ABOUT_RIGHTS = tuple(_compile(phrase) for phrase in cues.ABOUT_RIGHTS)
 # "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
@@ -187,12 +188,21 @@ def classify(subject: str, text: str) -> Classification:
         phrase for phrase, pattern in _ELSEWHERE if _best_factor(pattern, segments[:2])
     ]
     doubts += len(elsewhere)
+    # "Any update? …" above the request itself, in a reply to it, sends the request
+    # again (we may never have had it); a new mail or a forward that asks after one
+    # refers to a request already received.
+    status = [
+        phrase
+        for phrase, pattern in _STATUS
+        if not reply and _best_factor(pattern, segments[:2])
+    ]
+    doubts += len(status)
     if reading.organisational:
         # "We", never "my" or "I": a controller, vendor or journalist naming the rights.
         matched.append("noise: written for an organisation, not about the writer")
         doubts += 1
     threshold = THRESHOLD + min(MAX_NOISE, NOISE_STEP * doubts)
-    matched.extend(f"noise: {phrase}" for phrase in [*noise, *elsewhere])
+    matched.extend(f"noise: {phrase}" for phrase in [*noise, *elsewhere, *status])
     # Only the rights' names, and never "my" or "me": a newsletter, a survey, a phishing
     # notice ("ditt konto raderas enligt GDPR artikel 17") name the rights too.
     cue_only = winner is None and not any(
@@ -216,12 +226,15 @@ def classify(subject: str, text: str) -> Classification:
     if theirs:
         matched.append("noise: about the writer's own shoppers or visitors")
     forwarded = _FORWARD_SUBJECT.match(subject) is not None
+    if forwarded and status:
+        matched.append("noise: a forward that asks after the request it quotes")
     confident = (
         best >= threshold
         and second < best * CLOSE_SECOND
         and not reading.asks_how
         and not reading.takes_back
         and not chain
+        and not (forwarded and status)
         and not theirs
         and not (impersonal and (reading.organisational or forwarded or bool(noise)))
         and not general

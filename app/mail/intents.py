@@ -47,6 +47,12 @@ MAX_CHARS = 6_000  # requests say what they want at once; this bounds the work
 # A full stop inside "raj.m@example.net" or "03.07.1988" is no boundary either.
 # "¿" and "¡" open a sentence: "Hola, pero ¿cómo elimino sus datos?" asks at "cómo".
 _SENTENCE = re.compile(r"[.!?;\u3002]+(?=\s|$)|[!?;\u3002\u00bf\u00a1]+|\n[ \t>]*\n")
+# A line of links ("Unsubscribe | Manage my data | Your rights") is a newsletter's
+# footer or a site's menu (also after the footer's last sentence on its line): the
+# reader's options, nothing the writer asks.
+_MENU = re.compile(
+    r"(?:^[ \t]*|(?<=[.!?] ))[^|\n.!?]{1,40}(?:\|[^|\n]{1,40})+$", re.MULTILINE
+)
 _WORD = re.compile(r"[a-z0-9]+")
 # Classes a verb with an attached pronoun may have.
 _ACTIONS = frozenset(
@@ -451,6 +457,10 @@ class _Sentence:
         # neighbour's, not the writer's (unless an agent writes).
         if not self.for_someone and self.relative_of(index):
             return True
+        # "Mi hermano tenía una cuenta", "mein Vater … hatte ein Konto": the relative
+        # named before it holds it, unless "my" stands right before the object.
+        if not self.for_someone and self.relative_before(index):
+            return True
         # "My colleague wants his data deleted", "my colleague's account": his, not mine
         # (unless an agent writes).
         return (
@@ -469,11 +479,40 @@ class _Sentence:
     def relative_of(self, index: int) -> bool:
         """A relative or neighbour of the writer's within a few words after `index`."""
         for j in range(index + 1, min(len(self.classes), index + 7)):
-            if "relation" in self.classes[j] and "mine" in self.classes[j - 1]:
+            # "De mon ancienne assistante", "of my late father": a word may stand between.
+            if "relation" in self.classes[j] and any(
+                "mine" in classes for classes in self.classes[max(index + 1, j - 2) : j]
+            ):
+                return True
+        return False
+
+    def mine_before(self, index: int) -> bool:
+        """A "my" just before `index`, one word between at most ("my own data"); not
+        the "me" of "dizer-me que dados", which is mine and me at once."""
+        return any(
+            "mine" in c and "me" not in c
+            for c in self.classes[max(0, index - 2) : index]
+        )
+
+    def relative_before(self, index: int) -> bool:
+        """A relative of the writer's earlier in the sentence, and no "my" before `index`."""
+        if index > 0 and "mine" in self.classes[index - 1]:
+            return False
+        for j in range(1, index):
+            # A parent acts for a child ("mijn zoon (15) heeft een account"), not for
+            # a brother, a late father or a former assistant.
+            if (
+                self.classes[j] & {"relation", "child"} == {"relation"}
+                and "mine" in self.classes[j - 1]
+            ):
                 return True
         return False
 
     def _negated(self, index: int, word_class: str) -> bool:
+        # "Rispondi CANCELLAMI", "reply REMOVE": the keyword a mailing tells its reader
+        # to send back, not a wish of the writer's.
+        if index > 0 and "keyword" in self.classes[index - 1]:
+            return True
         # "I can't delete my account", "ich kann es nicht löschen": trouble, not a wish.
         # ("Don't use my data for marketing": the "not" is the wish itself.)
         if word_class in ("stop", "neg", "want", "object", "sell", "optout", "use"):
@@ -657,6 +696,15 @@ class _Sentence:
             for index, classes in enumerate(self.classes)
         )
 
+    def holds_own(self, *word_classes: str) -> bool:
+        """A word of the classes that is not someone else's ("sus datos" after "mi
+        hermano tenía una cuenta" are his)."""
+        wanted = set(word_classes)
+        return any(
+            classes & wanted and not self._someone_elses(index)
+            for index, classes in enumerate(self.classes)
+        )
+
     def complete(self) -> bool:
         """The writer's account and, in other words, their data or everything."""
         accounts = set(self.at("account"))
@@ -719,7 +767,13 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         bare = not any(sentence.classes[index] & things for index in pair)
         if sentence.conditional(min(pair)):
             strength, label = min(strength, LOOSE), f"{label} (a condition)"
-        elif sentence.has("third") and not sentence.for_someone:
+        elif (
+            sentence.has("third")
+            and not sentence.for_someone
+            # "(she's the new owner) can you wipe my own personal stuff": the writer's
+            # own, said so beside someone else.
+            and not sentence.mine_before(max(pair))
+        ):
             # "Que dados vocês têm sobre ele?", "vad han gjort": someone else's.
             strength, label = min(strength, LOOSE), f"{label} (someone else)"
         found.append(
@@ -772,6 +826,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         short
         and (pair := sentence.near("erase", objects))
         and not sentence.has("yours")  # "Ditt konto raderas": a notice, or phishing
+        and not sentence.has("relation")  # "usunąć dane byłego pracownika": theirs
     ):
         fire(RequestType.ERASURE, FIRM, pair)  # a subject line: "delete account"
     elif (
@@ -900,7 +955,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     ):
         if kept:
             fire(RequestType.RESTRICTION, FIRM, pair, decisive=sentence.keeps_data)
-        elif sentence.has("data", "everything", "account"):
+        elif sentence.holds_own("data", "everything", "account"):
             fire(RequestType.OBJECTION, FIRM, pair)
     # Rectification: correct, update, "my address is wrong", "Wrong job title".
     details: tuple[str, ...] = ("data", "detail")
@@ -978,7 +1033,7 @@ def _sentences(
 ) -> list[_Sentence]:
     found: list[_Sentence] = []
     lead: _Sentence | None = None
-    text = text[:MAX_CHARS]
+    text = _MENU.sub("", text[:MAX_CHARS])
     start = 0
     ends = [*_SENTENCE.finditer(text), None]
     for end in ends[:MAX_SENTENCES]:
@@ -1010,6 +1065,14 @@ def _sentences(
         if end is not None:
             start = end.end()
     return found
+
+
+def _quotes_unsubscribe(
+    pieces: Sequence[tuple[str, float]], languages: Sequence[str]
+) -> bool:
+    """Whether the quoted lines, their link lines too, hold an unsubscribe word."""
+    quoted = " ".join(text[:MAX_CHARS] for text, f in pieces if f < OWN_FACTOR)
+    return _Sentence(_WORD.findall(normalise(quoted)), languages).has("unsub")
 
 
 def read(
@@ -1128,13 +1191,12 @@ def read(
     # link) asks that the mail stop, as "unsubscribe" alone would, when nothing else is
     # read firmly (the quoted "Unsubscribe" itself reads loosely).
     first = pieces_read[BODY][0][:1] if len(pieces_read) > BODY else []
-    quoted = [s for sentences, f in pieces_read if f < OWN_FACTOR for s in sentences]
     if (
         all(held.strength <= LOOSE for held in best.values())
         and first
         and len(first[0].words) == 1
         and first[0].has("stop")
-        and any(sentence.has("unsub") for sentence in quoted)
+        and _quotes_unsubscribe(pieces, known)
     ):
         label = f"{RequestType.OBJECTION}: {first[0].text} (a reply to our mail)"
         best[RequestType.OBJECTION] = Intent(

@@ -5,12 +5,15 @@ later by other authors who had not read the classifier, and were measured blind 
 arrived (docs/mail.md) before the misses were read; so were `dev4/` (en, de, es, it, pt)
 and `dev5/` (fr, nl, pl, sv, es, pt), both mostly look-alike non-requests, whose false
 alarms (24 and 25 blind) taught the look-alike rules; `dev6/` (all nine languages), whose
-12 blind false alarms and 6 misses taught the rest; and `dev7/` (all nine languages,
+12 blind false alarms and 6 misses taught the rest; `dev7/` (all nine languages,
 look-alikes from new themes: mail for another company, chain letters, bug reports), whose
-16 blind false alarms and 14 misses taught their classes; and `dev9/` (all nine
-languages, sampled like a month of a support inbox: legal footers, agents, IT admins,
-replies to marketing), whose 16 blind false alarms and 5 misses taught theirs. The
-held-out evaluation set is never read here: `bench/bench_classifier.py` measures it.
+16 blind false alarms and 14 misses taught their classes; `dev8/` (all nine languages,
+the look-alikes a support inbox gets most: relatives' and colleagues' data, newsletter
+footers, spam, status questions, internal mail), whose 13 blind false alarms and 4 misses
+taught theirs; and `dev9/` (all nine languages, sampled like a month of a support inbox:
+legal footers, agents, IT admins, replies to marketing), whose 16 blind false alarms and 5
+misses taught theirs. The held-out evaluation set is never read here:
+`bench/bench_classifier.py` measures it.
 
 Each set must keep what it has reached (with a message or two of slack, not 100 % where it
 is not): a change that loses requests, files the wrong type, or files any non-request
@@ -34,6 +37,7 @@ GOALS = {
     "dev5": (60, 0.95, 0.96),  # 62 of 63, all of the right type
     "dev6": (75, 0.97, 0.98),  # 77 of 78, all of the right type
     "dev7": (62, 0.95, 0.98),  # 63 of 65, all of the right type
+    "dev8": (65, 0.97, 0.98),  # 66 of 67, all of the right type
     "dev9": (70, 0.98, 0.98),  # 72 of 72, all of the right type
 }
 

@@ -402,6 +402,7 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
         ),
         # A bare "stop" answering our newsletter, its unsubscribe link quoted.
         ("Re: November picks", "Stop\n\n> November picks\n> Unsubscribe", OBJ),
+        ("Re: Picks", "stop\n\n> Our picks\n> Unsubscribe | Preferences", OBJ),
     ],
 )
 def test_requests_read_from_the_whole_mail(
@@ -687,6 +688,11 @@ def test_requests_read_from_the_whole_mail(
             "Delete user - leaver",
             "Tom left the company on Friday. Please remove him from our workspace.",
         ),
+        (
+            "Konto pracownika",
+            "Pani Ewa już u nas nie pracuje. Prosimy przenieść jej raporty na moje "
+            "konto.",
+        ),
         # Sub-processors and transfer clauses asked for a client company.
         (
             "Sub-processors",
@@ -722,6 +728,124 @@ def test_look_alikes_read_from_the_whole_mail_are_not_filed(
     subject: str, text: str
 ) -> None:
     assert not classify(subject, text).confident
+
+
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        # A relative named before the account holds it; a word may stand between
+        # "my" and the relative; a short line naming one is theirs too.
+        (
+            "",
+            "Mi hermana tenía un perfil con vosotros y quiero que borréis sus datos y "
+            "su teléfono de contacto.",
+        ),
+        ("", "Supprimez les données de mon ancienne collègue, elle est partie."),
+        ("usunąć konto byłej pracownicy", "Już u nas nie pracuje."),
+        # "Don't use" of a relative's data is no objection of the writer's.
+        ("", "Mi hermano tiene una cuenta aquí y no quiere que uséis sus datos."),
+        # A death alone makes no agent: no executor, no certificate.
+        (
+            "",
+            "My late uncle had an account with you. Please delete his account and data.",
+        ),
+        # A newsletter's row of links, alone or after its last sentence.
+        (
+            "Monthly picks",
+            "The best of analytics this month.\n\nUnsubscribe | Manage my data | Your "
+            "privacy rights",
+        ),
+        (
+            "Lettre du mois",
+            "Le meilleur du mois. Vous recevez ce message car vous êtes inscrit. Se "
+            "désinscrire | Gérer mes données | Vos droits",
+        ),
+        # The keyword a mailing asks its reader to send back.
+        (
+            "Directorio de empresas",
+            "Cien mil contactos verificados. ¿Prefiere no saber más de nosotros? "
+            "Responda BORRARME a este mensaje.",
+        ),
+        # An unsubscribe link offered "here"; figures aggregated for a report.
+        (
+            "Rechtsprechung im Überblick",
+            "Neue Urteile zum Recht auf Löschung nach Art. 17 DSGVO.\n\nKeine Lust "
+            "mehr? Hier abmelden.",
+        ),
+        (
+            "export per la riunione",
+            "Mi serve l'export dei dati del mese, aggregati per paese.",
+        ),
+        # Asking after an earlier request, in a new mail or in a colleague's forward.
+        (
+            "where is my copy?",
+            "Three weeks ago I asked you for a copy of my data. Any update?",
+        ),
+        (
+            "Fwd: Löschung meiner Daten",
+            "Ist das schon bearbeitet?\n\n---------- Forwarded message ---------\n"
+            "Bitte löschen Sie mein Konto und alle meine Daten.",
+        ),
+    ],
+)
+def test_look_alikes_of_the_eighth_set_are_not_filed(subject: str, text: str) -> None:
+    assert not classify(subject, text).confident
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "expected"),
+    [
+        # An executor with a certificate still acts for the deceased; a parent for a
+        # child.
+        (
+            "",
+            "I am my late father's executor. Please delete his account; the death "
+            "certificate is attached.",
+            E,
+        ),
+        (
+            "",
+            "Mein Sohn (14) hat bei euch ein Konto. Bitte löscht das Konto und alle "
+            "seine Daten.",
+            E,
+        ),
+        # "Sans pour autant les effacer" keeps the data: a restriction.
+        (
+            "",
+            "Je conteste mon adresse enregistrée. D'ici là, n'utilisez plus mes "
+            "données, sans pour autant les effacer.",
+            S,
+        ),
+        # "My own" beside a "she": still the writer's.
+        (
+            "Re: import",
+            "Once Priya (she owns the workspace now) has taken over, can you erase my "
+            "own personal data?",
+            E,
+        ),
+        # Informal Portuguese "para de".
+        ("", "para de me mandar email de promoção", OBJ),
+        # "Was erased" reports; the stop beside it is the ask.
+        (
+            "Re: done",
+            "You told me everything was erased, and now another promo came. Just stop "
+            "sending me marketing.",
+            OBJ,
+        ),
+        # "Any update?" in a reply above the request itself sends it again.
+        (
+            "RE: Borrar mis datos",
+            "¿Alguna novedad?\n\nDe: Ana\nAsunto: Borrar mis datos\n\nBorren mi cuenta y "
+            "todos mis datos, por favor.",
+            E,
+        ),
+    ],
+)
+def test_requests_of_the_eighth_set_are_filed(
+    subject: str, text: str, expected: RequestType
+) -> None:
+    result = classify(subject, text)
+    assert (result.request_type, result.confident) == (expected, True), result.matched
 
 
 def test_a_changed_detail_without_an_ask_is_acknowledged() -> None:
