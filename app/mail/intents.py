@@ -589,6 +589,14 @@ class _Sentence:
             self.question and self.has("fate")
         )
 
+    def greets_readers(self) -> bool:
+        """A greeting to the readers as clients: "Sehr geehrte Mandantinnen", "Dear
+        clients" (not "Hello, I act for my mother")."""
+        return (
+            any(0 < i < 3 and "greeting" in self.classes[i - 1] for i in self.at("agent"))
+            and not self.has("mine", "self")
+        )
+
     def denies_agency(self) -> bool:
         """The writer says they hold no authority: "ni soy el albacea"."""
         return any(self.preceded(index, "neg", 4) for index in self.at("agent"))
@@ -813,6 +821,9 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         and not listed
         # "Vous pouvez les effacer pour moi": the "me" it is done for, not its object.
         and "forme" not in sentence.classes[pair[1] - 1]
+        # "¿Me podéis quitar el 2FA?", "togliere me come admin": a sign-in step or a
+        # role taken off, the account kept (account administration).
+        and not sentence._login(pair[1])
     ):
         fire(RequestType.ERASURE, FIRM, pair, complete=sentence.complete())
     elif (
@@ -870,6 +881,8 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         or (
             (pair := sentence.near("neg", ("contact", "marketing"), 3))
             and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
+            # "Jeśli nie chcesz otrzymywać wiadomości, kliknij": a footer's offer.
+            and not sentence.opens_with_if(pair[0])
         )
         or (pair := sentence.framed("contact", "neg", "more"))
         or (pair := sentence.again("contact"))
@@ -981,8 +994,16 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     # The data or the account, not one detail: "l'export brut de mon poste".
     carried = tuple(thing for thing in objects if thing != "detail")
     if own and (
-        (pair := sentence.near("export", carried))
-        or (pair := sentence.near("format", carried, NEAR + 2))
+        (
+            (pair := sentence.near("export", carried))
+            # "Komu je przekazaliście": who the data went to, an access question.
+            and not sentence.has("recipients")
+        )
+        or (
+            (pair := sentence.near("format", carried, NEAR + 2))
+            # "Corrigez ça dans vos fichiers": the records held, no file asked for.
+            and not (pair[0] > 0 and "yours" in sentence.classes[pair[0] - 1])
+        )
     ):
         fire(RequestType.PORTABILITY, FIRM, pair)
     # Access: a copy of one's data, "what do you have on me", "tell me what you hold".
@@ -1005,6 +1026,11 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
                 and not (pair[0] > 0 and "relative" in sentence.classes[pair[0] - 1])
             )
             or (pair := sentence.near("access", ("question",), 3))
+            # "… and who you passed it on to": the recipients of one's data.
+            or (
+                sentence.has("recipients")
+                and (pair := sentence.near("access", ("data", "pron", "question")))
+            )
         )
     ):
         fire(RequestType.ACCESS, FIRM, pair)
@@ -1084,7 +1110,10 @@ def read(
     ]
     # An agent writes of "her data": then the third person is the data subject's own;
     # not when the writer says they hold no authority ("I am not the executor").
-    agent = any(sentence.has("agent") for sentence in main)
+    # "Sehr geehrte Mandantinnen und Mandanten": a newsletter greets its readers.
+    agent = any(
+        sentence.has("agent") and not sentence.greets_readers() for sentence in main
+    )
     if agent and not any(sentence.denies_agency() for sentence in main):
         for sentence in main:
             sentence.for_someone = True
@@ -1310,6 +1339,10 @@ def read(
     # "A copy of my data as CSV, to move to another provider" asks for portability;
     # without a file format or a new provider, "send me and pass on my data" is access.
     access = best.get(RequestType.ACCESS)
+    # "Who did you pass it on to? A copy in a file is best": the recipients are told by
+    # access alone, so the file does not make it portability.
+    if any(sentence.has("recipients") for sentence in main):
+        has_format = False
     if access is not None and not has_format:
         best.pop(RequestType.PORTABILITY, None)
     if has_format and RequestType.PORTABILITY in best and not detail_context:
