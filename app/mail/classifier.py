@@ -119,6 +119,7 @@ _NOISE = tuple(
 )
 _BUSINESS = tuple((phrase, _compile(phrase)) for phrase in cues.BUSINESS)
 _ELSEWHERE = tuple((phrase, _compile(phrase)) for phrase in cues.ELSEWHERE)
+_DOUBTS_DENIED = tuple(_compile(phrase) for phrase in cues.DOUBTS_DENIED)
 _CHAIN_LETTERS = tuple(_compile(phrase) for phrase in cues.CHAIN_LETTERS)
 _STATUS = tuple((phrase, _compile(phrase)) for phrase in cues.STATUS)
 # "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
@@ -139,7 +140,8 @@ _LGPD_ITEM = re.compile(
 def classify(subject: str, text: str) -> Classification:
     """Score `subject` and `text` against the cue table and give a triage verdict."""
     reply = _REPLY_SUBJECT.match(subject) is not None
-    segments = _segments(subject, text, reply)
+    forwarded = _FORWARD_SUBJECT.match(subject) is not None
+    segments = _segments(subject, text, reply, forwarded)
     scores = dict.fromkeys(RequestType, 0.0)
     matched: list[str] = []
     for cue in _CUES:
@@ -148,7 +150,16 @@ def classify(subject: str, text: str) -> Classification:
             scores[cue.request_type] += cue.weight * factor
             matched.append(cue.label)
     language = detect_language(subject, text)
-    reading = _score_intents(subject, text, language, scores, matched, reply)
+    reading = _score_intents(
+        subject, text, language, scores, matched, reply, forwarded
+    )
+    if reply and reading.in_body:
+        # "Re: borrar cuenta" over "quitadme de esa lista": the subject names the
+        # request handled, the body a new one; what only the subject says yields.
+        for request_type, score in scores.items():
+            if score and not _said_in_body(request_type, reading, segments):
+                scores[request_type] = score * QUOTED_FACTOR
+                matched.append(f"noise: {request_type} only in the reply's subject")
     regulation, law_labels = _regulation(segments)
     matched.extend(law_labels)
     _score_articles(segments, regulation, scores, matched)
@@ -182,8 +193,11 @@ def classify(subject: str, text: str) -> Classification:
         doubts -= 1
     # "Quero cancelar meu plano de celular e que apaguem meus dados": asked of another
     # company, however fully it is said.
+    doubted = tuple(
+        (_strip(_DOUBTS_DENIED, text), factor) for text, factor in segments[:2]
+    )
     elsewhere = [
-        phrase for phrase, pattern in _ELSEWHERE if _best_factor(pattern, segments[:2])
+        phrase for phrase, pattern in _ELSEWHERE if _best_factor(pattern, doubted)
     ]
     doubts += len(elsewhere)
     # "Any update? …" above the request itself, in a reply to it, sends the request
@@ -214,7 +228,6 @@ def classify(subject: str, text: str) -> Classification:
     chain = any(_best_factor(pattern, segments) for pattern in _CHAIN_LETTERS)
     if chain:
         matched.append("noise: a chain letter, sent to everyone")
-    forwarded = _FORWARD_SUBJECT.match(subject) is not None
     if forwarded and status:
         matched.append("noise: a forward that asks after the request it quotes")
     confident = (
@@ -258,12 +271,12 @@ def _said_in_body(
 
 
 def _segments(
-    subject: str, text: str, reply: bool = False
+    subject: str, text: str, reply: bool = False, forwarded: bool = False
 ) -> tuple[tuple[str, float], ...]:
     """Normalised (text, weight) pieces: subject, own lines, quoted lines."""
     own, quoted = _split_quoted(text, reply)
     return (
-        (normalise(subject), _subject_factor(reply)),
+        (normalise(subject), _subject_factor(reply or forwarded)),
         (normalise(own), 1.0),
         (normalise(quoted), QUOTED_FACTOR),
     )
@@ -274,6 +287,12 @@ def _best_factor(pattern: _Phrase, segments: Iterable[tuple[str, float]]) -> flo
     return max(
         (factor for text, factor in segments if pattern.search(text)), default=0.0
     )
+
+
+def _strip(patterns: Iterable[_Phrase], text: str) -> str:
+    for pattern in patterns:
+        text = pattern.sub(text)
+    return text
 
 
 def _regulation(
@@ -344,6 +363,8 @@ def detect_language(subject: str, text: str) -> str | None:
 
 
 def _subject_factor(reply: bool) -> float:
+    # "Fwd: usunięcie moich danych": a forward's subject, like a reply's, is the
+    # subject of the mail it carries, not the writer's own words.
     return REPLY_SUBJECT_FACTOR if reply else SUBJECT_FACTOR
 
 
@@ -365,6 +386,7 @@ def _score_intents(
     scores: dict[RequestType, float],
     matched: list[str],
     reply: bool = False,
+    forwarded: bool = False,
 ) -> intents.Reading:
     """Add the intent rules' findings to `scores` and `matched`; the reading."""
     # English is read too: people mix it in ("bitte mein Account deleten").
@@ -373,7 +395,8 @@ def _score_intents(
     else:
         read_with = list(wording.WORDS)
     own, quoted = _split_quoted(text, reply)
-    pieces = ((subject, _subject_factor(reply)), (own, 1.0), (quoted, QUOTED_FACTOR))
+    factor = _subject_factor(reply or forwarded)
+    pieces = ((subject, factor), (own, 1.0), (quoted, QUOTED_FACTOR))
     reading = intents.read(pieces, read_with)
     if len(read_with) < len(wording.WORDS) and not any(
         intent.strength >= THRESHOLD for intent in reading.intents

@@ -470,7 +470,9 @@ class _Sentence:
         )
 
     def _login(self, index: int) -> bool:
-        return any("login" in c for c in self.classes[max(0, index - 3) : index + 5])
+        # "Ik wil inloggen met <address> in plaats van mijn werkadres": the address
+        # before it spans many words, so a sign-in named anywhere before counts.
+        return any("login" in c for c in self.classes[: index + 5])
 
     def login_details(self) -> list[str]:
         """The detail words named as the login's: "my login email"."""
