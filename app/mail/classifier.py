@@ -150,9 +150,7 @@ def classify(subject: str, text: str) -> Classification:
             scores[cue.request_type] += cue.weight * factor
             matched.append(cue.label)
     language = detect_language(subject, text)
-    reading = _score_intents(
-        subject, text, language, scores, matched, reply, forwarded
-    )
+    reading = _score_intents(subject, text, language, scores, matched, reply, forwarded)
     if reply and reading.in_body:
         # "Re: borrar cuenta" over "quitadme de esa lista": the subject names the
         # request handled, the body a new one; what only the subject says yields.

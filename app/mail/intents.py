@@ -594,10 +594,9 @@ class _Sentence:
     def greets_readers(self) -> bool:
         """A greeting to the readers as clients: "Sehr geehrte Mandantinnen", "Dear
         clients" (not "Hello, I act for my mother")."""
-        return (
-            any(0 < i < 3 and "greeting" in self.classes[i - 1] for i in self.at("agent"))
-            and not self.has("mine", "self")
-        )
+        return any(
+            0 < i < 3 and "greeting" in self.classes[i - 1] for i in self.at("agent")
+        ) and not self.has("mine", "self")
 
     def denies_agency(self) -> bool:
         """The writer says they hold no authority: "ni soy el albacea"."""
