@@ -48,12 +48,14 @@ The classes:
   llamar"), forme ("pour moi"), relation ("de mi exmarido": someone else), where ("Dove si modifica?": a how-to, unless it asks
   to see or get the writer's data), recant ("ignore my last mail", "anders überlegt": an
   earlier request taken back), login ("login email", "e-mail di accesso": the account's
-  sign-in, not a record to correct), useless ("not much use to me": a noun, no "use"),
+  sign-in, not a record to correct; also 2FA and "as admin": a role), useless ("not much use to me": a noun, no "use"),
   broken ("der Link geht nicht": a sentence that says something does not work forbids
   nothing), fate ("what happens to my data?": the next question carries its condition),
   domain ("nom de domaine": a website's name, not a person's), child ("mijn zoon": a
   relative a parent acts for), keyword ("Rispondi CANCELLAMI": the word a mailing asks
-  to be sent back), and `not_` classes
+  to be sent back), greeting ("Sehr geehrte Mandanten": the readers greeted, no client),
+  recipients ("komu je przekazaliście": who got the data, an access question), and
+  `not_` classes
   ("not_sell": Spanish "sale", appears): a word of the mail's language that the English
   read beside it takes for another class, which `not_` takes away.
 """
