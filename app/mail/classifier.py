@@ -119,6 +119,7 @@ _NOISE = tuple(
 )
 _BUSINESS = tuple((phrase, _compile(phrase)) for phrase in cues.BUSINESS)
 _ELSEWHERE = tuple((phrase, _compile(phrase)) for phrase in cues.ELSEWHERE)
+_DOUBTS_DENIED = tuple(_compile(phrase) for phrase in cues.DOUBTS_DENIED)
 _CHAIN_LETTERS = tuple(_compile(phrase) for phrase in cues.CHAIN_LETTERS)
 _STATUS = tuple((phrase, _compile(phrase)) for phrase in cues.STATUS)
 _THEIR_VISITORS = tuple(_compile(phrase) for phrase in cues.THEIR_VISITORS)
@@ -141,7 +142,8 @@ _LGPD_ITEM = re.compile(
 def classify(subject: str, text: str) -> Classification:
     """Score `subject` and `text` against the cue table and give a triage verdict."""
     reply = _REPLY_SUBJECT.match(subject) is not None
-    segments = _segments(subject, text, reply)
+    forwarded = _FORWARD_SUBJECT.match(subject) is not None
+    segments = _segments(subject, text, reply, forwarded)
     scores = dict.fromkeys(RequestType, 0.0)
     matched: list[str] = []
     for cue in _CUES:
@@ -150,7 +152,14 @@ def classify(subject: str, text: str) -> Classification:
             scores[cue.request_type] += cue.weight * factor
             matched.append(cue.label)
     language = detect_language(subject, text)
-    reading = _score_intents(subject, text, language, scores, matched, reply)
+    reading = _score_intents(subject, text, language, scores, matched, reply, forwarded)
+    if reply and reading.in_body:
+        # "Re: borrar cuenta" over "quitadme de esa lista": the subject names the
+        # request handled, the body a new one; what only the subject says yields.
+        for request_type, score in scores.items():
+            if score and not _said_in_body(request_type, reading, segments):
+                scores[request_type] = score * QUOTED_FACTOR
+                matched.append(f"noise: {request_type} only in the reply's subject")
     regulation, law_labels = _regulation(segments)
     matched.extend(law_labels)
     _score_articles(segments, regulation, scores, matched)
@@ -184,8 +193,11 @@ def classify(subject: str, text: str) -> Classification:
         doubts -= 1
     # "Quero cancelar meu plano de celular e que apaguem meus dados": asked of another
     # company, however fully it is said.
+    doubted = tuple(
+        (_strip(_DOUBTS_DENIED, text), factor) for text, factor in segments[:2]
+    )
     elsewhere = [
-        phrase for phrase, pattern in _ELSEWHERE if _best_factor(pattern, segments[:2])
+        phrase for phrase, pattern in _ELSEWHERE if _best_factor(pattern, doubted)
     ]
     doubts += len(elsewhere)
     # "Any update? …" above the request itself, in a reply to it, sends the request
@@ -225,7 +237,6 @@ def classify(subject: str, text: str) -> Classification:
     theirs = any(_best_factor(pattern, segments[:2]) for pattern in _THEIR_VISITORS)
     if theirs:
         matched.append("noise: about the writer's own shoppers or visitors")
-    forwarded = _FORWARD_SUBJECT.match(subject) is not None
     if forwarded and status:
         matched.append("noise: a forward that asks after the request it quotes")
     confident = (
@@ -271,12 +282,12 @@ def _said_in_body(
 
 
 def _segments(
-    subject: str, text: str, reply: bool = False
+    subject: str, text: str, reply: bool = False, forwarded: bool = False
 ) -> tuple[tuple[str, float], ...]:
     """Normalised (text, weight) pieces: subject, own lines, quoted lines."""
     own, quoted = _split_quoted(text, reply)
     return (
-        (normalise(subject), _subject_factor(reply)),
+        (normalise(subject), _subject_factor(reply or forwarded)),
         (normalise(own), 1.0),
         (normalise(quoted), QUOTED_FACTOR),
     )
@@ -287,6 +298,12 @@ def _best_factor(pattern: _Phrase, segments: Iterable[tuple[str, float]]) -> flo
     return max(
         (factor for text, factor in segments if pattern.search(text)), default=0.0
     )
+
+
+def _strip(patterns: Iterable[_Phrase], text: str) -> str:
+    for pattern in patterns:
+        text = pattern.sub(text)
+    return text
 
 
 def _regulation(
@@ -357,6 +374,8 @@ def detect_language(subject: str, text: str) -> str | None:
 
 
 def _subject_factor(reply: bool) -> float:
+    # "Fwd: usunięcie moich danych": a forward's subject, like a reply's, is the
+    # subject of the mail it carries, not the writer's own words.
     return REPLY_SUBJECT_FACTOR if reply else SUBJECT_FACTOR
 
 
@@ -378,6 +397,7 @@ def _score_intents(
     scores: dict[RequestType, float],
     matched: list[str],
     reply: bool = False,
+    forwarded: bool = False,
 ) -> intents.Reading:
     """Add the intent rules' findings to `scores` and `matched`; the reading."""
     # English is read too: people mix it in ("bitte mein Account deleten").
@@ -386,7 +406,8 @@ def _score_intents(
     else:
         read_with = list(wording.WORDS)
     own, quoted = _split_quoted(text, reply)
-    pieces = ((subject, _subject_factor(reply)), (own, 1.0), (quoted, QUOTED_FACTOR))
+    factor = _subject_factor(reply or forwarded)
+    pieces = ((subject, factor), (own, 1.0), (quoted, QUOTED_FACTOR))
     reading = intents.read(pieces, read_with)
     if len(read_with) < len(wording.WORDS) and not any(
         intent.strength >= THRESHOLD for intent in reading.intents

@@ -897,6 +897,23 @@ THEIR_VISITORS: Final = (
     "en av våra besökare",
 )
 
+# "Je ne dis pas que c'est vous": the doubt above denied; these are taken out of the
+# writer's lines before the words above are looked for.
+DOUBTS_DENIED: Final = (
+    "not saying it s you",
+    "not saying it was you",
+    "nicht dass sie das",
+    "ne dis pas que c est vous",
+    "pas que c est vous",
+    "no digo que sean ustedes",
+    "no digo que seais vosotros",
+    "non dico che siete voi",
+    "niet dat jullie het",
+    "não digo que são vocês",
+    "nie mówię że to wy",
+    "inte att det är ni",
+)
+
 # Chain letters forwarded to everyone ("copy this text and send it to 10 companies")
 # "object" or "withdraw consent" to no one in particular: a mail with these is never
 # filed, however firmly it names a right.

@@ -34,6 +34,8 @@ from app.mail import wording
 FIRM = 3.0
 LOOSE = 2.0
 NEAR = 6  # words between an action and its object (German puts verbs last)
+# Languages whose "not" follows the finite verb ("ruft mich nicht an", "bel me niet").
+_VERB_FIRST = frozenset({"de", "nl", "sv"})
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
 FUZZY_TAIL = 6  # a word this much longer than a stem is not its typo
 OWN_FACTOR = 0.5  # pieces weighed at least this are the writer's own (not quoted)
@@ -244,6 +246,7 @@ class _Sentence:
         others: Sequence[str] = (),
     ):
         self.words = list(words)
+        self.languages = tuple(languages)
         self.factor = factor
         self.question = question  # it ended with "?"
         self.lead: _Sentence | None = None  # the clause before its "¿", if any
@@ -470,7 +473,9 @@ class _Sentence:
         )
 
     def _login(self, index: int) -> bool:
-        return any("login" in c for c in self.classes[max(0, index - 3) : index + 5])
+        # "Ik wil inloggen met <address> in plaats van mijn werkadres": the address
+        # before it spans many words, so a sign-in named anywhere before counts.
+        return any("login" in c for c in self.classes[: index + 5])
 
     def login_details(self) -> list[str]:
         """The detail words named as the login's: "my login email"."""
@@ -588,6 +593,13 @@ class _Sentence:
         return self.opens_with_if(len(self.words)) or (
             self.question and self.has("fate")
         )
+
+    def greets_readers(self) -> bool:
+        """A greeting to the readers as clients: "Sehr geehrte Mandantinnen", "Dear
+        clients" (not "Hello, I act for my mother")."""
+        return any(
+            0 < i < 3 and "greeting" in self.classes[i - 1] for i in self.at("agent")
+        ) and not self.has("mine", "self")
 
     def denies_agency(self) -> bool:
         """The writer says they hold no authority: "ni soy el albacea"."""
@@ -820,6 +832,9 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         and not listed
         # "Vous pouvez les effacer pour moi": the "me" it is done for, not its object.
         and "forme" not in sentence.classes[pair[1] - 1]
+        # "¿Me podéis quitar el 2FA?", "togliere me come admin": a sign-in step or a
+        # role taken off, the account kept (account administration).
+        and not sentence._login(pair[1])
     ):
         fire(RequestType.ERASURE, FIRM, pair, complete=sentence.complete())
     elif (
@@ -877,9 +892,12 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         or (
             (pair := sentence.near("neg", ("contact", "marketing"), 3))
             # "Ricevo le vostre email e non ricordo …": the "not" goes with the verb
-            # after it; "no emails", "keine Werbung" put it first.
-            and pair[0] < pair[1]
+            # after it; "no emails", "keine Werbung" put it first. German, Dutch and
+            # Swedish put it after the verb: "Rufen Sie mich nicht mehr an".
+            and (pair[0] < pair[1] or bool(set(sentence.languages[:1]) & _VERB_FIRST))
             and (sentence.near("contact", ("me",), 2) or sentence.has("want"))
+            # "Jeśli nie chcesz otrzymywać wiadomości, kliknij": a footer's offer.
+            and not sentence.opens_with_if(pair[0])
         )
         or (pair := sentence.framed("contact", "neg", "more"))
         or (pair := sentence.again("contact"))
@@ -993,8 +1011,16 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
     # The data or the account, not one detail: "l'export brut de mon poste".
     carried = tuple(thing for thing in objects if thing != "detail")
     if own and (
-        (pair := sentence.near("export", carried))
-        or (pair := sentence.near("format", carried, NEAR + 2))
+        (
+            (pair := sentence.near("export", carried))
+            # "Komu je przekazaliście": who the data went to, an access question.
+            and not sentence.has("recipients")
+        )
+        or (
+            (pair := sentence.near("format", carried, NEAR + 2))
+            # "Corrigez ça dans vos fichiers": the records held, no file asked for.
+            and not (pair[0] > 0 and "yours" in sentence.classes[pair[0] - 1])
+        )
     ):
         fire(RequestType.PORTABILITY, FIRM, pair)
     # Access: a copy of one's data, "what do you have on me", "tell me what you hold".
@@ -1017,6 +1043,11 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
                 and not (pair[0] > 0 and "relative" in sentence.classes[pair[0] - 1])
             )
             or (pair := sentence.near("access", ("question",), 3))
+            # "… and who you passed it on to": the recipients of one's data.
+            or (
+                sentence.has("recipients")
+                and (pair := sentence.near("access", ("data", "pron", "question")))
+            )
         )
     ):
         fire(RequestType.ACCESS, FIRM, pair)
@@ -1104,7 +1135,10 @@ def read(
     ]
     # An agent writes of "her data": then the third person is the data subject's own;
     # not when the writer says they hold no authority ("I am not the executor").
-    agent = any(sentence.has("agent") for sentence in main)
+    # "Sehr geehrte Mandantinnen und Mandanten": a newsletter greets its readers.
+    agent = any(
+        sentence.has("agent") and not sentence.greets_readers() for sentence in main
+    )
     if agent and not any(sentence.denies_agency() for sentence in main):
         for sentence in main:
             sentence.for_someone = True
@@ -1361,6 +1395,10 @@ def read(
     # "A copy of my data as CSV, to move to another provider" asks for portability;
     # without a file format or a new provider, "send me and pass on my data" is access.
     access = best.get(RequestType.ACCESS)
+    # "Who did you pass it on to? A copy in a file is best": the recipients are told by
+    # access alone, so the file does not make it portability.
+    if any(sentence.has("recipients") for sentence in main):
+        has_format = False
     if access is not None and not has_format:
         best.pop(RequestType.PORTABILITY, None)
     if has_format and RequestType.PORTABILITY in best and not detail_context:

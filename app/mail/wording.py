@@ -48,12 +48,14 @@ The classes:
   llamar"), forme ("pour moi"), relation ("de mi exmarido": someone else), where ("Dove si modifica?": a how-to, unless it asks
   to see or get the writer's data), recant ("ignore my last mail", "anders überlegt": an
   earlier request taken back), login ("login email", "e-mail di accesso": the account's
-  sign-in, not a record to correct), useless ("not much use to me": a noun, no "use"),
+  sign-in, not a record to correct; also 2FA and "as admin": a role), useless ("not much use to me": a noun, no "use"),
   broken ("der Link geht nicht": a sentence that says something does not work forbids
   nothing), fate ("what happens to my data?": the next question carries its condition),
   domain ("nom de domaine": a website's name, not a person's), child ("mijn zoon": a
   relative a parent acts for), keyword ("Rispondi CANCELLAMI": the word a mailing asks
-  to be sent back), and `not_` classes
+  to be sent back), greeting ("Sehr geehrte Mandanten": the readers greeted, no client),
+  recipients ("komu je przekazaliście": who got the data, an access question), and
+  `not_` classes
   ("not_sell": Spanish "sale", appears): a word of the mail's language that the English
   read beside it takes for another class, which `not_` takes away.
 """
@@ -244,10 +246,10 @@ _DE: Words = {
     "pron": "das$, dies$, es$, sie$, diese$, alles$",
     "contact": (
         "mail, e mail, schreib, zusend, schick, kontakt, anruf, anrufe, newsletter, "
-        "werbung, werbe, nachricht, sms$, post$"
+        "werbung, werbe, nachricht, sms$, post$, rufen$, ruft$"
     ),
     "list": "*liste, liste, verteiler, mailingliste, newsletter",
-    "marketing": "werbung, werbe, marketing, profiling, werbezweck",
+    "marketing": "werbung, werbe, marketing, profiling, werbezweck, angebote$",
     "subscription": "mitgliedschaft",
     "test": "test$, testdaten$, testdatensatz, versuch, dummy, demo",
     "me": "vergessen werden, mich$, mir$",
@@ -924,7 +926,9 @@ _LOOKALIKES: dict[str, Words] = {
         "recant": "please ignore, ignore my last, ignore my previous, ignore my earlier, disregard my, changed my mind, forget my last, forget my previous",
         "not_rectify": "changing jobs, changing job, change jobs, changed jobs, change job, changing employer, changed employer",
         "boilerplate": "you have the right to, you have the right of",
-        "login": "login$, logins$, log in, sign in, signin$",
+        "login": "login$, logins$, log in, sign in, signin$, 2fa$, two factor, as admin, as an admin",
+        "greeting": "dear$, hello$, hi$",
+        "recipients": "who you shared, who did you share, who you gave, who you passed, where you got",
         "useless": "much use, no use, any use, of use, little use",
         "relation": "husband, wife, neighbour, neighbor, son$, daughter, mother, father, boss$, employee, colleague, brother, sister, assistant, ex$, ex wife, ex husband, partner$, boyfriend, girlfriend, competitor",
         "please": "can you$, could you$, would you please, please$",
@@ -961,7 +965,9 @@ _LOOKALIKES: dict[str, Words] = {
         "child": "sohn, sohnes, tochter, kind$, kindes$",
         "recant": "ignorieren sie meine, ignorieren sie bitte, bitte ignorieren, anders uberlegt, anders ueberlegt, vergesst meine letzte, vergessen sie meine letzte, vergiss meine letzte, doch nicht losch, doch nicht loesch",
         "boilerplate": "sie haben das recht, ihnen steht das recht",
-        "login": "login, anmelde, einlogg",
+        "login": "login, anmelde, einlogg, 2fa$, zwei faktor, als admin",
+        "greeting": "geehrte$, geehrter$, liebe$, lieber$, hallo$",
+        "recipients": "an wen, wem sie, woher sie",
         "relation": "nachbar, mannes$, ehemann, ehefrau, sohn, sohnes, tochter, mutter, vater, vaters, chef$, chefs$, mitarbeiter, kolleg, bruder, schwester, assistent, ex mann, ex frau, exfrau, exmann, konkurrent",
         "please": "konnen sie, konnt ihr, bitte$",
         "yours": "ihr$, ihre$, ihres$, dein, euer$, eure$",
@@ -991,7 +997,9 @@ _LOOKALIKES: dict[str, Words] = {
         "not_rectify": "change d emploi, change de travail, change de boulot, changer d emploi, changer de travail",
         "boilerplate": "vous disposez d un droit, vous disposez du droit, vous avez le droit",
         "howcome": "comment avez vous eu, comment avez vous obtenu, comment vous avez eu, comment vous avez obtenu",
-        "login": "connexion, identifiant, login$",
+        "login": "connexion, identifiant, login$, 2fa$, double authentification, comme admin",
+        "greeting": "cher$, chers$, chere$, cheres$, bonjour$",
+        "recipients": "a qui vous, d ou vous",
         "relation": "voisin, mari$, femme$, fils$, fille$, mere$, pere$, patron, employe, collegue, frere, soeur, sœur, assistant, ex$, concurrent",
         "please": "pouvez vous, pourriez vous, merci de, s il vous plait",
         "yours": "votre$, vos$, ton$, tes$",
@@ -1031,9 +1039,11 @@ _LOOKALIKES: dict[str, Words] = {
         "not_rectify": "cambio de trabajo, cambiar de trabajo, cambiado de trabajo, cambio de empleo",
         "boilerplate": "usted tiene derecho, puede ejercer sus derechos",
         "howcome": "como consiguieron, como obtuvieron, como han conseguido, como habeis conseguido, como han obtenido",
-        "login": "login$, inicio de sesion, iniciar sesion",
+        "login": "login$, inicio de sesion, iniciar sesion, 2fa$, doble factor, con el que entro, con la que entro, con el que accedo, como admin",
+        "greeting": "estimado$, estimada$, estimados$, estimadas$, hola$",
+        "recipients": "a quien, con quien, de donde",
         "self": "cancelo$, cierro$, doy de baja",
-        "relation": "exmarido, marido, esposa, exesposa, mujer$, vecin, hijo$, hija$, madre$, padre$, jefe$, emplead, companer, hermano, hermana, asistente, socio$, expareja, novio$, novia$, competencia$",
+        "relation": "exmarido, marido, esposa, exesposa, mujer$, vecin, hijo$, hija$, madre$, padre$, jefe$, emplead, companer, hermano, hermana, asistente, socio$, expareja, exemplead, excompaner, exsocio, novio$, novia$, competencia$",
         "please": "pueden, podeis, podrian, podriais, por favor",
         "yours": "tu$, tus$, vuestr",
         "someday": "algun dia, algun momento",
@@ -1078,7 +1088,9 @@ _LOOKALIKES: dict[str, Words] = {
         "not_rectify": "cambio lavoro, cambiato lavoro, cambio di lavoro, cambiare lavoro",
         "boilerplate": "lei ha il diritto, puo esercitare i diritti",
         "howcome": "come avete avuto, come avete ottenuto, come avete trovato",
-        "login": "login$, credenziali, di accesso",
+        "login": "login$, credenziali, di accesso, 2fa$, doppia autenticazione, come admin, come amministrat",
+        "greeting": "gentile$, gentili$, caro$, cari$, ciao$",
+        "recipients": "a chi, con chi, da dove",
         "self": "chiudo$, disdico$",
         "relation": "vicin, marito, moglie, figlio, figlia, madre$, padre$, capo$, dipendente, collega, fratello, sorella, assistente, ex$, concorrente",
         "please": "potete, potreste, per favore, per cortesia",
@@ -1115,7 +1127,9 @@ _LOOKALIKES: dict[str, Words] = {
         "recant": "negeer$, vorige mail negeren, me bedacht, mij bedacht, vergeet mijn vorige, vergeet mijn laatste",
         "boilerplate": "u heeft het recht, u hebt het recht",
         "howcome": "hoe komen jullie, hoe komt u, hoe zijn jullie aan, hoe bent u aan",
-        "login": "inlog, login$, gebruikersnaam",
+        "login": "inlog, login$, gebruikersnaam, 2fa$, tweestaps, als beheerder, als admin",
+        "greeting": "beste$, geachte$, hallo$",
+        "recipients": "met wie, aan wie",
         "relation": "buurman, buurvrouw, man$, vrouw$, zoon, dochter, moeder, vader, baas$, werknemer, collega, broer, zus$, zuster, assistent, ex$, concurrent",
         "please": "kunnen jullie, kunt u, graag$, alsjeblieft, alstublieft",
         "yours": "uw$, jouw$",
@@ -1149,7 +1163,9 @@ _LOOKALIKES: dict[str, Words] = {
         "not_rectify": "mudei de emprego, mudando de emprego, mudar de emprego, mudei de trabalho, mudando de trabalho",
         "boilerplate": "voce tem o direito, pode exercer os seus direitos",
         "howcome": "como conseguiram, como obtiveram, como voces conseguiram, como voces obtiveram",
-        "login": "login$, de acesso",
+        "login": "login$, de acesso, 2fa$, dois fatores, como admin",
+        "greeting": "prezado$, prezada$, prezados$, caro$, caros$, ola$",
+        "recipients": "com quem, a quem, de onde",
         "self": "cancelo$, fecho$, encerro$",
         "relation": "vizinh, marido, esposa, filho$, filha$, mae$, pai$, chefe$, funcionari, irmao, irma$, assistente, socio$, namorad, ex socio, concorrente",
         "please": "podem, poderiam, por favor",
@@ -1193,7 +1209,9 @@ _LOOKALIKES: dict[str, Words] = {
         "not_rectify": "zmieniam prace, zmienilem prace, zmienilam prace, zmiana pracy",
         "boilerplate": "ma pani pan prawo, przysluguje pani, przysluguje panu, administratorem pani, administratorem pana",
         "howcome": "jak zdobyliscie, jak zdobyli, jak uzyskaliscie, jak weszliscie w posiadanie",
-        "login": "logowan, login$",
+        "login": "logowan, login$, 2fa$, dwuskladnik, jako admin",
+        "greeting": "szanowni$, szanowny$, szanowna$, drodzy$, czesc$",
+        "recipients": "komu$, skad$",
         "self": "zamkne$, zrezygnuje$, anuluje$, wypowiem$",
         "relation": "sasiad, meza$, zony$, syna$, corki$, matki$, ojca$, szefa$, pracownik, kolegi, brata$, siostry$, asystent, bylego, bylej, konkurenc",
         "please": "prosze, czy mozecie, czy moglibyscie",
@@ -1230,7 +1248,9 @@ _LOOKALIKES: dict[str, Words] = {
         "recant": "ignorera$, bortse fran, andrat mig, angrat mig, glom mitt forra, glom mitt senaste, glom mitt sista",
         "boilerplate": "du har ratt att, du har ratt till",
         "howcome": "hur fick ni, hur har ni fatt",
-        "login": "inlogg, login$",
+        "login": "inlogg, login$, 2fa$, tvastegs, som admin",
+        "greeting": "kara$, hej$",
+        "recipients": "vem ni, vilka ni, varifran",
         "relation": "granne, grannes, man$, mans$, fru$, frus$, son$, sons$, dotter, mamma, pappa, chef$, anstalld, kollega, bror$, brors$, syster, assistent, ex$, konkurrent",
         "please": "kan ni, kan du, skulle ni kunna, snalla",
         "yours": "ditt$, din$, dina$, ert$, era$",

@@ -10,9 +10,12 @@ look-alikes from new themes: mail for another company, chain letters, bug report
 16 blind false alarms and 14 misses taught their classes; `dev8/` (all nine languages,
 the look-alikes a support inbox gets most: relatives' and colleagues' data, newsletter
 footers, spam, status questions, internal mail), whose 13 blind false alarms and 4 misses
-taught theirs; and `dev9/` (all nine languages, sampled like a month of a support inbox:
+taught theirs; `dev9/` (all nine languages, sampled like a month of a support inbox:
 legal footers, agents, IT admins, replies to marketing), whose 16 blind false alarms and 5
-misses taught theirs. The held-out evaluation set is never read here:
+misses taught theirs; and `dev10/` (all nine languages, individual users' short mail:
+account administration, forwards from a shop's customer, newsletters to a firm's clients),
+whose 8 blind false alarms, 4 misses and 1 wrong type taught theirs. The held-out
+evaluation set is never read here:
 `bench/bench_classifier.py` measures it.
 
 Each set must keep what it has reached (with a message or two of slack, not 100 % where it
@@ -39,6 +42,7 @@ GOALS = {
     "dev7": (62, 0.95, 0.98),  # 63 of 65, all of the right type
     "dev8": (65, 0.97, 0.98),  # 66 of 67, all of the right type
     "dev9": (70, 0.98, 0.98),  # 72 of 72, all of the right type
+    "dev10": (65, 0.98, 0.98),  # 68 of 68, all of the right type
 }
 
 

@@ -848,6 +848,89 @@ def test_requests_of_the_eighth_set_are_filed(
     assert (result.request_type, result.confident) == (expected, True), result.matched
 
 
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        # A sign-in step or a role taken off the writer: account administration.
+        ("sin acceso", "No me llegan los códigos. ¿Me podéis quitar el 2FA?"),
+        (
+            "nuovo titolare",
+            "Passo lo spazio di lavoro a Lucia e vorrei togliere me come admin. Il "
+            "mio profilo resta.",
+        ),
+        # The address one signs in with, however far the new address stands.
+        (
+            "",
+            "Quiero cambiar el correo con el que entro, el nuevo es ana.g@correo.example.",
+        ),
+        (
+            "",
+            "Ik wil voortaan inloggen met kees.de.boer@thuis.example in plaats van mijn "
+            "kantooradres.",
+        ),
+        # A former employee, written as one word.
+        ("borrar usuario de exempleada", "Ya no trabaja con nosotros."),
+        # A forward of a customer's request, with the shop owner's own question.
+        (
+            "Fwd: usunięcie moich danych",
+            "Klient przysłał mi to. Czy to wy usuwacie czy ja?\n\n---------- "
+            "Forwarded message ---------\nProszę usunąć moje dane.",
+        ),
+        # A firm's newsletter greeting its clients.
+        (
+            "Newsletter Mai",
+            "Liebe Mandanten,\n\ndas Recht auf Auskunft nach Art. 15 DSGVO wurde neu "
+            "ausgelegt. Mehr in unserem Blog.",
+        ),
+        # A footer's offer: "if you don't want messages, click".
+        (
+            "Praca: analityk danych",
+            "Szukamy analityka. Jeśli nie chcesz dostawać wiadomości, kliknij tutaj.",
+        ),
+    ],
+)
+def test_look_alikes_of_the_tenth_set_are_not_filed(subject: str, text: str) -> None:
+    assert not classify(subject, text).confident
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "expected"),
+    [
+        # A reply whose body makes a new demand: the subject names the old one.
+        (
+            "Re: eliminar mi cuenta",
+            "Dijisteis que estaba todo borrado y sigo recibiendo vuestras ofertas. "
+            "Sacadme de esa lista ya.",
+            OBJ,
+        ),
+        # A doubt denied is no doubt that the mail is ours.
+        (
+            "",
+            "Je ne dis pas que c'est vous, mais je veux recevoir une copie de tout ce "
+            "que vous gardez sur moi.",
+            A,
+        ),
+        # "Your files" are the records held, not a file format.
+        ("Mon adresse", "Mon adresse est fausse. Corrigez ça dans vos fichiers.", R),
+        # Sales calls and offers.
+        ("", "Rufen Sie mich nicht mehr an, danke.", OBJ),
+        ("", "Schicken Sie mir keine Angebote mehr.", OBJ),
+        # Who received the data is asked by access, even with a file wanted.
+        (
+            "",
+            "Proszę o informację, jakie moje dane macie i komu je przekazaliście. "
+            "Może być w pliku.",
+            A,
+        ),
+    ],
+)
+def test_requests_of_the_tenth_set_are_filed(
+    subject: str, text: str, expected: RequestType
+) -> None:
+    result = classify(subject, text)
+    assert (result.request_type, result.confident) == (expected, True), result.matched
+
+
 def test_a_changed_detail_without_an_ask_is_acknowledged() -> None:
     result = classify("", "You have my old address, I moved to 5 High St.")
     assert (result.request_type, result.confident) == (R, False)
