@@ -931,6 +931,52 @@ def test_requests_of_the_tenth_set_are_filed(
     assert (result.request_type, result.confident) == (expected, True), result.matched
 
 
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        # A newsletter whose footer asks the reader whether to stay on the list.
+        (
+            "Privacy bulletin: access and erasure rights",
+            "Recht op inzage en recht op vergetelheid: wat verandert er.\n"
+            "No longer wish to receive this bulletin? Use the link.",
+        ),
+        # A course invitation that lists the rights it teaches.
+        (
+            "Corso privacy: accesso, cancellazione, opposizione",
+            "Quattro ore online. Iscrizioni aperte. Disiscriviti.",
+        ),
+        # A feature that fails: the support ticket names "delete".
+        (
+            "Dashboard löschen geht nicht",
+            "Können Sie das bitte löschen oder mir sagen, was ich falsch mache?",
+        ),
+        # A colleague asking about anyone's objection: a procedure.
+        (
+            "bezwaar tegen marketing",
+            "Als iemand bezwaar maakt tegen marketing, komt die dan op de lijst? "
+            "Kunnen we dat nagaan?",
+        ),
+        # The company's own address on an invoice is account administration.
+        (
+            "Re: Ihre Auskunft",
+            "Danke. Auf der Rechnung steht meine alte Firmenadresse, bitte korrigiert "
+            "schicken.",
+        ),
+        # A relative's account after their death, with no proof of authority.
+        ("", "Mein Onkel ist verstorben, bitte alles löschen."),
+        ("", "Mijn oom is overleden. Kunnen jullie alles wissen?"),
+        # A reply saying we took the request in hand asks after it.
+        (
+            "Re: Cancellazione",
+            "Ho chiesto la cancellazione dei miei dati a maggio ed è stata presa in "
+            "carico, grazie.",
+        ),
+    ],
+)
+def test_look_alikes_of_the_eleventh_set_are_not_filed(subject: str, text: str) -> None:
+    assert not classify(subject, text).confident
+
+
 def test_a_changed_detail_without_an_ask_is_acknowledged() -> None:
     result = classify("", "You have my old address, I moved to 5 High St.")
     assert (result.request_type, result.confident) == (R, False)
