@@ -884,9 +884,14 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
             and not sentence.negated_any("unsub")
             # "If you no longer wish to receive our offers, …": a footer's offer.
             and not sentence.opens_with_if(pair[0])
-            # the "not" goes with the wish: "I don't want", "ich will keine Werbung"
-            and any(
-                "neg" in c for c in sentence.classes[max(0, pair[0] - 2) : pair[0] + 3]
+            # the "not" goes with the wish: "I don't want", "ich will keine Werbung";
+            # or the wish is that the mail stop: "I want the marketing emails to stop".
+            and (
+                any(
+                    "neg" in c
+                    for c in sentence.classes[max(0, pair[0] - 2) : pair[0] + 3]
+                )
+                or any("stop" in c for c in sentence.classes[pair[1] + 1 : pair[1] + 4])
             )
         )
         or (

@@ -338,7 +338,9 @@ _FR: Words = {
         "societe, entreprise, titre, poste$, courriel$, *adresse, nom$, prenom, "
         "adresse, naissance, telephone, orthographe"
     ),
-    "everything": "tout, toutes, tous, integralite, ensemble, entier, complet",
+    "everything": (
+        "tout, toutes, tous, integralite, ensemble, entier, complet, quoi que ce soit"
+    ),
     "pron": "les$, le$, la$, tout$, cela$, ca$",
     "contact": (
         "ecri, mail, e mail, courriel, envoi, envoy, contact, appel, newsletter, "
