@@ -376,6 +376,15 @@ class _Sentence:
         wish = self.classes[max(0, min(pair) - 4) : max(pair) + 1]  # "verlange ich die"
         return any("self" in c for c in span) and not any("want" in c for c in wish)
 
+    def stops_after(self, index: int, words: Iterable[str]) -> bool:
+        """Whether "stop" follows the run of `words` at `index`: "the emails to stop"."""
+        wanted = set(words)
+        end = index
+        while end + 1 < len(self.classes) and self.classes[end + 1] & wanted:
+            end += 1
+        # "… mi dirección de correo, la antigua ya no existe": two words on, not four.
+        return any("stop" in c for c in self.classes[end + 1 : end + 3])
+
     def adverb_only(self, pair: tuple[int, int]) -> bool:
         """A "no longer" that is not about the mail: "mi correo, la antigua ya no existe".
 
@@ -891,7 +900,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
                     "neg" in c
                     for c in sentence.classes[max(0, pair[0] - 2) : pair[0] + 3]
                 )
-                or any("stop" in c for c in sentence.classes[pair[1] + 1 : pair[1] + 4])
+                or sentence.stops_after(pair[1], mail_words)
             )
         )
         or (
