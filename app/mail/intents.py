@@ -677,8 +677,11 @@ class _Sentence:
             "access", "receive", "export"
         ):
             return True
-        # "Czy da się pobrać wszystkie moje dane w jednym zipie?" asks for a file too.
-        given = self.has("receive") or (self.has("export") and self.has("format"))
+        # "Czy da się pobrać wszystkie moje dane w jednym zipie?" asks for a file too,
+        # and so does "may I have a file of my data, as JSON?" with no verb for it.
+        given = self.has("receive") or (
+            self.has("format") and (self.has("export") or self.has("data"))
+        )
         return any("mayi" in classes for classes in opening) and not given
 
     def erases_someone(self) -> bool:
