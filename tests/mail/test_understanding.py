@@ -977,6 +977,31 @@ def test_look_alikes_of_the_eleventh_set_are_not_filed(subject: str, text: str) 
     assert not classify(subject, text).confident
 
 
+@pytest.mark.parametrize(
+    ("subject", "text", "expected"),
+    [
+        # The wish that the mail stop, said after the mail words.
+        ("", "Honestly I just want your newsletters to stop.", OBJ),
+        # "Quoi que ce soit" is anything: a sale refused, not a copy asked for.
+        (
+            "",
+            "Je ne veux pas que vous vendiez quoi que ce soit sur moi à des "
+            "annonceurs. J'habite en Californie.",
+            OPT,
+        ),
+        # German "austragen" takes the writer off a list.
+        ("Newsletter", "Bitte austragen, danke.", OBJ),
+        # A file of one's data asked for with "may I": a request, not a how-to.
+        ("", "Mag ik een bestand met mijn gegevens, als csv?", P),
+    ],
+)
+def test_requests_of_the_eleventh_set_are_filed(
+    subject: str, text: str, expected: RequestType
+) -> None:
+    result = classify(subject, text)
+    assert (result.request_type, result.confident) == (expected, True), result.matched
+
+
 def test_a_changed_detail_without_an_ask_is_acknowledged() -> None:
     result = classify("", "You have my old address, I moved to 5 High St.")
     assert (result.request_type, result.confident) == (R, False)
