@@ -182,21 +182,45 @@ _PORTABILITY: Cues = {
         "right to portability": STRONG,
         "machine-readable": CLEAR,
         "machine readable": CLEAR,
+        "structured format": CLEAR,
+        "commonly used format": CLEAR,
     },
     "de": {
         "datenübertragbarkeit": STRONG,
         "datenportabilität": STRONG,
         "maschinenlesbar*": CLEAR,
     },
-    "fr": {"portabilité": STRONG, "lisible par machine": CLEAR},
-    "es": {"portabilidad": STRONG, "lectura mecánica": CLEAR},
-    "it": {"portabilità": STRONG, "leggibile da dispositivo automatico": CLEAR},
+    # Art. 20's own words for the format, "structured, commonly used": each alone is
+    # a hint of a file, both together ask for one.
+    "fr": {
+        "portabilité": STRONG,
+        "lisible par machine": CLEAR,
+        "format structuré": CLEAR,
+        "couramment utilisé": CLEAR,
+    },
+    "es": {
+        "portabilidad": STRONG,
+        "lectura mecánica": CLEAR,
+        "formato estructurado": CLEAR,
+        "de uso común": CLEAR,
+    },
+    "it": {
+        "portabilità": STRONG,
+        "leggibile da dispositivo automatico": CLEAR,
+        "formato strutturato": CLEAR,
+        "di uso comune": CLEAR,
+    },
     "nl": {
         "overdraagbaarheid": STRONG,
         "dataportabiliteit": STRONG,
         "machineleesbaar": CLEAR,
     },
-    "pt": {"portabilidade": STRONG, "leitura automática": CLEAR},
+    "pt": {
+        "portabilidade": STRONG,
+        "leitura automática": CLEAR,
+        "formato estruturado": CLEAR,
+        "de uso corrente": CLEAR,
+    },
     "pl": {
         "prawo do przenoszenia danych": STRONG,
         "prawa do przenoszenia danych": STRONG,
