@@ -1409,6 +1409,16 @@ def read(
         and not sharing.has("optout")
     ):
         del best[RequestType.OPT_OUT]
+    # "Until it is sorted out, don't use or share that profile, put it on hold": the
+    # sharing held off beside a restriction is that restriction, no opt-out of a sale.
+    if (
+        sharing is not None
+        and RequestType.RESTRICTION in best
+        and RequestType.OPT_OUT in best
+        and all("sharing" in c for c in sharing.classes if "sell" in c)
+        and not sharing.has("optout")
+    ):
+        del best[RequestType.OPT_OUT]
     # "A copy of my data as CSV, to move to another provider" asks for portability;
     # without a file format or a new provider, "send me and pass on my data" is access.
     access = best.get(RequestType.ACCESS)

@@ -993,6 +993,13 @@ def test_look_alikes_of_the_eleventh_set_are_not_filed(subject: str, text: str) 
         ("Newsletter", "Bitte austragen, danke.", OBJ),
         # A file of one's data asked for with "may I": a request, not a how-to.
         ("", "Mag ik een bestand met mijn gegevens, als csv?", P),
+        # Sharing held off until a dispute is settled is a restriction.
+        (
+            "",
+            "Until this is cleared up, I don't want you sharing my profile with "
+            "anyone, put it on hold.",
+            S,
+        ),
         # Art. 20's words for the format, with no verb the reader knows.
         (
             "",
