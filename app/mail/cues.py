@@ -746,12 +746,12 @@ BUSINESS: Final = (
     "wypisz się tutaj",
     "avregistrera dig här",
     "avsluta prenumerationen här",
-    # … or asked as a question to the reader, "Non vuoi più ricevere comunicazioni?".
+    # … or asked as a question to the reader, "Non vuoi più ricevere comunicazioni?"
+    # (in the second person: "I no longer wish to receive" is the writer's request).
     "afmelden voor deze nieuwsbrief",
     "descadastrar se clique aqui",
     "non vuoi più ricevere",
-    "no longer wish to receive",
-    "keine newsletter mehr erhalten",
+    "möchten sie keine",
     "vous ne souhaitez plus recevoir",
     "ya no deseas recibir",
     "no desea recibir más",

@@ -938,7 +938,7 @@ def test_requests_of_the_tenth_set_are_filed(
         (
             "Privacy bulletin: access and erasure rights",
             "Recht op inzage en recht op vergetelheid: wat verandert er.\n"
-            "No longer wish to receive this bulletin? Use the link.",
+            "Vous ne souhaitez plus recevoir ce bulletin ? Cliquez.",
         ),
         # A course invitation that lists the rights it teaches.
         (
