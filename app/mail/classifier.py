@@ -122,6 +122,8 @@ _ELSEWHERE = tuple((phrase, _compile(phrase)) for phrase in cues.ELSEWHERE)
 _DOUBTS_DENIED = tuple(_compile(phrase) for phrase in cues.DOUBTS_DENIED)
 _CHAIN_LETTERS = tuple(_compile(phrase) for phrase in cues.CHAIN_LETTERS)
 _STATUS = tuple((phrase, _compile(phrase)) for phrase in cues.STATUS)
+_RECEIVED = tuple((phrase, _compile(phrase)) for phrase in cues.RECEIVED)
+_DECEASED = tuple((phrase, _compile(phrase)) for phrase in cues.DECEASED)
 _THEIR_VISITORS = tuple(_compile(phrase) for phrase in cues.THEIR_VISITORS)
 _ABOUT_RIGHTS = tuple(_compile(phrase) for phrase in cues.ABOUT_RIGHTS)
 # "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
@@ -208,13 +210,22 @@ def classify(subject: str, text: str) -> Classification:
         for phrase, pattern in _STATUS
         if not reply and _best_factor(pattern, segments[:2])
     ]
+    status += [
+        phrase for phrase, pattern in _RECEIVED if _best_factor(pattern, segments[1:2])
+    ]
     doubts += len(status)
+    deceased = [
+        phrase for phrase, pattern in _DECEASED if _best_factor(pattern, segments[:2])
+    ]
+    doubts += len(deceased)
     if reading.organisational:
         # "We", never "my" or "I": a controller, vendor or journalist naming the rights.
         matched.append("noise: written for an organisation, not about the writer")
         doubts += 1
     threshold = THRESHOLD + min(MAX_NOISE, NOISE_STEP * doubts)
-    matched.extend(f"noise: {phrase}" for phrase in [*noise, *elsewhere, *status])
+    matched.extend(
+        f"noise: {phrase}" for phrase in [*noise, *elsewhere, *status, *deceased]
+    )
     # Only the rights' names, and never "my" or "me": a newsletter, a survey, a phishing
     # notice ("ditt konto raderas enligt GDPR artikel 17") name the rights too.
     cue_only = winner is None and not any(

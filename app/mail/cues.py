@@ -182,21 +182,45 @@ _PORTABILITY: Cues = {
         "right to portability": STRONG,
         "machine-readable": CLEAR,
         "machine readable": CLEAR,
+        "structured format": CLEAR,
+        "commonly used format": CLEAR,
     },
     "de": {
         "datenübertragbarkeit": STRONG,
         "datenportabilität": STRONG,
         "maschinenlesbar*": CLEAR,
     },
-    "fr": {"portabilité": STRONG, "lisible par machine": CLEAR},
-    "es": {"portabilidad": STRONG, "lectura mecánica": CLEAR},
-    "it": {"portabilità": STRONG, "leggibile da dispositivo automatico": CLEAR},
+    # Art. 20's own words for the format, "structured, commonly used": each alone is
+    # a hint of a file, both together ask for one.
+    "fr": {
+        "portabilité": STRONG,
+        "lisible par machine": CLEAR,
+        "format structuré": CLEAR,
+        "couramment utilisé": CLEAR,
+    },
+    "es": {
+        "portabilidad": STRONG,
+        "lectura mecánica": CLEAR,
+        "formato estructurado": CLEAR,
+        "de uso común": CLEAR,
+    },
+    "it": {
+        "portabilità": STRONG,
+        "leggibile da dispositivo automatico": CLEAR,
+        "formato strutturato": CLEAR,
+        "di uso comune": CLEAR,
+    },
     "nl": {
         "overdraagbaarheid": STRONG,
         "dataportabiliteit": STRONG,
         "machineleesbaar": CLEAR,
     },
-    "pt": {"portabilidade": STRONG, "leitura automática": CLEAR},
+    "pt": {
+        "portabilidade": STRONG,
+        "leitura automática": CLEAR,
+        "formato estruturado": CLEAR,
+        "de uso corrente": CLEAR,
+    },
     "pl": {
         "prawo do przenoszenia danych": STRONG,
         "prawa do przenoszenia danych": STRONG,
@@ -417,11 +441,29 @@ NOISE: Final[dict[str, tuple[str, ...]]] = {
         "doesn t work",
         "error message",
     ),
-    "de": ("rechnung", "erstattung", "abbuchung", "zahlung", "bestellnummer"),
-    "fr": ("facture", "rembours*", "paiement", "commande"),
+    # "Segmente löschen geht nicht": a feature that fails is a support ticket, like
+    # English "not working" above.
+    "de": (
+        "rechnung",
+        "erstattung",
+        "abbuchung",
+        "zahlung",
+        "bestellnummer",
+        "geht nicht",
+        "funktioniert nicht",
+        "fehlermeldung",
+    ),
+    "fr": ("facture", "rembours*", "paiement", "commande", "ne fonctionne pas"),
     "es": ("factura", "reembolso", "pago", "mi pedido", "número de pedido"),
-    "it": ("fattura", "rimborso", "pagamento", "il mio ordine", "numero d'ordine"),
-    "nl": ("factuur", "terugbetaling", "betaling", "bestelling"),
+    "it": (
+        "fattura",
+        "rimborso",
+        "pagamento",
+        "il mio ordine",
+        "numero d'ordine",
+        "non funziona",
+    ),
+    "nl": ("factuur", "terugbetaling", "betaling", "bestelling", "werkt niet"),
     "pt": (
         "fatura",
         "reembolso",
@@ -704,6 +746,58 @@ BUSINESS: Final = (
     "wypisz się tutaj",
     "avregistrera dig här",
     "avsluta prenumerationen här",
+    # … or asked as a question to the reader, "Non vuoi più ricevere comunicazioni?"
+    # (in the second person: "I no longer wish to receive" is the writer's request).
+    "afmelden voor deze nieuwsbrief",
+    "descadastrar se clique aqui",
+    "non vuoi più ricevere",
+    "möchten sie keine",
+    "vous ne souhaitez plus recevoir",
+    "ya no deseas recibir",
+    "no desea recibir más",
+    "não deseja mais receber",
+    "nie chcesz otrzymywać",
+    "vill du inte längre få",
+    # A course or webinar invitation: "Iscrizioni aperte", "Registration is open".
+    "registration is open",
+    "iscrizioni aperte",
+    "inscriptions ouvertes",
+    "inscripciones abiertas",
+    "inschrijving is geopend",
+    "inscrições abertas",
+    "zapisy otwarte",
+    "anmeldung ist geöffnet",
+    # A question asked out of curiosity, about no request: "es por curiosidad".
+    "just curious",
+    "out of curiosity",
+    "aus neugier",
+    "par curiosité",
+    "por curiosidad",
+    "per curiosità",
+    "uit nieuwsgierigheid",
+    "por curiosidade",
+    "z ciekawości",
+    "av nyfikenhet",
+    # About anyone's request, a procedure: "als iemand zich uitschrijft".
+    "if someone",
+    "wenn jemand",
+    "si quelqu un",
+    "si alguien",
+    "se qualcuno",
+    "als iemand",
+    "se alguém",
+    "jeśli ktoś",
+    "om någon",
+    # The company's own details are account administration, however "corrected":
+    # "meine alte Firmenadresse auf der Rechnung".
+    "firmenadresse",
+    "company address",
+    "adresse de la société",
+    "dirección de la empresa",
+    "indirizzo aziendale",
+    "bedrijfsadres",
+    "adres firmy",
+    "företagsadress",
     # Internal reports: aggregated figures are nobody's personal data.
     "aggregat*",
     "aggregier*",
@@ -890,6 +984,14 @@ THEIR_VISITORS: Final = (
     "uno dei nostri visitatori",
     "onze bezoekers",
     "een van onze bezoekers",
+    "d un visiteur",
+    "demandes d effacement de nos clients",
+    "requests from our customers",
+    "anfragen unserer kunden",
+    "solicitudes de nuestros clientes",
+    "richieste dei nostri clienti",
+    "verzoeken van onze klanten",
+    "pedidos dos nossos clientes",
     "nossos visitantes",
     "um dos nossos visitantes",
     "naszych odwiedzających",
@@ -980,6 +1082,7 @@ STATUS: Final = (
     "alguna novedad",
     "già stata evasa",
     "a che punto è la mia richiesta",
+    "a che punto siete",
     "novità sulla mia richiesta",
     "al behandeld",
     "hoe staat het met mijn verzoek",
@@ -993,6 +1096,40 @@ STATUS: Final = (
     "redan behandla*",
     "hur går det med min begäran",
     "någon uppdatering",
+)
+
+# The writer says we already took the request in hand ("mi avete risposto che era presa
+# in carico"): a reply that says so asks after it, and sends nothing new; these count
+# against confidence in the writer's own lines, in replies too.
+RECEIVED: Final = (
+    "you confirmed receipt",
+    "you said you were working on it",
+    "eingangsbestätigung erhalten",
+    "vous avez accusé réception",
+    "me confirmasteis que",
+    "era presa in carico",
+    "è stata presa in carico",
+    "jullie bevestigden de ontvangst",
+    "vocês confirmaram o recebimento",
+    "potwierdziliście otrzymanie",
+    "ni bekräftade att",
+)
+
+# A relative's account after their death ("mein Vater ist verstorben"): a third party's
+# data, never filed without proof of authority; each counts against confidence.
+DECEASED: Final = (
+    "deceased",
+    "passed away",
+    "verstorben*",
+    "décédé*",
+    "fallecid*",
+    "deceduto",
+    "deceduta",
+    "overleden",
+    "falecid*",
+    "zmarł*",
+    "avliden",
+    "gick bort",
 )
 
 # Billing documents carry names and addresses: they do not count against a correction.

@@ -376,6 +376,15 @@ class _Sentence:
         wish = self.classes[max(0, min(pair) - 4) : max(pair) + 1]  # "verlange ich die"
         return any("self" in c for c in span) and not any("want" in c for c in wish)
 
+    def stops_after(self, index: int, words: Iterable[str]) -> bool:
+        """Whether "stop" follows the run of `words` at `index`: "the emails to stop"."""
+        wanted = set(words)
+        end = index
+        while end + 1 < len(self.classes) and self.classes[end + 1] & wanted:
+            end += 1
+        # "… mi dirección de correo, la antigua ya no existe": two words on, not four.
+        return any("stop" in c for c in self.classes[end + 1 : end + 3])
+
     def adverb_only(self, pair: tuple[int, int]) -> bool:
         """A "no longer" that is not about the mail: "mi correo, la antigua ya no existe".
 
@@ -668,8 +677,11 @@ class _Sentence:
             "access", "receive", "export"
         ):
             return True
-        # "Czy da się pobrać wszystkie moje dane w jednym zipie?" asks for a file too.
-        given = self.has("receive") or (self.has("export") and self.has("format"))
+        # "Czy da się pobrać wszystkie moje dane w jednym zipie?" asks for a file too,
+        # and so does "may I have a file of my data, as JSON?" with no verb for it.
+        given = self.has("receive") or (
+            self.has("format") and (self.has("export") or self.has("data"))
+        )
         return any("mayi" in classes for classes in opening) and not given
 
     def erases_someone(self) -> bool:
@@ -884,9 +896,14 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
             and not sentence.negated_any("unsub")
             # "If you no longer wish to receive our offers, …": a footer's offer.
             and not sentence.opens_with_if(pair[0])
-            # the "not" goes with the wish: "I don't want", "ich will keine Werbung"
-            and any(
-                "neg" in c for c in sentence.classes[max(0, pair[0] - 2) : pair[0] + 3]
+            # the "not" goes with the wish: "I don't want", "ich will keine Werbung";
+            # or the wish is that the mail stop: "I want the marketing emails to stop".
+            and (
+                any(
+                    "neg" in c
+                    for c in sentence.classes[max(0, pair[0] - 2) : pair[0] + 3]
+                )
+                or sentence.stops_after(pair[1], mail_words)
             )
         )
         or (
@@ -1387,6 +1404,16 @@ def read(
     if (
         sharing is not None
         and RequestType.ERASURE in best
+        and RequestType.OPT_OUT in best
+        and all("sharing" in c for c in sharing.classes if "sell" in c)
+        and not sharing.has("optout")
+    ):
+        del best[RequestType.OPT_OUT]
+    # "Until it is sorted out, don't use or share that profile, put it on hold": the
+    # sharing held off beside a restriction is that restriction, no opt-out of a sale.
+    if (
+        sharing is not None
+        and RequestType.RESTRICTION in best
         and RequestType.OPT_OUT in best
         and all("sharing" in c for c in sharing.classes if "sell" in c)
         and not sharing.has("optout")

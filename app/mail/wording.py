@@ -185,7 +185,7 @@ _EN: Words = {
 _DE: Words = {
     "erase": (
         "nehmt mich, nehmen sie mich, vergessen werden, losch, loesch, entfern, "
-        "vergess, vergiss, tilg, weg damit, vernicht, austrag, streich"
+        "vergess, vergiss, tilg, weg damit, vernicht, streich"
     ),
     "close": "schliess, kundig, deaktivier, auflos",
     "keep": "behalt, aufbewahr, speicher, behalten",
@@ -231,7 +231,7 @@ _DE: Words = {
     "object": "widersprech, widerspreche, widerspruch",
     "withdraw": "widerruf, zuruckzieh, zurueckzieh, entzieh",
     "consent": "einwilligung, zustimmung, einverstandnis",
-    "unsub": "abmeld, abbestell",
+    "unsub": "abmeld, abbestell, austrag",
     "alone": "lasst mich in ruhe, lassen sie mich in ruhe",
     "data": (
         "daten$, *daten, informationen, angaben, infos$, alles uber mich, datensatz, "
@@ -338,7 +338,9 @@ _FR: Words = {
         "societe, entreprise, titre, poste$, courriel$, *adresse, nom$, prenom, "
         "adresse, naissance, telephone, orthographe"
     ),
-    "everything": "tout, toutes, tous, integralite, ensemble, entier, complet",
+    "everything": (
+        "tout, toutes, tous, integralite, ensemble, entier, complet, quoi que ce soit"
+    ),
     "pron": "les$, le$, la$, tout$, cela$, ca$",
     "contact": (
         "ecri, mail, e mail, courriel, envoi, envoy, contact, appel, newsletter, "

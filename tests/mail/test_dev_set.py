@@ -14,7 +14,9 @@ taught theirs; `dev9/` (all nine languages, sampled like a month of a support in
 legal footers, agents, IT admins, replies to marketing), whose 16 blind false alarms and 5
 misses taught theirs; and `dev10/` (all nine languages, individual users' short mail:
 account administration, forwards from a shop's customer, newsletters to a firm's clients),
-whose 8 blind false alarms, 4 misses and 1 wrong type taught theirs. The held-out
+whose 8 blind false alarms, 4 misses and 1 wrong type taught theirs; and `dev11/` (all
+nine languages, a balanced year of a privacy and support inbox with the hardest look-alikes),
+whose 11 blind false alarms, 10 misses and 1 wrong type taught theirs. The held-out
 evaluation set is never read here:
 `bench/bench_classifier.py` measures it.
 
@@ -40,9 +42,10 @@ GOALS = {
     "dev5": (60, 0.95, 0.96),  # 62 of 63, all of the right type
     "dev6": (75, 0.97, 0.98),  # 77 of 78, all of the right type
     "dev7": (62, 0.95, 0.98),  # 63 of 65, all of the right type
-    "dev8": (65, 0.97, 0.98),  # 66 of 67, all of the right type
+    "dev8": (65, 0.97, 0.98),  # 67 of 67, all of the right type
     "dev9": (70, 0.98, 0.98),  # 72 of 72, all of the right type
     "dev10": (65, 0.98, 0.98),  # 68 of 68, all of the right type
+    "dev11": (70, 0.91, 0.98),  # 67 of 72, all of the right type
 }
 
 

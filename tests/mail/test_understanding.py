@@ -931,6 +931,91 @@ def test_requests_of_the_tenth_set_are_filed(
     assert (result.request_type, result.confident) == (expected, True), result.matched
 
 
+@pytest.mark.parametrize(
+    ("subject", "text"),
+    [
+        # A newsletter whose footer asks the reader whether to stay on the list.
+        (
+            "Privacy bulletin: access and erasure rights",
+            "Recht op inzage en recht op vergetelheid: wat verandert er.\n"
+            "Vous ne souhaitez plus recevoir ce bulletin ? Cliquez.",
+        ),
+        # A course invitation that lists the rights it teaches.
+        (
+            "Corso privacy: accesso, cancellazione, opposizione",
+            "Quattro ore online. Iscrizioni aperte. Disiscriviti.",
+        ),
+        # A feature that fails: the support ticket names "delete".
+        (
+            "Dashboard löschen geht nicht",
+            "Können Sie das bitte löschen oder mir sagen, was ich falsch mache?",
+        ),
+        # A colleague asking about anyone's objection: a procedure.
+        (
+            "bezwaar tegen marketing",
+            "Als iemand bezwaar maakt tegen marketing, komt die dan op de lijst? "
+            "Kunnen we dat nagaan?",
+        ),
+        # The company's own address on an invoice is account administration.
+        (
+            "Re: Ihre Auskunft",
+            "Danke. Auf der Rechnung steht meine alte Firmenadresse, bitte korrigiert "
+            "schicken.",
+        ),
+        # A relative's account after their death, with no proof of authority.
+        ("", "Mein Onkel ist verstorben, bitte alles löschen."),
+        ("", "Mijn oom is overleden. Kunnen jullie alles wissen?"),
+        # A reply saying we took the request in hand asks after it.
+        (
+            "Re: Cancellazione",
+            "Ho chiesto la cancellazione dei miei dati a maggio ed è stata presa in "
+            "carico, grazie.",
+        ),
+    ],
+)
+def test_look_alikes_of_the_eleventh_set_are_not_filed(subject: str, text: str) -> None:
+    assert not classify(subject, text).confident
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "expected"),
+    [
+        # The wish that the mail stop, said after the mail words.
+        ("", "Honestly I just want your newsletters to stop.", OBJ),
+        # "Quoi que ce soit" is anything: a sale refused, not a copy asked for.
+        (
+            "",
+            "Je ne veux pas que vous vendiez quoi que ce soit sur moi à des "
+            "annonceurs. J'habite en Californie.",
+            OPT,
+        ),
+        # German "austragen" takes the writer off a list.
+        ("Newsletter", "Bitte austragen, danke.", OBJ),
+        # A file of one's data asked for with "may I": a request, not a how-to.
+        ("", "Mag ik een bestand met mijn gegevens, als csv?", P),
+        # Sharing held off until a dispute is settled is a restriction.
+        (
+            "",
+            "Until this is cleared up, I don't want you sharing my profile with "
+            "anyone, put it on hold.",
+            S,
+        ),
+        # Art. 20's words for the format, with no verb the reader knows.
+        (
+            "",
+            "Mi servirebbe tutto ciò che ho caricato da voi in un formato strutturato "
+            "e di uso comune.",
+            P,
+        ),
+    ],
+)
+def test_requests_of_the_eleventh_set_are_filed(
+    subject: str, text: str, expected: RequestType
+) -> None:
+    result = classify(subject, text)
+    assert (result.request_type, result.confident) == (expected, True), result.matched
+
+
 def test_a_changed_detail_without_an_ask_is_acknowledged() -> None:
     result = classify("", "You have my old address, I moved to 5 High St.")
     assert (result.request_type, result.confident) == (R, False)
