@@ -403,6 +403,103 @@ def test_look_alikes_are_not_filed(subject: str, text: str) -> None:
         # A bare "stop" answering our newsletter, its unsubscribe link quoted.
         ("Re: November picks", "Stop\n\n> November picks\n> Unsubscribe", OBJ),
         ("Re: Picks", "stop\n\n> Our picks\n> Unsubscribe | Preferences", OBJ),
+        # An executor with a certificate still acts for the deceased; a parent for a
+        # child.
+        (
+            "",
+            "I am my late father's executor. Please delete his account; the death "
+            "certificate is attached.",
+            E,
+        ),
+        (
+            "",
+            "Mein Sohn (14) hat bei euch ein Konto. Bitte löscht das Konto und alle "
+            "seine Daten.",
+            E,
+        ),
+        # "Sans pour autant les effacer" keeps the data: a restriction.
+        (
+            "",
+            "Je conteste mon adresse enregistrée. D'ici là, n'utilisez plus mes "
+            "données, sans pour autant les effacer.",
+            S,
+        ),
+        # "My own" beside a "she": still the writer's.
+        (
+            "Re: import",
+            "Once Priya (she owns the workspace now) has taken over, can you erase my "
+            "own personal data?",
+            E,
+        ),
+        # Informal Portuguese "para de".
+        ("", "para de me mandar email de promoção", OBJ),
+        # "Was erased" reports; the stop beside it is the ask.
+        (
+            "Re: done",
+            "You told me everything was erased, and now another promo came. Just stop "
+            "sending me marketing.",
+            OBJ,
+        ),
+        # "Any update?" in a reply above the request itself sends it again.
+        (
+            "RE: Borrar mis datos",
+            "¿Alguna novedad?\n\nDe: Ana\nAsunto: Borrar mis datos\n\nBorren mi cuenta y "
+            "todos mis datos, por favor.",
+            E,
+        ),
+        # A reply whose body makes a new demand: the subject names the old one.
+        (
+            "Re: eliminar mi cuenta",
+            "Dijisteis que estaba todo borrado y sigo recibiendo vuestras ofertas. "
+            "Sacadme de esa lista ya.",
+            OBJ,
+        ),
+        # A doubt denied is no doubt that the mail is ours.
+        (
+            "",
+            "Je ne dis pas que c'est vous, mais je veux recevoir une copie de tout ce "
+            "que vous gardez sur moi.",
+            A,
+        ),
+        # "Your files" are the records held, not a file format.
+        ("Mon adresse", "Mon adresse est fausse. Corrigez ça dans vos fichiers.", R),
+        # Sales calls and offers.
+        ("", "Rufen Sie mich nicht mehr an, danke.", OBJ),
+        ("", "Schicken Sie mir keine Angebote mehr.", OBJ),
+        # Who received the data is asked by access, even with a file wanted.
+        (
+            "",
+            "Proszę o informację, jakie moje dane macie i komu je przekazaliście. "
+            "Może być w pliku.",
+            A,
+        ),
+        # The wish that the mail stop, said after the mail words.
+        ("", "Honestly I just want your newsletters to stop.", OBJ),
+        # "Quoi que ce soit" is anything: a sale refused, not a copy asked for.
+        (
+            "",
+            "Je ne veux pas que vous vendiez quoi que ce soit sur moi à des "
+            "annonceurs. J'habite en Californie.",
+            OPT,
+        ),
+        # German "austragen" takes the writer off a list.
+        ("Newsletter", "Bitte austragen, danke.", OBJ),
+        # A file of one's data asked for with "may I": a request, not a how-to.
+        ("", "Mag ik een bestand met mijn gegevens, als csv?", P),
+        # Sharing held off until a dispute is settled is a restriction.
+        (
+            "",
+            "Until this is cleared up, I don't want you sharing my profile with "
+            "anyone, put it on hold.",
+            S,
+        ),
+        # Art. 20's words for the format, with no verb the reader knows.
+        (
+            "",
+            "Mi servirebbe tutto ciò che ho caricato da voi in un formato strutturato "
+            "e di uso comune.",
+            P,
+        ),
     ],
 )
 def test_requests_read_from_the_whole_mail(
@@ -722,17 +819,6 @@ def test_requests_read_from_the_whole_mail(
             "Hi, I'm changing jobs but keeping my personal account. Can you update my "
             "login to a@example.org?",
         ),
-    ],
-)
-def test_look_alikes_read_from_the_whole_mail_are_not_filed(
-    subject: str, text: str
-) -> None:
-    assert not classify(subject, text).confident
-
-
-@pytest.mark.parametrize(
-    ("subject", "text"),
-    [
         # A relative named before the account holds it; a word may stand between
         # "my" and the relative; a short line naming one is theirs too.
         (
@@ -786,71 +872,6 @@ def test_look_alikes_read_from_the_whole_mail_are_not_filed(
             "Ist das schon bearbeitet?\n\n---------- Forwarded message ---------\n"
             "Bitte löschen Sie mein Konto und alle meine Daten.",
         ),
-    ],
-)
-def test_look_alikes_of_the_eighth_set_are_not_filed(subject: str, text: str) -> None:
-    assert not classify(subject, text).confident
-
-
-@pytest.mark.parametrize(
-    ("subject", "text", "expected"),
-    [
-        # An executor with a certificate still acts for the deceased; a parent for a
-        # child.
-        (
-            "",
-            "I am my late father's executor. Please delete his account; the death "
-            "certificate is attached.",
-            E,
-        ),
-        (
-            "",
-            "Mein Sohn (14) hat bei euch ein Konto. Bitte löscht das Konto und alle "
-            "seine Daten.",
-            E,
-        ),
-        # "Sans pour autant les effacer" keeps the data: a restriction.
-        (
-            "",
-            "Je conteste mon adresse enregistrée. D'ici là, n'utilisez plus mes "
-            "données, sans pour autant les effacer.",
-            S,
-        ),
-        # "My own" beside a "she": still the writer's.
-        (
-            "Re: import",
-            "Once Priya (she owns the workspace now) has taken over, can you erase my "
-            "own personal data?",
-            E,
-        ),
-        # Informal Portuguese "para de".
-        ("", "para de me mandar email de promoção", OBJ),
-        # "Was erased" reports; the stop beside it is the ask.
-        (
-            "Re: done",
-            "You told me everything was erased, and now another promo came. Just stop "
-            "sending me marketing.",
-            OBJ,
-        ),
-        # "Any update?" in a reply above the request itself sends it again.
-        (
-            "RE: Borrar mis datos",
-            "¿Alguna novedad?\n\nDe: Ana\nAsunto: Borrar mis datos\n\nBorren mi cuenta y "
-            "todos mis datos, por favor.",
-            E,
-        ),
-    ],
-)
-def test_requests_of_the_eighth_set_are_filed(
-    subject: str, text: str, expected: RequestType
-) -> None:
-    result = classify(subject, text)
-    assert (result.request_type, result.confident) == (expected, True), result.matched
-
-
-@pytest.mark.parametrize(
-    ("subject", "text"),
-    [
         # A sign-in step or a role taken off the writer: account administration.
         ("sin acceso", "No me llegan los códigos. ¿Me podéis quitar el 2FA?"),
         (
@@ -887,53 +908,6 @@ def test_requests_of_the_eighth_set_are_filed(
             "Praca: analityk danych",
             "Szukamy analityka. Jeśli nie chcesz dostawać wiadomości, kliknij tutaj.",
         ),
-    ],
-)
-def test_look_alikes_of_the_tenth_set_are_not_filed(subject: str, text: str) -> None:
-    assert not classify(subject, text).confident
-
-
-@pytest.mark.parametrize(
-    ("subject", "text", "expected"),
-    [
-        # A reply whose body makes a new demand: the subject names the old one.
-        (
-            "Re: eliminar mi cuenta",
-            "Dijisteis que estaba todo borrado y sigo recibiendo vuestras ofertas. "
-            "Sacadme de esa lista ya.",
-            OBJ,
-        ),
-        # A doubt denied is no doubt that the mail is ours.
-        (
-            "",
-            "Je ne dis pas que c'est vous, mais je veux recevoir une copie de tout ce "
-            "que vous gardez sur moi.",
-            A,
-        ),
-        # "Your files" are the records held, not a file format.
-        ("Mon adresse", "Mon adresse est fausse. Corrigez ça dans vos fichiers.", R),
-        # Sales calls and offers.
-        ("", "Rufen Sie mich nicht mehr an, danke.", OBJ),
-        ("", "Schicken Sie mir keine Angebote mehr.", OBJ),
-        # Who received the data is asked by access, even with a file wanted.
-        (
-            "",
-            "Proszę o informację, jakie moje dane macie i komu je przekazaliście. "
-            "Może być w pliku.",
-            A,
-        ),
-    ],
-)
-def test_requests_of_the_tenth_set_are_filed(
-    subject: str, text: str, expected: RequestType
-) -> None:
-    result = classify(subject, text)
-    assert (result.request_type, result.confident) == (expected, True), result.matched
-
-
-@pytest.mark.parametrize(
-    ("subject", "text"),
-    [
         # A newsletter whose footer asks the reader whether to stay on the list.
         (
             "Privacy bulletin: access and erasure rights",
@@ -973,47 +947,10 @@ def test_requests_of_the_tenth_set_are_filed(
         ),
     ],
 )
-def test_look_alikes_of_the_eleventh_set_are_not_filed(subject: str, text: str) -> None:
-    assert not classify(subject, text).confident
-
-
-@pytest.mark.parametrize(
-    ("subject", "text", "expected"),
-    [
-        # The wish that the mail stop, said after the mail words.
-        ("", "Honestly I just want your newsletters to stop.", OBJ),
-        # "Quoi que ce soit" is anything: a sale refused, not a copy asked for.
-        (
-            "",
-            "Je ne veux pas que vous vendiez quoi que ce soit sur moi à des "
-            "annonceurs. J'habite en Californie.",
-            OPT,
-        ),
-        # German "austragen" takes the writer off a list.
-        ("Newsletter", "Bitte austragen, danke.", OBJ),
-        # A file of one's data asked for with "may I": a request, not a how-to.
-        ("", "Mag ik een bestand met mijn gegevens, als csv?", P),
-        # Sharing held off until a dispute is settled is a restriction.
-        (
-            "",
-            "Until this is cleared up, I don't want you sharing my profile with "
-            "anyone, put it on hold.",
-            S,
-        ),
-        # Art. 20's words for the format, with no verb the reader knows.
-        (
-            "",
-            "Mi servirebbe tutto ciò che ho caricato da voi in un formato strutturato "
-            "e di uso comune.",
-            P,
-        ),
-    ],
-)
-def test_requests_of_the_eleventh_set_are_filed(
-    subject: str, text: str, expected: RequestType
+def test_look_alikes_read_from_the_whole_mail_are_not_filed(
+    subject: str, text: str
 ) -> None:
-    result = classify(subject, text)
-    assert (result.request_type, result.confident) == (expected, True), result.matched
+    assert not classify(subject, text).confident
 
 
 def test_a_changed_detail_without_an_ask_is_acknowledged() -> None:
