@@ -1335,6 +1335,12 @@ def read(
             RequestType.OPT_OUT,
             Intent(RequestType.OPT_OUT, limited.strength, label, limited.sentence),
         )
+    # A deletion beside a firm objection: which one the mail asks for decides below.
+    erase_and_object = (
+        RequestType.ERASURE in best
+        and RequestType.OBJECTION in best
+        and best[RequestType.OBJECTION].strength > LOOSE
+    )
     outranked: tuple[RequestType, ...] = ()
     if RequestType.RESTRICTION in decisive:
         outranked = (
@@ -1351,30 +1357,18 @@ def read(
         # "Darme de baja de todo y que eliminen mi cuenta": signing off everything, with
         # no newsletter named, is part of the deletion.
         outranked = (RequestType.OBJECTION,)
-    elif (
-        RequestType.ERASURE in best
-        and RequestType.OBJECTION in best
-        and best[RequestType.OBJECTION].strength > LOOSE
-        and bare
-        and any(sentence.has("list") for sentence in main)
-    ):
+    elif erase_and_object and bare and any(sentence.has("list") for sentence in main):
         # "Sono ancora in qualche lista. Toglietemi da lì e smettetela di scrivermi":
         # "remove me", with a list named and no data, is taken off the list.
         outranked = (RequestType.ERASURE,)
     elif (
-        RequestType.ERASURE in best
-        and RequestType.OBJECTION in best
-        and best[RequestType.OBJECTION].strength > LOOSE
-        and partial
-        and read_in[RequestType.OBJECTION].has("marketing")
+        erase_and_object and partial and read_in[RequestType.OBJECTION].has("marketing")
     ):
         # "Take my name and photo off your site and stop using my data for marketing":
         # one detail removed beside an objection to marketing is part of the objection.
         outranked = (RequestType.ERASURE,)
     elif (
-        RequestType.ERASURE in best
-        and RequestType.OBJECTION in best
-        and best[RequestType.OBJECTION].strength > LOOSE
+        erase_and_object
         and not read_in[RequestType.OBJECTION].has("list", "marketing", "object")
         and not partial  # "stop emailing me and delete my email address" objects
     ):
@@ -1398,22 +1392,14 @@ def read(
         and RequestType.RECTIFICATION in best
     ):
         best.pop(RequestType.ERASURE, None)
-    # "Nunca autoricé que compartieran mi información … eliminen toda mi información":
-    # sharing complained of beside a deletion is no opt-out of a sale.
+    # "Nunca autoricé que compartieran mi información … eliminen toda mi información",
+    # "until it is sorted out, don't use or share that profile, put it on hold": sharing
+    # complained of beside a deletion, or held off beside a restriction, is part of that
+    # request, no opt-out of a sale.
     sharing = read_in.get(RequestType.OPT_OUT)
     if (
         sharing is not None
-        and RequestType.ERASURE in best
-        and RequestType.OPT_OUT in best
-        and all("sharing" in c for c in sharing.classes if "sell" in c)
-        and not sharing.has("optout")
-    ):
-        del best[RequestType.OPT_OUT]
-    # "Until it is sorted out, don't use or share that profile, put it on hold": the
-    # sharing held off beside a restriction is that restriction, no opt-out of a sale.
-    if (
-        sharing is not None
-        and RequestType.RESTRICTION in best
+        and (RequestType.ERASURE in best or RequestType.RESTRICTION in best)
         and RequestType.OPT_OUT in best
         and all("sharing" in c for c in sharing.classes if "sell" in c)
         and not sharing.has("optout")
