@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.mail.mime import ADDRESS_IN_TEXT
+
 # "On behalf of my client", "im Auftrag meines Mandanten", "w imieniu mojego klienta" ...
 _ON_BEHALF = re.compile(
     r"\bon behalf of\b|\bacting for\b|\bi represent\b|\bwe represent\b"
@@ -47,7 +49,6 @@ _CLIENT_NAME = re.compile(
     r"|pani|pana?|sig(?:ra|nora?)?|dott(?:ssa)?|dr|fru|herr)\.?\s+)?"
     r"((?:[A-ZÀ-ÖØ-Þ][\w'-]+[ \t]?){1,3})",
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MAX_SCAN_CHARS = 20_000
 
 
@@ -88,7 +89,7 @@ def read_agency(
 def _other_address(text: str, sender: str | None, ours: str | None) -> str | None:
     """The first address in the text that is neither the sender's nor on our domain."""
     own = (sender or "").lower()
-    for found in _EMAIL.finditer(text):
+    for found in ADDRESS_IN_TEXT.finditer(text):
         address = found.group(0).rstrip(".").lower()
         domain = address.rpartition("@")[2]
         if address != own and domain != (ours or "").lower():

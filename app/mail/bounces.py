@@ -19,7 +19,7 @@ from email import message_from_bytes
 from email.message import Message
 
 from app.mail.loops import from_delivery_system
-from app.mail.mime import POLICY, Defects, decode_bytes, one_line
+from app.mail.mime import ADDRESS_IN_TEXT, POLICY, Defects, decode_bytes, one_line
 from app.mail.parser import find_reference
 
 MAX_REASON = 300
@@ -73,7 +73,6 @@ _PLAIN_FAILURE = re.compile(
     r"|niedostarczalna|gick inte att leverera|misslyckades|olevererbart",
     re.I,
 )
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Where a report starts quoting the returned message's headers.
 _QUOTED_HEADER = re.compile(
     r"^[ \t>]*(?:From|To|Subject|Date|Message-ID):", re.I | re.M
@@ -239,10 +238,10 @@ def _plain_bounce(msg: Message) -> Bounce | None:
 def _failed_recipient(msg: Message, report: str) -> str | None:
     """The address the report says failed: Exim's header, else the first one it names
     above the returned message's headers."""
-    named = _ADDRESS.search(str(msg.get("X-Failed-Recipients", "")))
+    named = ADDRESS_IN_TEXT.search(str(msg.get("X-Failed-Recipients", "")))
     if named is None:
         quoted = _QUOTED_HEADER.search(report)
-        named = _ADDRESS.search(report[: quoted.start()] if quoted else report)
+        named = ADDRESS_IN_TEXT.search(report[: quoted.start()] if quoted else report)
     return named.group(0).lower() if named else None
 
 

@@ -32,9 +32,8 @@ from app.requests.models import DsrRequest
 from app.settings import Settings
 
 MAX_RAW_BYTES = 30_000_000  # beyond any sane request; the SMTP receiver refuses earlier
-REPORT_WINDOW = timedelta(
-    days=14
-)  # how old our mail a report naming only an address may be
+# How old our mail may be for a report that names only the failed address.
+REPORT_WINDOW = timedelta(days=14)
 # Reading is CPU work under the GIL: more threads at it than cores only add memory (a parse
 # holds several times the message). Abandoned reads give their token back early.
 _READERS = anyio.CapacityLimiter(2)

@@ -30,6 +30,8 @@ MAX_FILENAME_CHARS = 255
 MAX_HEADER_CHARS = 4_000
 MAX_MIME_HEADER_CHARS = 500
 
+# An address written in running text (a report's failed recipient, a client's address).
+ADDRESS_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _BAD_ADDRESS_CHARS = re.compile(r"[\s<>()\[\]\\,;:\"@\x00-\x1f\x7f]")
 # WHATWG Encoding Standard: mail labelled Latin-1/ASCII is in practice Windows-1252,
 # and the Microsoft supersets decode what Japanese, Korean and Chinese mailers send.
