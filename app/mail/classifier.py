@@ -94,6 +94,20 @@ def _compile(phrase: str) -> _Phrase:
     return _Phrase(" ".join(words), re.compile(start + body + end))
 
 
+def _phrases(phrases: Iterable[str]) -> tuple[tuple[str, _Phrase], ...]:
+    """Each phrase beside its pattern, to name what was found."""
+    return tuple((phrase, _compile(phrase)) for phrase in phrases)
+
+
+def _found(
+    table: tuple[tuple[str, _Phrase], ...],
+    segments: Iterable[tuple[str, float]],
+) -> list[str]:
+    """The phrases of `table` that occur in `segments`."""
+    pieces = tuple(segments)
+    return [phrase for phrase, pattern in table if _best_factor(pattern, pieces)]
+
+
 def _build_cues() -> tuple[_Cue, ...]:
     built = []
     for request_type, languages in cues.CUES.items():
@@ -114,18 +128,16 @@ _LAWS = {
 }
 _CCPA_SECTIONS = tuple(_compile(section) for section in cues.CCPA_SECTIONS)
 _DATA_PROTECTION = tuple(_compile(phrase) for phrase in cues.DATA_PROTECTION_WORDS)
-_NOISE = tuple(
-    (phrase, _compile(phrase)) for phrases in cues.NOISE.values() for phrase in phrases
-)
-_BUSINESS = tuple((phrase, _compile(phrase)) for phrase in cues.BUSINESS)
-_ELSEWHERE = tuple((phrase, _compile(phrase)) for phrase in cues.ELSEWHERE)
+_NOISE = _phrases(phrase for phrases in cues.NOISE.values() for phrase in phrases)
+_BUSINESS = _phrases(cues.BUSINESS)
+_ELSEWHERE = _phrases(cues.ELSEWHERE)
 _DOUBTS_DENIED = tuple(_compile(phrase) for phrase in cues.DOUBTS_DENIED)
-_CHAIN_LETTERS = tuple(_compile(phrase) for phrase in cues.CHAIN_LETTERS)
-_STATUS = tuple((phrase, _compile(phrase)) for phrase in cues.STATUS)
-_RECEIVED = tuple((phrase, _compile(phrase)) for phrase in cues.RECEIVED)
-_DECEASED = tuple((phrase, _compile(phrase)) for phrase in cues.DECEASED)
-_THEIR_VISITORS = tuple(_compile(phrase) for phrase in cues.THEIR_VISITORS)
-_ABOUT_RIGHTS = tuple(_compile(phrase) for phrase in cues.ABOUT_RIGHTS)
+_CHAIN_LETTERS = _phrases(cues.CHAIN_LETTERS)
+_STATUS = _phrases(cues.STATUS)
+_RECEIVED = _phrases(cues.RECEIVED)
+_DECEASED = _phrases(cues.DECEASED)
+_THEIR_VISITORS = _phrases(cues.THEIR_VISITORS)
+_ABOUT_RIGHTS = _phrases(cues.ABOUT_RIGHTS)
 # "Art. 15", "Artikel 17 Abs. 1", "articles 15 and 17", "art. 15, 16 e 17".
 _ARTICLE = re.compile(
     r"(?<![^\W_])(?:"
@@ -175,14 +187,7 @@ def classify(subject: str, text: str) -> Classification:
         None,
     )
     where = segments[:2] if winner is None else (segments[0], (winner.sentence, 1.0))
-    noise = sorted(
-        {phrase for phrase, pattern in _NOISE if _best_factor(pattern, where)}
-        | {
-            phrase
-            for phrase, pattern in _BUSINESS
-            if _best_factor(pattern, segments[:2])
-        }
-    )
+    noise = sorted(set(_found(_NOISE, where)) | set(_found(_BUSINESS, segments[:2])))
     (best_type, best), (_, second) = ranked[0], ranked[1]
     if best_type is RequestType.RECTIFICATION:
         # Names and addresses are printed on invoices: a wrong one there is still ours.
@@ -198,25 +203,15 @@ def classify(subject: str, text: str) -> Classification:
     doubted = tuple(
         (_strip(_DOUBTS_DENIED, text), factor) for text, factor in segments[:2]
     )
-    elsewhere = [
-        phrase for phrase, pattern in _ELSEWHERE if _best_factor(pattern, doubted)
-    ]
+    elsewhere = _found(_ELSEWHERE, doubted)
     doubts += len(elsewhere)
     # "Any update? …" above the request itself, in a reply to it, sends the request
     # again (we may never have had it); a new mail or a forward that asks after one
     # refers to a request already received.
-    status = [
-        phrase
-        for phrase, pattern in _STATUS
-        if not reply and _best_factor(pattern, segments[:2])
-    ]
-    status += [
-        phrase for phrase, pattern in _RECEIVED if _best_factor(pattern, segments[1:2])
-    ]
+    status = [] if reply else _found(_STATUS, segments[:2])
+    status += _found(_RECEIVED, segments[1:2])
     doubts += len(status)
-    deceased = [
-        phrase for phrase, pattern in _DECEASED if _best_factor(pattern, segments[:2])
-    ]
+    deceased = _found(_DECEASED, segments[:2])
     doubts += len(deceased)
     if reading.organisational:
         # "We", never "my" or "I": a controller, vendor or journalist naming the rights.
@@ -234,18 +229,16 @@ def classify(subject: str, text: str) -> Classification:
     impersonal = cue_only and not reading.personal and best > 0
     if impersonal:
         matched.append("noise: names a right, not the writer's own")
-    general = impersonal and any(
-        _best_factor(pattern, segments[:2]) for pattern in _ABOUT_RIGHTS
-    )
+    general = impersonal and bool(_found(_ABOUT_RIGHTS, segments[:2]))
     if general:
         matched.append("noise: about the rights in general")
     if reading.takes_back:
         matched.append("noise: the writer takes an earlier request back")
-    chain = any(_best_factor(pattern, segments) for pattern in _CHAIN_LETTERS)
+    chain = bool(_found(_CHAIN_LETTERS, segments))
     if chain:
         matched.append("noise: a chain letter, sent to everyone")
     # "One of our shoppers wants a copy": a customer passes on their visitor's request.
-    theirs = any(_best_factor(pattern, segments[:2]) for pattern in _THEIR_VISITORS)
+    theirs = bool(_found(_THEIR_VISITORS, segments[:2]))
     if theirs:
         matched.append("noise: about the writer's own shoppers or visitors")
     if forwarded and status:
