@@ -36,6 +36,8 @@ LOOSE = 2.0
 NEAR = 6  # words between an action and its object (German puts verbs last)
 # Languages whose "not" follows the finite verb ("ruft mich nicht an", "bel me niet").
 _VERB_FIRST = frozenset({"de", "nl", "sv"})
+# What a request is about: the writer's data, account, one detail, or everything.
+_THINGS = frozenset({"data", "account", "detail", "everything"})
 FUZZY_MIN = 5  # stems shorter than this must be spelt right
 FUZZY_TAIL = 6  # a word this much longer than a stem is not its typo
 OWN_FACTOR = 0.5  # pieces weighed at least this are the writer's own (not quoted)
@@ -714,11 +716,7 @@ class _Sentence:
 
     def own_thing(self) -> bool:
         """The writer's own data, account or detail, not "my dad's account"."""
-        things = {"data", "account", "detail", "everything"}
-        return self.own() and any(
-            classes & things and not self._someone_elses(index)
-            for index, classes in enumerate(self.classes)
-        )
+        return self.own() and self.holds_own(*_THINGS)
 
     def holds_own(self, *word_classes: str) -> bool:
         """A word of the classes that is not someone else's ("sus datos" after "mi
@@ -787,8 +785,7 @@ def _sentence_intents(sentence: _Sentence) -> list[_Found]:
         if asks:  # worth acknowledging, never filing: staff decide
             label = f"{label} (a how-to question)"
         unsub = "unsub" in sentence.classes[pair[0]]
-        things = {"data", "account", "everything", "detail"}
-        bare = not any(sentence.classes[index] & things for index in pair)
+        bare = not any(sentence.classes[index] & _THINGS for index in pair)
         if sentence.conditional(min(pair)):
             strength, label = min(strength, LOOSE), f"{label} (a condition)"
         elif (
